@@ -1,0 +1,51 @@
+# Two commands matter: `make run` and `make test`. Both set up whatever is missing first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/boxoffice_test
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-sqlite test-postgres test-e2e lint chromium migration clean
+
+## run: install, migrate, seed the demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.installed-app
+	$(BIN)/boxoffice demo
+	$(BIN)/boxoffice serve
+
+## test: install everything the tests need (Debian's chromium too) and run every suite
+test: lint test-sqlite test-postgres test-e2e
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test-sqlite: $(VENV)/.installed-test
+	$(BIN)/pytest tests/unit tests/integration
+
+test-postgres: $(VENV)/.installed-test
+	BOXOFFICE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest tests/integration
+
+test-e2e: $(VENV)/.installed-test chromium
+	$(BIN)/pytest tests/e2e --screenshot only-on-failure --output tests/e2e/screenshots
+
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+$(VENV)/.installed-app: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-app
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## migration APP=sales: write a migration for the changes to APP's tables
+migration: $(VENV)/.installed-app
+	PICCOLO_CONF=boxoffice.piccolo_conf $(BIN)/piccolo migrations new $(APP) --auto
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,151 @@
+"""The database engine that `BOXOFFICE_DATABASE_URL` selects, and the write-transaction helper.
+
+Piccolo binds every table to the engine in `boxoffice.piccolo_conf` when the table's module is imported,
+so settings must be valid before any `tables` module is imported (the CLI and the tests see to that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+from boxoffice.config import Settings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite in WAL mode, with a busy timeout and connections that stay open.
+
+    Piccolo's own SQLite engine opens a connection, and through aiosqlite a thread, for every query.
+    Here a statement outside a transaction borrows one of a few warm connections (autocommit mode);
+    a transaction still gets a connection of its own for its whole life, as Piccolo arranges.
+    """
+
+    def __init__(self, path: Path, pool_size: int) -> None:
+        super().__init__(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        self.pool_size = pool_size
+        self._idle: list[aiosqlite.Connection] = []
+        self._slots: asyncio.Semaphore | None = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and fast
+        await connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    @asynccontextmanager
+    async def pooled_connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.pool_size)
+        async with self._slots:
+            connection = self._idle.pop() if self._idle else await self.get_connection()
+            try:
+                yield connection
+            finally:
+                self._idle.append(connection)
+
+    async def close_pool(self) -> None:
+        """Close the warm connections; the next query opens new ones (on the then-running event loop)."""
+        idle, self._idle, self._slots = self._idle, [], None
+        for connection in idle:
+            await connection.close()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> list[dict[str, Any]]:
+        async with self.pooled_connection() as connection:
+            return await fetch_all(connection, query, args)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        return await fetch_all(connection, query, args)
+
+
+async def fetch_all(connection: aiosqlite.Connection, query: str, args: list[Any] | None) -> list[dict]:
+    async with connection.execute(query, args or []) as cursor:
+        return await cursor.fetchall()
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine for the configured database URL."""
+    database = settings.database_url
+    if database.engine == "sqlite":
+        if sqlite3.sqlite_version_info[:2] < MINIMUM_SQLITE_VERSION:
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old; 3.35 or newer is needed")
+        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return PooledSQLiteEngine(database.sqlite_path, pool_size=settings.database_pool_size)
+    return PostgresEngine(config={"dsn": database.url})
+
+
+def current_engine() -> Engine:
+    engine = engine_finder()
+    assert engine is not None, "boxoffice.piccolo_conf defines DB"
+    return engine
+
+
+async def open_database(settings: Settings) -> None:
+    """Open the connection pool for this process (app start-up)."""
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
+
+
+async def close_database() -> None:
+    """Close this process's connections (app shut-down)."""
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        if engine.pool is not None:
+            await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
+
+
+def write_transaction():
+    """A transaction for writes that must land together.
+
+    On SQLite it begins IMMEDIATE, taking the write lock up front: two writers that both read first and
+    then try to write would otherwise fail with SQLITE_BUSY half-way instead of waiting their turn.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def migrate() -> None:
+    """Apply every migration that has not run yet, app by app in dependency order."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+async def database_answers() -> bool:
+    """Whether the database answers a trivial query (for /healthz)."""
+    try:
+        await current_engine().run_querystring(QueryString("SELECT 1"))
+    except Exception:  # any failure means "not healthy"; the health check reports, never raises
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Selling tickets: the catalog of venues, events, performances and ticket types, and (later) orders."""

@@ -1,0 +1,11 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from boxoffice.sales.tables import Event, Performance, TicketType, Venue
+
+APP_CONFIG = AppConfig(
+    app_name="sales",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Venue, Event, Performance, TicketType],
+)

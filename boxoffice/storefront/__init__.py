@@ -1,0 +1,1 @@
+"""The public shop: thin routes over the sales, CRM and marketing services."""

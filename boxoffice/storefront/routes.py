@@ -1,0 +1,29 @@
+"""Storefront pages: what is on, and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from litestar import Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from boxoffice.sales import catalog
+
+
+@get("/", name="storefront.home")
+async def home() -> Template:
+    events = await catalog.events_on_sale(datetime.now(UTC))
+    return Template("storefront/home.html", context={"events": events})
+
+
+@get("/events/{slug:str}", name="storefront.event")
+async def event_page(slug: FromPath[str]) -> Template:
+    event = await catalog.event_detail(slug, datetime.now(UTC))
+    if event is None:
+        raise NotFoundException()
+    return Template("storefront/event.html", context={"event": event})
+
+
+storefront_router = Router(path="/", route_handlers=[home, event_page])

@@ -1,0 +1,1 @@
+"""Litestar glue shared by every area: templates, formatting, error pages, security headers."""

@@ -1,0 +1,43 @@
+"""Error pages: a plain explanation and a way back, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+logger = logging.getLogger("boxoffice")
+
+ERROR_MESSAGES = {
+    400: ("Something in that request was not right", "Please go back and check what you entered."),
+    403: ("You cannot open this page", "Your account does not have access to it."),
+    404: ("Page not found", "The page may have moved, or the address may be mistyped."),
+    405: ("That action is not available here", "Please go back and try again from the page."),
+    429: ("Too many attempts", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "It has been logged. Please try again in a moment."),
+}
+
+
+def error_page(status_code: int) -> Template:
+    title, explanation = ERROR_MESSAGES.get(status_code, ERROR_MESSAGES[400 if status_code < 500 else 500])
+    return Template(
+        "errors/error.html",
+        context={"status_code": status_code, "title": title, "explanation": explanation},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def http_error(request: Request, exc: HTTPException) -> Template:
+    return error_page(exc.status_code)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Template:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_page(HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_error, Exception: unexpected_error}

@@ -1,0 +1,46 @@
+"""Dates and money as a venue's visitors read them, in its locale and time zone."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_currency, get_currency_precision
+
+from boxoffice.money import Money
+
+
+class LocalFormat:
+    """Formats for one locale and time zone; get one with `local_format()`, which caches them."""
+
+    def __init__(self, locale: str, timezone: str) -> None:
+        self.locale = Locale.parse(locale)
+        self.timezone = ZoneInfo(timezone)
+
+    def money(self, money: Money) -> str:
+        units = Decimal(money.amount).scaleb(-get_currency_precision(money.currency))
+        return format_currency(units, money.currency, locale=self.locale)
+
+    def date(self, moment: datetime) -> str:
+        """Weekday, day, month and year: 'Fri, 5 Dec 2026' in en_GB."""
+        return format_skeleton("yMMMEd", moment, tzinfo=self.timezone, locale=self.locale)
+
+    def time(self, moment: datetime) -> str:
+        return format_time(moment, "short", tzinfo=self.timezone, locale=self.locale)
+
+    def date_range(self, first: datetime, last: datetime) -> str:
+        first_day, last_day = self.date(first), self.date(last)
+        return first_day if first_day == last_day else f"{first_day} – {last_day}"
+
+    def iso(self, moment: datetime) -> str:
+        """For <time datetime=...>: the moment in the venue's zone, machine-readable."""
+        return moment.astimezone(self.timezone).isoformat(timespec="minutes")
+
+
+@functools.lru_cache(maxsize=32)
+def local_format(locale: str, timezone: str) -> LocalFormat:
+    return LocalFormat(locale, timezone)

@@ -1,0 +1,27 @@
+"""The one Jinja environment: autoescaping on for every template, our globals and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template import TemplateConfig
+
+from boxoffice.web.formatting import local_format
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+ASSETS_DIR = PROJECT_ROOT / "assets"
+
+
+def template_config(*, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=auto_reload,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["local_format"] = local_format
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

@@ -1,0 +1,43 @@
+"""Test-wide set-up. It runs before any test module imports Boxoffice, because Piccolo binds each table
+to the configured engine at import time: the database URL must point at the test database first.
+
+`BOXOFFICE_TEST_DATABASE_URL=postgresql://...` runs the suites on PostgreSQL (a database of that name is
+created, and dropped afterwards); without it they run on SQLite files in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="boxoffice-tests-"))
+POSTGRES_URL = os.environ.get("BOXOFFICE_TEST_DATABASE_URL", "")
+os.environ["BOXOFFICE_DATABASE_URL"] = POSTGRES_URL or f"sqlite:///{TEST_RUN_DIR}/template.sqlite3"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not POSTGRES_URL:
+        return
+    from tests.support.postgres import PostgresUnreachable, recreate_database
+
+    try:
+        asyncio.run(recreate_database(POSTGRES_URL))
+    except PostgresUnreachable as error:
+        if os.environ.get("CI") == "true":
+            pytest.exit(f"PostgreSQL is needed in CI and is unreachable: {error}", returncode=3)
+        pytest.exit(f"PostgreSQL suites skipped, the server is unreachable: {error}", returncode=0)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(TEST_RUN_DIR, ignore_errors=True)
+    if POSTGRES_URL:
+        from tests.support.postgres import PostgresUnreachable, drop_database
+
+        with contextlib.suppress(PostgresUnreachable):
+            asyncio.run(drop_database(POSTGRES_URL))

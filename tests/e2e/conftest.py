@@ -1,0 +1,76 @@
+"""Browser tests: a real `boxoffice serve` process with demo data, driven in Debian's Chromium.
+
+Run on their own (`pytest tests/e2e`): Playwright's synchronous API leaves an event loop behind that
+would disturb the asyncio tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a server on a free port, with a database of its own seeded with the demo data."""
+    database = tmp_path_factory.mktemp("e2e") / "boxoffice.sqlite3"
+    env = {**os.environ, "BOXOFFICE_DATABASE_URL": f"sqlite:///{database}"}
+    command = [sys.executable, "-m", "boxoffice.cli"]
+    subprocess.run([*command, "demo"], env=env, check=True, capture_output=True, timeout=120)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with (database.parent / "server.log").open("w") as log:
+        server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        try:
+            wait_until_healthy(base_url, server)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode} before it answered")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server at {base_url} did not answer within {timeout} s")

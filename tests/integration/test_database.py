@@ -1,0 +1,107 @@
+"""The schema and demo data, on whichever engine this run uses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from boxoffice.db import PooledSQLiteEngine, current_engine, migrate, write_transaction
+from boxoffice.demo import seed_demo
+from boxoffice.sales.tables import Event, Performance, TicketType, Venue
+from tests.conftest import POSTGRES_URL
+from tests.integration.conftest import app_table_names
+from tests.support.postgres import drop_database, recreate_database
+
+
+@pytest.fixture
+async def empty_database(tmp_path: Path) -> AsyncIterator[None]:
+    """A database with nothing in it at all, not even the migrations table."""
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        configured_path = engine.path
+        engine.path = str(tmp_path / "empty.sqlite3")
+        yield
+        await engine.close_pool()
+        engine.path = configured_path
+    else:
+        assert isinstance(engine, PostgresEngine)
+        empty_url = POSTGRES_URL + "_empty"
+        await recreate_database(empty_url)
+        configured_dsn = engine.config["dsn"]
+        engine.config["dsn"] = empty_url
+        yield
+        engine.config["dsn"] = configured_dsn
+        await drop_database(empty_url)
+
+
+async def existing_tables() -> set[str]:
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        rows = await engine.run_querystring(
+            QueryString("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    else:
+        rows = await engine.run_querystring(
+            QueryString(
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        )
+    return {row["name"] for row in rows}
+
+
+async def test_migrations_build_every_table_from_an_empty_database(empty_database):
+    assert not set(app_table_names()) & await existing_tables()
+
+    await migrate()
+
+    assert set(app_table_names()) <= await existing_tables()
+    applied = await Migration.select(Migration.app_name, Migration.name)
+    assert {row["app_name"] for row in applied} == {"sales"}
+
+
+async def test_migrating_again_changes_nothing(empty_database):
+    await migrate()
+    applied = await Migration.count()
+    await migrate()
+    assert await Migration.count() == applied
+
+
+async def test_demo_twice_leaves_one_copy(database):
+    assert await seed_demo() is True
+    counts = [await table.count() for table in (Venue, Event, Performance, TicketType)]
+    assert counts[1] >= 3 and counts[2] >= 9
+
+    assert await seed_demo() is False
+    assert [await table.count() for table in (Venue, Event, Performance, TicketType)] == counts
+
+
+async def test_demo_performances_are_in_the_future(database):
+    await seed_demo()
+    assert await Performance.count().where(Performance.starts_at <= datetime.now(UTC)) == 0
+
+
+async def test_a_failed_write_transaction_leaves_nothing_behind(database):
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            await Venue(name="Half-made", slug="half-made").save()
+            raise RuntimeError("interrupted")
+    assert not await Venue.exists().where(Venue.slug == "half-made")
+
+
+async def test_sqlite_connections_use_wal_and_wait_when_busy(database):
+    engine = current_engine()
+    if not isinstance(engine, PooledSQLiteEngine):
+        pytest.skip("SQLite only")
+    async with engine.pooled_connection() as connection:
+        async with connection.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())["journal_mode"] == "wal"
+        async with connection.execute("PRAGMA busy_timeout") as cursor:
+            assert next(iter((await cursor.fetchone()).values())) >= 5000
+        async with connection.execute("PRAGMA foreign_keys") as cursor:
+            assert (await cursor.fetchone())["foreign_keys"] == 1
