@@ -5,19 +5,28 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, get
-from litestar.datastructures import CacheControlHeader
+from litestar import Litestar, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
 from litestar.logging import LoggingConfig
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 
-from boxoffice.backoffice.routes import backoffice_router
+from boxoffice.auth.guards import LoginRequired, redirect_to_login, staff_guard
+from boxoffice.auth.login import SecurityPolicy
+from boxoffice.auth.routes import LoginController
+from boxoffice.auth.sessions import STORE_NAME, DatabaseSessionStore, session_config
+from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
 from boxoffice.config import Settings, get_settings
+from boxoffice.crm.routes import CRM_ROUTES
 from boxoffice.db import close_database, database_answers, open_database
+from boxoffice.secretbox import SecretBox
 from boxoffice.storefront.routes import storefront_router
 from boxoffice.web.errors import EXCEPTION_HANDLERS
 from boxoffice.web.security_headers import add_security_headers
 from boxoffice.web.templating import ASSETS_DIR, template_config
+
+CSRF_COOKIE = "boxoffice_csrf"
 
 
 @get("/healthz", name="healthz", cache_control=CacheControlHeader(no_store=True))
@@ -39,10 +48,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_database()
 
+    staff_router = Router(
+        path="/",
+        route_handlers=[LoginController, *BACKOFFICE_ROUTES, *CRM_ROUTES],
+        guards=[staff_guard],
+        middleware=[
+            session_config(
+                idle_minutes=settings.staff_idle_minutes, secure=settings.secure_cookies
+            ).middleware
+        ],
+        response_headers={"Cache-Control": "no-store"},
+        exception_handlers={LoginRequired: redirect_to_login},
+    )
     return Litestar(
         route_handlers=[
             storefront_router,
-            backoffice_router,
+            staff_router,
             healthz,
             create_static_files_router(
                 path="/assets",
@@ -52,6 +73,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         lifespan=[database_lifespan],
+        state=State(
+            {
+                "settings": settings,
+                "secret_box": SecretBox(settings.encryption_keys),
+                "security_policy": SecurityPolicy(
+                    lockout_threshold=settings.lockout_threshold,
+                    attempts_per_ip=settings.login_attempts_per_ip,
+                    recovery_key=settings.secret_key.encode(),
+                ),
+            }
+        ),
+        stores={STORE_NAME: DatabaseSessionStore()},
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
         template_config=template_config(auto_reload=settings.debug),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers],

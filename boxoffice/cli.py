@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import click
 
 from boxoffice.config import SettingsError, get_settings
+
+Result = TypeVar("Result")
 
 
 @click.group()
@@ -19,35 +23,100 @@ def main() -> None:
         raise click.ClickException(f"invalid setting {error}") from None
 
 
-@main.command()
-def migrate() -> None:
-    """Bring the database schema up to date."""
-    from boxoffice.db import close_database, migrate
+def run_prepared(work: Callable[[], Awaitable[Result]]) -> Result:
+    """Bring the database up to date, run `work`, and release the connections."""
+    from boxoffice.bootstrap import prepare_database
+    from boxoffice.db import close_database
 
-    async def run() -> None:
+    async def run() -> Result:
         try:
-            await migrate()
+            await prepare_database()
+            return await work()
         finally:
             await close_database()
 
-    asyncio.run(run())
+    return asyncio.run(run())
+
+
+async def nothing() -> None:
+    return None
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    run_prepared(nothing)
 
 
 @main.command()
 def demo() -> None:
-    """Migrate, then add the demo venue and events (once: running it again changes nothing)."""
-    from boxoffice.db import close_database, migrate
-    from boxoffice.demo import seed_demo
+    """Migrate, then add the demo venue, events and admin once, and print the admin's login."""
+    from boxoffice.demo import seed_demo, seed_demo_admin
 
-    async def run() -> bool:
-        try:
-            await migrate()
-            return await seed_demo()
-        finally:
-            await close_database()
+    async def seed() -> tuple[bool, tuple[str, str]]:
+        return await seed_demo(), await seed_demo_admin(get_settings())
 
-    added = asyncio.run(run())
+    added, (email, password) = run_prepared(seed)
     click.echo("Demo data added." if added else "Demo data is already there.")
+    click.echo(f"Staff login for http://127.0.0.1:8000/backoffice/ : {email} / {password}")
+    click.echo("You will be asked to set up two-factor sign-in with an authenticator app.")
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "role_name", required=True, help="A role's name, such as Admin or 'Door staff'.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when not given; give it only in scripts.",
+)
+def create_staff(email: str, name: str, role_name: str, password: str) -> None:
+    """Create a staff account."""
+    from boxoffice.auth import accounts, passwords
+    from boxoffice.auth.tables import Role
+
+    async def create() -> int:
+        role = await Role.select(Role.id).where(Role.name.ilike(role_name)).first()
+        if role is None:
+            names = ", ".join(row["name"] for row in await Role.select(Role.name).order_by(Role.name))
+            raise click.ClickException(f"no role called {role_name!r}; roles: {names}")
+        try:
+            return await accounts.create_staff(
+                email=email,
+                name=name,
+                password=password,
+                role_id=role["id"],
+                actor_id=None,
+                ip="command line",
+            )
+        except (accounts.AccountRefused, passwords.PasswordRejected) as refusal:
+            raise click.ClickException(str(refusal)) from None
+
+    user_id = run_prepared(create)
+    click.echo(f"Created staff account {user_id} for {email.strip().lower()}.")
+
+
+@main.command("new-encryption-key")
+def new_encryption_key() -> None:
+    """Print a new key to put first in BOXOFFICE_ENCRYPTION_KEYS."""
+    from boxoffice.secretbox import new_key
+
+    click.echo(new_key())
+
+
+@main.command("rotate-encryption-key")
+def rotate_encryption_key() -> None:
+    """Re-encrypt every secret under the first key of BOXOFFICE_ENCRYPTION_KEYS.
+
+    Put a new key first, keep the old ones after it, run this, then drop the old keys."""
+    from boxoffice.auth.secrets import reencrypt_secrets
+    from boxoffice.secretbox import SecretBox
+
+    count = run_prepared(lambda: reencrypt_secrets(SecretBox(get_settings().encryption_keys)))
+    click.echo(f"Re-encrypted {count} secret(s) under the current key.")
 
 
 @main.command()
@@ -80,15 +149,7 @@ def serve(host: str, port: int, workers: int, access_log: bool, forwarded_allow_
     """Migrate, then serve the app over HTTP."""
     import uvicorn
 
-    from boxoffice.db import close_database, migrate
-
-    async def run_migrations() -> None:
-        try:
-            await migrate()
-        finally:
-            await close_database()
-
-    asyncio.run(run_migrations())
+    run_prepared(nothing)
     click.echo(f"Boxoffice is serving on http://{host}:{port}/ with {workers} worker(s).")
     uvicorn.run(
         "boxoffice.app:create_app",

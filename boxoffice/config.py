@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from boxoffice.secretbox import new_key, parse_keys
+
 DEFAULT_DATABASE_URL = "sqlite:///var/boxoffice.sqlite3"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class SettingsError(ValueError):
@@ -74,6 +79,35 @@ def parse_positive_int(raw: str) -> int:
     return value
 
 
+def parse_base_url(raw: str) -> str:
+    """The address visitors use. Plain http is only for this machine: cookies are Secure everywhere else."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("use the address visitors type, such as https://tickets.example.org")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise ValueError("plain http is only allowed for localhost; use https")
+    return raw.strip().rstrip("/")
+
+
+def parse_networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR range such as 192.0.2.0/24") from None
+    return tuple(networks)
+
+
+def parse_secret_key(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError(
+            "use at least 32 random characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    return raw
+
+
 def parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -101,6 +135,54 @@ class Settings:
     debug: bool = setting(
         False, parse_bool, "Reload templates when they change. Never shows stack traces to visitors."
     )
+    base_url: str = setting(
+        "http://127.0.0.1:8000",
+        parse_base_url,
+        "The address visitors use, for links in e-mails. Plain http only for localhost; cookies are "
+        "marked Secure whenever it is https.",
+    )
+    secret_key: str = setting(
+        "",
+        parse_secret_key,
+        "Signs CSRF tokens and keys recovery-code digests; 32 or more random characters. Required with "
+        "PostgreSQL; on SQLite one is made and kept in the database's folder when unset.",
+    )
+    encryption_keys: tuple[bytes, ...] = setting(
+        (),
+        lambda raw: tuple(parse_keys(raw)),
+        "Fernet keys, comma-separated, newest first, that encrypt secrets at rest (two-factor seeds). "
+        "Required with PostgreSQL; on SQLite one is made and kept in the database's folder when unset. "
+        "`boxoffice rotate-encryption-key` re-encrypts everything under the first key.",
+    )
+    staff_idle_minutes: int = setting(30, parse_positive_int, "A staff session ends after this long unused.")
+    staff_session_hours: int = setting(12, parse_positive_int, "A staff session ends this long after login.")
+    lockout_threshold: int = setting(
+        10, parse_positive_int, "Failed passwords or codes in a row that suspend a staff account."
+    )
+    login_attempts_per_ip: int = setting(
+        20,
+        parse_positive_int,
+        "Login attempts one address may make in 10 minutes, before any password is checked.",
+    )
+    staff_allowed_networks: tuple[IPv4Network | IPv6Network, ...] = setting(
+        (),
+        parse_networks,
+        "CIDR ranges, comma-separated, from which staff pages and the login page may be opened; empty "
+        "allows any address. Behind a proxy, also set BOXOFFICE_FORWARDED_ALLOW_IPS.",
+    )
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def staff_network_allows(self, address: str) -> bool:
+        if not self.staff_allowed_networks:
+            return True
+        try:
+            client = ip_address(address)
+        except ValueError:
+            return False
+        return any(client in network for network in self.staff_allowed_networks)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -115,7 +197,12 @@ class Settings:
                 values[spec.name] = spec.metadata["parse"](raw)
             except ValueError as error:
                 raise SettingsError(variable, str(error)) from None
-        return cls(**values)
+        settings = cls(**values)
+        if settings.database_url.engine == "postgres":
+            for name in ("secret_key", "encryption_keys"):
+                if not getattr(settings, name):
+                    raise SettingsError(env_name(name), "must be set when the database is PostgreSQL")
+        return settings
 
 
 def env_name(field_name: str) -> str:
@@ -125,4 +212,34 @@ def env_name(field_name: str) -> str:
 @functools.cache
 def get_settings() -> Settings:
     """The process's settings, read from its environment on first use."""
-    return Settings.from_environ(os.environ)
+    settings = Settings.from_environ(os.environ)
+    if settings.database_url.engine == "sqlite":
+        settings = with_local_secrets(settings)
+    return settings
+
+
+def with_local_secrets(settings: Settings) -> Settings:
+    """Fill unset secrets for the embedded SQLite set-up from files beside the database, made on first run.
+
+    The files are readable by their owner only; they belong with the database they protect, and a
+    backup of one without the other would be of no use.
+    """
+    folder = settings.database_url.sqlite_path.parent
+    secret_key = settings.secret_key or read_or_create(
+        folder / "secret.key", lambda: secrets.token_urlsafe(48)
+    )
+    encryption_keys = settings.encryption_keys or tuple(
+        parse_keys(read_or_create(folder / "encryption.keys", new_key))
+    )
+    return replace(settings, secret_key=secret_key, encryption_keys=encryption_keys)
+
+
+def read_or_create(path: Path, make: Callable[[], str]) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(make())
+    return path.read_text().strip()

@@ -6,13 +6,22 @@ Seeding is idempotent: once the demo venue exists nothing more is added, so runn
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from boxoffice.auth.accounts import create_staff
+from boxoffice.auth.roles import admin_role_id
+from boxoffice.auth.tables import StaffUser
+from boxoffice.config import Settings
 from boxoffice.db import write_transaction
 from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
 
 DEMO_VENUE_SLUG = "riverside"
+DEMO_ADMIN_EMAIL = "admin@riverside.example"
+DEMO_ADMIN_LOGIN_FILE = "demo-admin-password.txt"
 
 # (slug, title, description, days from today of each performance, local start time, capacity,
 #  ticket types as (name, price in pence))
@@ -102,3 +111,36 @@ async def seed_demo(today: datetime | None = None) -> bool:
                     ]
                 )
     return True
+
+
+def demo_login_file(settings: Settings) -> Path:
+    folder = (
+        settings.database_url.sqlite_path.parent if settings.database_url.engine == "sqlite" else Path("var")
+    )
+    return folder / DEMO_ADMIN_LOGIN_FILE
+
+
+async def seed_demo_admin(settings: Settings) -> tuple[str, str]:
+    """An admin account to try the back office with, and its password.
+
+    The password is random, made once, and kept in a file readable only by its owner beside the
+    database, so that `make run` can show it every time without it ever being a well-known default."""
+    login_file = demo_login_file(settings)
+    if await StaffUser.exists().where(StaffUser.email == DEMO_ADMIN_EMAIL):
+        password = (
+            login_file.read_text().strip() if login_file.exists() else "(the one shown when it was made)"
+        )
+        return DEMO_ADMIN_EMAIL, password
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    await create_staff(
+        email=DEMO_ADMIN_EMAIL,
+        name="Demo Admin",
+        password=password,
+        role_id=await admin_role_id(),
+        actor_id=None,
+        ip="demo",
+    )
+    login_file.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(password)
+    return DEMO_ADMIN_EMAIL, password

@@ -7,4 +7,6 @@ from boxoffice.db import engine_for
 
 DB = engine_for(get_settings())
 
-APP_REGISTRY = AppRegistry(apps=["boxoffice.sales.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=["boxoffice.sales.piccolo_app", "boxoffice.auth.piccolo_app"]
+)

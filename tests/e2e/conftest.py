@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -44,12 +45,34 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a server on a free port, with a database of its own seeded with the demo data."""
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the server under test: a database of its own, seeded with the demo data."""
     database = tmp_path_factory.mktemp("e2e") / "boxoffice.sqlite3"
     env = {**os.environ, "BOXOFFICE_DATABASE_URL": f"sqlite:///{database}"}
+    boxoffice(env, "demo")
+    return env
+
+
+def boxoffice(env: dict[str, str], *arguments: str) -> str:
+    """Run a `boxoffice` command against the server's database; returns what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "boxoffice.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env: dict[str, str]) -> Iterator[str]:
+    """The URL of a `boxoffice serve` process on a free port."""
+    env = server_env
+    database = Path(env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///"))
     command = [sys.executable, "-m", "boxoffice.cli"]
-    subprocess.run([*command, "demo"], env=env, check=True, capture_output=True, timeout=120)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with (database.parent / "server.log").open("w") as log:

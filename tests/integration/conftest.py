@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -16,15 +17,17 @@ import pytest
 from piccolo.conf.apps import Finder
 
 from boxoffice.app import create_app
-from boxoffice.config import get_settings
-from boxoffice.db import PooledSQLiteEngine, close_database, current_engine, migrate, open_database
+from boxoffice.auth.roles import ensure_builtin_roles
+from boxoffice.bootstrap import prepare_database
+from boxoffice.config import Settings, get_settings
+from boxoffice.db import PooledSQLiteEngine, close_database, current_engine, open_database
 
 
 @pytest.fixture(scope="session")
 def migrated_schema() -> None:
     async def run() -> None:
         try:
-            await migrate()
+            await prepare_database()
         finally:
             await close_database()
 
@@ -51,21 +54,27 @@ async def database(migrated_schema: None, tmp_path: Path) -> AsyncIterator[None]
     else:
         tables = ", ".join(f'"{name}"' for name in app_table_names())
         await engine.run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await ensure_builtin_roles()
         yield
 
 
-@pytest.fixture
-async def client(database: None) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def app_client(settings: Settings, client_ip: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
     """The real app over HTTP, on the test's own event loop (so its database pool is the test's too).
 
-    The fixture opens and closes the database as the app's lifespan does: an anyio cancel scope such
-    as `app.lifespan()` cannot be entered in a fixture's set-up task and left in its tear-down task.
+    The database is opened and closed as the app's lifespan does: an anyio cancel scope such as
+    `app.lifespan()` cannot be entered in a fixture's set-up task and left in its tear-down task.
     """
-    settings = get_settings()
     await open_database(settings)
-    transport = httpx.ASGITransport(app=create_app(settings))
+    transport = httpx.ASGITransport(app=create_app(settings), client=(client_ip, 50000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_client:
             yield http_client
     finally:
         await close_database()
+
+
+@pytest.fixture
+async def client(database: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(get_settings()) as http_client:
+        yield http_client

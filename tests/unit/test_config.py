@@ -1,6 +1,12 @@
 import pytest
+from cryptography.fernet import Fernet
 
 from boxoffice.config import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+PRODUCTION_SECRETS = {
+    "BOXOFFICE_SECRET_KEY": "k" * 40,
+    "BOXOFFICE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+}
 
 
 def test_defaults_use_a_sqlite_file_under_var():
@@ -12,9 +18,17 @@ def test_defaults_use_a_sqlite_file_under_var():
 
 def test_postgresql_url_is_accepted():
     settings = Settings.from_environ(
-        {"BOXOFFICE_DATABASE_URL": "postgresql://box:pw@db.example:5432/boxoffice"}
+        {"BOXOFFICE_DATABASE_URL": "postgresql://box:pw@db.example:5432/boxoffice", **PRODUCTION_SECRETS}
     )
     assert settings.database_url.engine == "postgres"
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_SECRETS))
+def test_postgresql_needs_its_secrets_set(missing):
+    environ = {"BOXOFFICE_DATABASE_URL": "postgresql://box@db:5432/boxoffice", **PRODUCTION_SECRETS}
+    del environ[missing]
+    with pytest.raises(SettingsError, match=missing):
+        Settings.from_environ(environ)
 
 
 @pytest.mark.parametrize(
@@ -49,5 +63,37 @@ def test_debug_reads_yes_and_no_but_refuses_anything_else():
 
 
 def test_database_password_never_appears_when_the_url_is_shown():
-    settings = Settings.from_environ({"BOXOFFICE_DATABASE_URL": "postgresql://box:s3cret@db:5432/boxoffice"})
+    settings = Settings.from_environ(
+        {"BOXOFFICE_DATABASE_URL": "postgresql://box:s3cret@db:5432/boxoffice", **PRODUCTION_SECRETS}
+    )
     assert "s3cret" not in str(settings.database_url)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOXOFFICE_BASE_URL", "http://tickets.example.org"),
+        ("BOXOFFICE_BASE_URL", "tickets.example.org"),
+        ("BOXOFFICE_SECRET_KEY", "short"),
+        ("BOXOFFICE_ENCRYPTION_KEYS", "not-a-fernet-key"),
+        ("BOXOFFICE_STAFF_ALLOWED_NETWORKS", "10.0.0.0/8, the office"),
+        ("BOXOFFICE_LOCKOUT_THRESHOLD", "0"),
+    ],
+)
+def test_unusable_security_settings_are_refused_by_name(variable, value):
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_environ({variable: value})
+
+
+def test_cookies_are_secure_unless_serving_plain_localhost():
+    assert not Settings.from_environ({"BOXOFFICE_BASE_URL": "http://localhost:8000"}).secure_cookies
+    assert Settings.from_environ({"BOXOFFICE_BASE_URL": "https://tickets.example.org"}).secure_cookies
+
+
+def test_the_staff_allow_list_admits_only_its_networks():
+    settings = Settings.from_environ({"BOXOFFICE_STAFF_ALLOWED_NETWORKS": "192.0.2.0/24, 2001:db8::/32"})
+    assert settings.staff_network_allows("192.0.2.17")
+    assert settings.staff_network_allows("2001:db8::1")
+    assert not settings.staff_network_allows("198.51.100.4")
+    assert not settings.staff_network_allows("not an address")
+    assert Settings.from_environ({}).staff_network_allows("198.51.100.4")

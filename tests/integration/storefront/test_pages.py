@@ -9,6 +9,7 @@ import pytest
 from boxoffice.sales import catalog
 from boxoffice.sales.tables import EventStatus
 from tests.support.catalog import make_event, make_performance, make_venue
+from tests.support.staff import make_staff, sign_in
 
 # Thursday 14 March 2030, 19:30 in London (GMT) and the Saturday after.
 THURSDAY = datetime(2030, 3, 14, 19, 30, tzinfo=UTC)
@@ -118,6 +119,7 @@ async def test_healthz_reports_the_database_answering(client, database):
 
 
 async def test_staff_dashboard_lists_next_performances_and_is_never_cached(client, catalog_rows):
+    await sign_in(client, await make_staff("door_staff", enrolled=False))
     response = await client.get("/backoffice/")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"

@@ -1,0 +1,1 @@
+"""Staff accounts: passwords, two-factor codes, sessions, roles and permissions, the audit log."""

@@ -1,0 +1,129 @@
+"""One vocabulary of permissions, shaped like the staff menus.
+
+Every staff route names one of these keys (`opt={"permission": Perm.X}`) and one guard enforces it; the
+navigation is built from the same tree, so what staff see and what the server allows cannot drift apart.
+A role holding a top-level key holds all of its sub-menus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Perm(StrEnum):
+    SIGNED_IN = "signed_in"  # any signed-in staff member: the dashboard, their own account
+    PUBLIC = "public"  # the login pages themselves
+
+    BOX_OFFICE = "boxoffice"
+    BOX_OFFICE_SELL = "boxoffice.sell"
+    BOX_OFFICE_ORDERS = "boxoffice.orders"
+    BOX_OFFICE_REFUNDS = "boxoffice.refunds"
+    CRM = "crm"
+    CRM_CONTACTS = "crm.contacts"
+    CRM_EXPORT = "crm.export"
+    CRM_REMOVE = "crm.remove"
+    CRM_USERS_ROLES = "crm.users_roles"
+    MARKETING = "marketing"
+    MARKETING_CAMPAIGNS = "marketing.campaigns"
+    MARKETING_SETTINGS = "marketing.settings"
+    EVENTS = "events"
+    REPORTS = "reports"
+    SETTINGS = "settings"
+    SETTINGS_STOREFRONT = "settings.storefront"
+    SETTINGS_SECURITY = "settings.security"
+    CHECK_IN = "checkin"
+    AUDIT_LOG = "audit"
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """A menu entry. `route` names the page it opens, once that page exists."""
+
+    permission: Perm
+    label: str
+    route: str | None = None
+    children: tuple[Menu, ...] = field(default_factory=tuple)
+
+
+MENUS: tuple[Menu, ...] = (
+    Menu(
+        Perm.BOX_OFFICE,
+        "Box office",
+        children=(
+            Menu(Perm.BOX_OFFICE_SELL, "Sell"),
+            Menu(Perm.BOX_OFFICE_ORDERS, "Orders"),
+            Menu(Perm.BOX_OFFICE_REFUNDS, "Refunds"),
+        ),
+    ),
+    Menu(
+        Perm.CRM,
+        "CRM",
+        children=(
+            Menu(Perm.CRM_CONTACTS, "Contacts"),
+            Menu(Perm.CRM_EXPORT, "Export"),
+            Menu(Perm.CRM_REMOVE, "Remove"),
+            Menu(Perm.CRM_USERS_ROLES, "Users & Roles", route="crm.users"),
+        ),
+    ),
+    Menu(
+        Perm.MARKETING,
+        "Marketing",
+        children=(Menu(Perm.MARKETING_CAMPAIGNS, "Campaigns"), Menu(Perm.MARKETING_SETTINGS, "Settings")),
+    ),
+    Menu(Perm.EVENTS, "Events"),
+    Menu(Perm.REPORTS, "Reports"),
+    Menu(
+        Perm.SETTINGS,
+        "Settings",
+        children=(
+            Menu(Perm.SETTINGS_STOREFRONT, "Storefront"),
+            Menu(Perm.SETTINGS_SECURITY, "Security", route="backoffice.security"),
+        ),
+    ),
+    Menu(Perm.CHECK_IN, "Check-in", route="backoffice.checkin"),
+    Menu(Perm.AUDIT_LOG, "Audit log", route="backoffice.audit"),
+)
+
+GRANTABLE: frozenset[Perm] = frozenset(menu.permission for top in MENUS for menu in (top, *top.children))
+
+ALWAYS_HELD = frozenset({Perm.SIGNED_IN, Perm.PUBLIC})
+
+
+def parent_of(permission: Perm) -> Perm | None:
+    head, dot, _ = permission.value.partition(".")
+    return Perm(head) if dot else None
+
+
+def normalise(keys: Iterable[str]) -> frozenset[Perm]:
+    """The grantable permissions among `keys`, with sub-menus folded into a granted top-level menu."""
+    granted = {Perm(key) for key in keys if key in GRANTABLE}
+    return frozenset(key for key in granted if parent_of(key) not in granted)
+
+
+def holds(granted: frozenset[Perm], permission: Perm) -> bool:
+    """Whether a role with `granted` keys may open what `permission` guards."""
+    if permission in ALWAYS_HELD or permission in granted:
+        return True
+    parent = parent_of(permission)
+    return parent is not None and parent in granted
+
+
+def visible_menus(granted: frozenset[Perm]) -> list[tuple[Menu, list[Menu]]]:
+    """The navigation for a role: each top-level menu it may open that leads somewhere, with the
+    sub-menus it may open that have a page."""
+    navigation = []
+    for top in MENUS:
+        children = [child for child in top.children if child.route and holds(granted, child.permission)]
+        if (top.route and holds(granted, top.permission)) or children:
+            navigation.append((top, children))
+    return navigation
+
+
+def serialise(granted: Iterable[Perm]) -> str:
+    return " ".join(sorted(key.value for key in normalise(granted)))
+
+
+def deserialise(stored: str) -> frozenset[Perm]:
+    return normalise(stored.split())

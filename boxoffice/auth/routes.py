@@ -1,0 +1,193 @@
+"""Signing in and out of the back office: password, two-factor code or enrolment, recovery codes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from boxoffice.auth import login, totp
+from boxoffice.auth.guards import client_ip, pending_state, safe_next, signed_in_staff
+from boxoffice.auth.permissions import Perm
+from boxoffice.auth.sessions import STORE_NAME, SessionState, rotate_session_id
+from boxoffice.auth.tables import StaffUser
+from boxoffice.secretbox import SecretBox
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+DASHBOARD = "/backoffice/"
+ISSUER = "Boxoffice"
+MAX_FIELD = 1024
+
+WRONG_DETAILS = "The e-mail address or password is not right, or this account cannot sign in."
+TOO_MANY = "Too many attempts from your network. Please wait ten minutes and try again."
+WRONG_CODE = "That code was not accepted. Codes work once each; wait for the next one and try again."
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@dataclass
+class CodeForm:
+    code: str = ""
+
+
+def policy_of(request: Request) -> login.SecurityPolicy:
+    return request.app.state.security_policy
+
+
+def box_of(request: Request) -> SecretBox:
+    return request.app.state.secret_box
+
+
+async def start_session(request: Request, state: SessionState) -> None:
+    """Give the session a new id and its new state: each step up in privilege gets a fresh id."""
+    await rotate_session_id(request, request.app.stores.get(STORE_NAME))
+    request.set_session(state.as_session())
+
+
+async def finish_sign_in(request: Request, state: SessionState) -> None:
+    await login.complete_sign_in(state.user_id, ip=client_ip(request), now=datetime.now(UTC))
+    now = time.time()
+    await start_session(
+        request, SessionState(state.user_id, state.epoch, "signed_in", signed_in_at=now, seen_at=now)
+    )
+
+
+def login_page(*, error: str = "", email: str = "", next_path: str = "", status_code: int = 200) -> Template:
+    return Template(
+        "backoffice/login.html",
+        context={"error": error, "email": email, "next": next_path},
+        status_code=status_code,
+    )
+
+
+class LoginController(Controller):
+    path = "/backoffice"
+    opt = {"permission": Perm.PUBLIC}
+
+    @get("/login", name="auth.login")
+    async def show_login(self, request: Request) -> Template | Redirect:
+        next_path = request.query_params.get("next", "")
+        if await signed_in_staff(request, request.app.state.settings):
+            return Redirect(path=safe_next(next_path) or DASHBOARD, status_code=303)
+        return login_page(next_path=safe_next(next_path) or "")
+
+    @post("/login", name="auth.login.submit")
+    async def submit_login(self, request: Request, data: Annotated[LoginForm, FORM]) -> Template | Redirect:
+        email, password = data.email.strip()[:MAX_FIELD], data.password[:MAX_FIELD]
+        next_path = safe_next(data.next) or ""
+        if not email or not password:
+            return login_page(
+                error="Enter your e-mail address and password.",
+                email=email,
+                next_path=next_path,
+                status_code=400,
+            )
+        outcome = await login.check_password(
+            email, password, ip=client_ip(request), now=datetime.now(UTC), policy=policy_of(request)
+        )
+        if outcome.next is login.Next.WAIT:
+            return login_page(error=TOO_MANY, email=email, next_path=next_path, status_code=429)
+        if outcome.next is login.Next.RETRY or outcome.user_id is None:
+            return login_page(error=WRONG_DETAILS, email=email, next_path=next_path, status_code=400)
+        now = time.time()
+        state = SessionState(outcome.user_id, outcome.session_epoch, outcome.next.value, now, now)
+        if outcome.next is login.Next.SIGNED_IN:
+            await finish_sign_in(request, state)
+            return Redirect(path=next_path or DASHBOARD, status_code=303)
+        if outcome.next is login.Next.ENROL:
+            state = SessionState(
+                outcome.user_id,
+                outcome.session_epoch,
+                "enrol",
+                now,
+                now,
+                pending_secret=box_of(request).encrypt(totp.new_secret()),
+            )
+        await start_session(request, state)
+        target = (
+            "/backoffice/login/code"
+            if outcome.next is login.Next.SECOND_FACTOR
+            else "/backoffice/login/enrol"
+        )
+        return Redirect(path=target, status_code=303)
+
+    @get("/login/code", name="auth.code")
+    async def show_code(self, request: Request) -> Template | Redirect:
+        if pending_state(request, "second_factor") is None:
+            return Redirect(path="/backoffice/login", status_code=303)
+        return Template("backoffice/login_code.html", context={"error": ""})
+
+    @post("/login/code", name="auth.code.submit")
+    async def submit_code(self, request: Request, data: Annotated[CodeForm, FORM]) -> Template | Redirect:
+        state = pending_state(request, "second_factor")
+        if state is None:
+            return Redirect(path="/backoffice/login", status_code=303)
+        accepted = await login.check_second_factor(
+            state.user_id,
+            data.code,
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+            policy=policy_of(request),
+            box=box_of(request),
+        )
+        if not accepted:
+            return Template("backoffice/login_code.html", context={"error": WRONG_CODE}, status_code=400)
+        await finish_sign_in(request, state)
+        return Redirect(path=DASHBOARD, status_code=303)
+
+    @get("/login/enrol", name="auth.enrol")
+    async def show_enrolment(self, request: Request) -> Template | Redirect:
+        state = pending_state(request, "enrol")
+        if state is None or state.pending_secret is None:
+            return Redirect(path="/backoffice/login", status_code=303)
+        return await enrolment_page(request, state, error="")
+
+    @post("/login/enrol", name="auth.enrol.submit")
+    async def submit_enrolment(
+        self, request: Request, data: Annotated[CodeForm, FORM]
+    ) -> Template | Redirect:
+        state = pending_state(request, "enrol")
+        if state is None or state.pending_secret is None:
+            return Redirect(path="/backoffice/login", status_code=303)
+        recovery_codes = await login.confirm_enrolment(
+            state.user_id,
+            box_of(request).decrypt(state.pending_secret),
+            data.code,
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+            policy=policy_of(request),
+            box=box_of(request),
+        )
+        if recovery_codes is None:
+            return await enrolment_page(request, state, error=WRONG_CODE, status_code=400)
+        await finish_sign_in(request, state)
+        return Template("backoffice/recovery_codes.html", context={"recovery_codes": recovery_codes})
+
+    @post("/logout", name="auth.logout", opt={"permission": Perm.SIGNED_IN})
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect(path="/backoffice/login", status_code=303)
+
+
+async def enrolment_page(
+    request: Request, state: SessionState, *, error: str, status_code: int = 200
+) -> Template:
+    secret = box_of(request).decrypt(state.pending_secret or "")
+    account = await StaffUser.select(StaffUser.email).where(StaffUser.id == state.user_id).first()
+    uri = totp.provisioning_uri(secret, account["email"] if account else "", ISSUER)
+    return Template(
+        "backoffice/login_enrol.html",
+        context={"qr_svg": totp.qr_code_svg(uri), "secret": secret, "error": error},
+        status_code=status_code,
+    )
