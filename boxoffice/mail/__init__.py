@@ -1,0 +1,1 @@
+"""Outgoing e-mail: an outbox in the database, sent by `boxoffice worker` through SMTP."""

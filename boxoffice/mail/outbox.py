@@ -1,0 +1,312 @@
+"""Queueing e-mail, and claiming it for sending so that each message goes out once.
+
+`queue_email` writes through whatever transaction the caller has open, so an order and its confirmation
+commit or vanish together. Workers claim due messages in batches: a claim marks rows `sending` and counts
+the attempt in one atomic step (row locks skipped on PostgreSQL, the write lock on SQLite), so workers
+never share a message. A worker that dies mid-batch leaves claims that come back after
+`STALE_CLAIM_AFTER`: delivery is at least once, never lost. `last_error` holds SMTP replies and exception
+text only, never bodies; it can still name the recipient, so erasure must blank it with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from boxoffice.db import current_engine, write_transaction
+from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY_DELAY = timedelta(minutes=1)
+LONGEST_RETRY_DELAY = timedelta(hours=1)
+STALE_CLAIM_AFTER = timedelta(minutes=10)
+MAX_ERROR_LENGTH = 500
+
+# Set by build_mime itself; a caller supplying them would produce a message with two of each.
+RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+    def __post_init__(self) -> None:
+        maintype, _, subtype = self.content_type.partition("/")
+        if not maintype or not subtype or maintype == "multipart":
+            raise ValueError(f"{self.content_type!r} is not the media type of a file")
+
+
+@dataclass(frozen=True)
+class Email:
+    """One e-mail to one recipient. `headers` are extra ones, such as List-Unsubscribe.
+
+    Line breaks in the recipient, subject or headers are refused: they would let text from a form
+    smuggle in headers (or recipients) of its own.
+    """
+
+    recipient: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+    kind: str = "general"
+
+    def __post_init__(self) -> None:
+        single_line = {"recipient": self.recipient, "subject": self.subject, **self.headers}
+        for name, value in single_line.items():
+            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+                raise ValueError(f"{name} must be a single line")
+        reserved = RESERVED_HEADERS & {name.lower() for name in self.headers}
+        if reserved:
+            raise ValueError(f"headers set by the outbox itself: {', '.join(sorted(reserved))}")
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A message this worker has claimed and must now send, then report with mark_sent or mark_failed."""
+
+    id: int
+    attempts: int
+    email: Email
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A message as the back-office e-mail log lists it."""
+
+    id: int
+    recipient: str
+    subject: str
+    kind: str
+    status: OutboxStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class OutboxMessageDetail:
+    entry: OutboxEntry
+    email: Email
+
+
+async def queue_email(email: Email) -> int:
+    """Put a message in the outbox, inside the caller's transaction if one is open; returns its id."""
+    async with write_transaction():
+        inserted = await OutboxMessage.insert(
+            OutboxMessage(
+                recipient=email.recipient,
+                subject=email.subject,
+                text_body=email.text,
+                html_body=email.html,
+                headers=dict(email.headers),
+                kind=email.kind,
+            )
+        )
+        message_id = inserted[0]["id"]
+        if email.attachments:
+            await OutboxAttachment.insert(
+                *[
+                    OutboxAttachment(
+                        message=message_id,
+                        filename=attachment.filename,
+                        content_type=attachment.content_type,
+                        content=attachment.content,
+                    )
+                    for attachment in email.attachments
+                ]
+            )
+    return message_id
+
+
+async def claim_due_messages(limit: int, now: datetime) -> list[ClaimedMessage]:
+    """Claim up to `limit` messages that are due (or whose claim went stale) for this worker.
+
+    The attempt is counted at the claim, so a message whose sending crashes the worker still runs out
+    of attempts; a stale claim that has none left is given up as failed instead of being sent again.
+    """
+    stale_before = now - STALE_CLAIM_AFTER
+    is_stale_claim = (OutboxMessage.status == OutboxStatus.SENDING) & (
+        OutboxMessage.claimed_at <= stale_before
+    )
+    async with write_transaction():
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: OutboxStatus.FAILED,
+                OutboxMessage.claimed_at: None,
+                OutboxMessage.last_error: "abandoned: no outcome was reported for the last attempt",
+            }
+        ).where(is_stale_claim & (OutboxMessage.attempts >= MAX_ATTEMPTS))
+
+        due = (
+            OutboxMessage.select(OutboxMessage.id)
+            .where(
+                ((OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now))
+                | is_stale_claim
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if isinstance(current_engine(), PostgresEngine):
+            # Rows another worker is claiming right now are passed over instead of waited for.
+            due = due.lock_rows("UPDATE", skip_locked=True)
+        claimed_ids = [row["id"] for row in await due]
+        if not claimed_ids:
+            return []
+        claimed_rows = await (
+            OutboxMessage.update(
+                {
+                    OutboxMessage.status: OutboxStatus.SENDING,
+                    OutboxMessage.claimed_at: now,
+                    OutboxMessage.attempts: OutboxMessage.attempts + 1,
+                }
+            )
+            .where(OutboxMessage.id.is_in(claimed_ids))
+            .returning(OutboxMessage.id, OutboxMessage.attempts)
+        )
+        emails = await emails_by_id(claimed_ids)
+
+    attempts_by_id = {row["id"]: row["attempts"] for row in claimed_rows}
+    return [
+        ClaimedMessage(id=message_id, attempts=attempts_by_id[message_id], email=emails[message_id])
+        for message_id in claimed_ids
+    ]
+
+
+async def mark_sent(message_id: int, now: datetime) -> None:
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.SENT,
+            OutboxMessage.sent_at: now,
+            OutboxMessage.claimed_at: None,
+            OutboxMessage.last_error: "",
+        }
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING))
+
+
+async def mark_failed(message_id: int, error: str, now: datetime, permanent: bool = False) -> bool:
+    """Record a failed attempt: try again after a growing delay, or give up (returning True) when it was
+    the last try or trying again cannot help. Only a claimed message changes: one cancelled meanwhile
+    stays cancelled."""
+    claimed = (OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING)
+    async with write_transaction():
+        row = await OutboxMessage.select(OutboxMessage.attempts).where(claimed).first()
+        if row is None:
+            return False
+        gives_up = permanent or row["attempts"] >= MAX_ATTEMPTS
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: OutboxStatus.FAILED if gives_up else OutboxStatus.QUEUED,
+                OutboxMessage.next_attempt_at: now + retry_delay(row["attempts"]),
+                OutboxMessage.claimed_at: None,
+                OutboxMessage.last_error: error[:MAX_ERROR_LENGTH],
+            }
+        ).where(claimed)
+    return gives_up
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after `attempts` failed tries: 1 minute, doubling each time, at most an hour."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
+
+
+async def recent_messages(limit: int = 50, offset: int = 0) -> list[OutboxEntry]:
+    """The newest messages first, for the back-office e-mail log."""
+    rows = await (
+        OutboxMessage.select(*ENTRY_COLUMNS)
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [entry_from_row(row) for row in rows]
+
+
+async def message_detail(message_id: int) -> OutboxMessageDetail | None:
+    row = await OutboxMessage.select(*ENTRY_COLUMNS).where(OutboxMessage.id == message_id).first()
+    if row is None:
+        return None
+    emails = await emails_by_id([message_id])
+    return OutboxMessageDetail(entry=entry_from_row(row), email=emails[message_id])
+
+
+ENTRY_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.recipient,
+    OutboxMessage.subject,
+    OutboxMessage.kind,
+    OutboxMessage.status,
+    OutboxMessage.attempts,
+    OutboxMessage.created_at,
+    OutboxMessage.next_attempt_at,
+    OutboxMessage.sent_at,
+    OutboxMessage.last_error,
+)
+
+
+def entry_from_row(row: dict[str, Any]) -> OutboxEntry:
+    return OutboxEntry(**{**row, "status": OutboxStatus(row["status"])})
+
+
+async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
+    """The messages with their attachments, as they were queued."""
+    messages = await (
+        OutboxMessage.select(
+            OutboxMessage.id,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.text_body,
+            OutboxMessage.html_body,
+            OutboxMessage.headers,
+            OutboxMessage.kind,
+        )
+        .where(OutboxMessage.id.is_in(message_ids))
+        .output(load_json=True)
+    )
+    attachments: dict[int, list[Attachment]] = {message_id: [] for message_id in message_ids}
+    for row in await (
+        OutboxAttachment.select(
+            OutboxAttachment.message,
+            OutboxAttachment.filename,
+            OutboxAttachment.content_type,
+            OutboxAttachment.content,
+        )
+        .where(OutboxAttachment.message.is_in(message_ids))
+        .order_by(OutboxAttachment.id)
+    ):
+        attachments[row["message"]].append(
+            Attachment(filename=row["filename"], content_type=row["content_type"], content=row["content"])
+        )
+    return {
+        row["id"]: Email(
+            recipient=row["recipient"],
+            subject=row["subject"],
+            text=row["text_body"],
+            html=row["html_body"],
+            headers=row["headers"],
+            attachments=tuple(attachments[row["id"]]),
+            kind=row["kind"],
+        )
+        for row in messages
+    }

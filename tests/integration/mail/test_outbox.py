@@ -1,0 +1,236 @@
+"""Queueing and claiming outbox messages, on whichever engine this run uses."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from boxoffice.db import write_transaction
+from boxoffice.mail.outbox import (
+    MAX_ATTEMPTS,
+    STALE_CLAIM_AFTER,
+    Attachment,
+    Email,
+    OutboxEntry,
+    claim_due_messages,
+    mark_failed,
+    mark_sent,
+    message_detail,
+    queue_email,
+    recent_messages,
+    retry_delay,
+)
+from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
+from boxoffice.sales.tables import Venue
+
+TICKETS_PDF = Attachment("tickets.pdf", "application/pdf", b"%PDF-1.7\n\x00\xff\xfe binary \r\n%%EOF")
+
+
+def confirmation(recipient: str = "ada@example.org", **changes) -> Email:
+    return Email(
+        **{
+            "recipient": recipient,
+            "subject": "Your tickets",
+            "text": "Thank you for your order.",
+            "kind": "order_confirmation",
+            **changes,
+        }
+    )
+
+
+async def entry(message_id: int) -> OutboxEntry:
+    detail = await message_detail(message_id)
+    assert detail is not None
+    return detail.entry
+
+
+async def test_a_queued_message_reads_back_as_it_was_queued(database):
+    email = confirmation(
+        html="<p>Thank you for your order.</p>",
+        headers={"List-Unsubscribe": "<https://townhall.example/unsubscribe/abc>"},
+        attachments=(TICKETS_PDF, Attachment("seating.txt", "text/plain", b"Row A")),
+    )
+    message_id = await queue_email(email)
+
+    detail = await message_detail(message_id)
+    assert detail is not None
+    assert detail.email == email
+    assert detail.entry.status is OutboxStatus.QUEUED
+    assert detail.entry.attempts == 0 and detail.entry.sent_at is None
+    assert await message_detail(message_id + 1) is None
+
+
+async def test_the_log_lists_the_newest_messages_first(database):
+    ids = [await queue_email(confirmation(f"guest{number}@example.org")) for number in range(5)]
+
+    newest = await recent_messages(limit=3)
+    assert [entry.id for entry in newest] == ids[:1:-1]
+    assert [entry.recipient for entry in newest] == [f"guest{number}@example.org" for number in (4, 3, 2)]
+    assert [entry.id for entry in await recent_messages(limit=3, offset=3)] == ids[1::-1]
+
+
+async def test_a_message_queued_in_a_transaction_that_fails_is_never_sent(database):
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            await Venue(name="Stand-in for an order", slug="order").save()
+            await queue_email(confirmation(attachments=(TICKETS_PDF,)))
+            raise RuntimeError("payment declined")
+
+    assert await OutboxMessage.count() == 0
+    assert await OutboxAttachment.count() == 0
+    assert await claim_due_messages(10, datetime.now(UTC)) == []
+
+
+async def test_a_message_commits_with_the_transaction_that_queued_it(database):
+    async with write_transaction():
+        await Venue(name="Stand-in for an order", slug="order").save()
+        message_id = await queue_email(confirmation(attachments=(TICKETS_PDF,)))
+
+    assert await Venue.exists().where(Venue.slug == "order")
+    detail = await message_detail(message_id)
+    assert detail is not None and detail.email.attachments == (TICKETS_PDF,)
+
+
+async def test_concurrent_claims_never_share_a_message(database):
+    queued = {await queue_email(confirmation(f"guest{number}@example.org")) for number in range(30)}
+    now = datetime.now(UTC) + timedelta(seconds=1)
+
+    batches = await asyncio.gather(*[claim_due_messages(10, now) for _ in range(4)])
+
+    claimed = [message.id for batch in batches for message in batch]
+    assert len(claimed) == len(set(claimed)) == 30
+    assert set(claimed) == queued
+    assert await OutboxMessage.count().where(OutboxMessage.status == OutboxStatus.SENDING) == 30
+    assert await claim_due_messages(10, now) == []
+
+
+async def test_a_claim_carries_the_whole_message(database):
+    email = confirmation(
+        html="<p>Hi</p>", headers={"Reply-To": "desk@townhall.example"}, attachments=(TICKETS_PDF,)
+    )
+    message_id = await queue_email(email)
+
+    [claimed] = await claim_due_messages(5, datetime.now(UTC) + timedelta(seconds=1))
+
+    assert (claimed.id, claimed.attempts, claimed.email) == (message_id, 1, email)
+
+
+async def test_only_due_messages_are_claimed_oldest_first(database):
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    first, second, later = [await queue_email(confirmation(f"{name}@example.org")) for name in "abc"]
+    await OutboxMessage.update({OutboxMessage.next_attempt_at: now + timedelta(minutes=5)}).where(
+        OutboxMessage.id == later
+    )
+
+    assert [message.id for message in await claim_due_messages(1, now)] == [first]
+    assert [message.id for message in await claim_due_messages(5, now)] == [second]
+    assert [message.id for message in await claim_due_messages(5, now + timedelta(minutes=5))] == [later]
+
+
+async def test_a_failed_attempt_is_retried_later_and_later(database):
+    message_id = await queue_email(confirmation())
+    now = datetime.now(UTC) + timedelta(seconds=1)
+
+    for attempt in range(1, MAX_ATTEMPTS):
+        [claimed] = await claim_due_messages(5, now)
+        assert claimed.attempts == attempt
+        assert await mark_failed(message_id, "421 try again later", now) is False
+        queued = await entry(message_id)
+        assert queued.status is OutboxStatus.QUEUED
+        assert queued.next_attempt_at == now + retry_delay(attempt)
+        assert await claim_due_messages(5, queued.next_attempt_at - timedelta(seconds=1)) == []
+        now = queued.next_attempt_at
+
+    await claim_due_messages(5, now)
+    assert await mark_failed(message_id, "421 try again later", now) is True
+    assert (await entry(message_id)).status is OutboxStatus.FAILED
+    assert await claim_due_messages(5, now + timedelta(days=1)) == []
+
+
+def test_retry_delays_double_from_a_minute_up_to_an_hour():
+    assert [retry_delay(attempts) for attempts in range(1, 9)] == [
+        timedelta(minutes=minutes) for minutes in (1, 2, 4, 8, 16, 32, 60, 60)
+    ]
+
+
+async def test_a_permanent_failure_is_given_up_at_once_with_a_short_error(database):
+    message_id = await queue_email(confirmation())
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    await claim_due_messages(5, now)
+
+    assert await mark_failed(message_id, "550 " + "x" * 2000, now, permanent=True) is True
+
+    failed = await entry(message_id)
+    assert failed.status is OutboxStatus.FAILED and failed.attempts == 1
+    assert failed.last_error.startswith("550 ") and len(failed.last_error) == 500
+
+
+async def test_a_sent_message_is_never_claimed_again(database):
+    message_id = await queue_email(confirmation())
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    await claim_due_messages(5, now)
+
+    await mark_sent(message_id, now)
+
+    sent = await entry(message_id)
+    assert (sent.status, sent.sent_at) == (OutboxStatus.SENT, now)
+    assert await claim_due_messages(5, now + STALE_CLAIM_AFTER * 2) == []
+
+
+async def test_outcomes_only_change_messages_that_are_being_sent(database):
+    message_id = await queue_email(confirmation())
+    now = datetime.now(UTC)
+
+    assert await mark_failed(message_id, "421 busy", now) is False
+    await mark_sent(message_id, now)
+
+    unclaimed = await entry(message_id)
+    assert (unclaimed.status, unclaimed.last_error, unclaimed.sent_at) == (OutboxStatus.QUEUED, "", None)
+
+
+async def test_a_crashed_workers_claim_comes_back_once_stale(database):
+    message_id = await queue_email(confirmation())
+    crashed_at = datetime.now(UTC) + timedelta(seconds=1)
+    await claim_due_messages(5, crashed_at)
+
+    assert await claim_due_messages(5, crashed_at + STALE_CLAIM_AFTER - timedelta(seconds=1)) == []
+    [reclaimed] = await claim_due_messages(5, crashed_at + STALE_CLAIM_AFTER)
+
+    assert (reclaimed.id, reclaimed.attempts) == (message_id, 2)
+    assert (await entry(message_id)).status is OutboxStatus.SENDING
+
+
+async def test_a_stale_claim_without_attempts_left_is_given_up(database):
+    message_id = await queue_email(confirmation())
+    crashed_at = datetime.now(UTC) + timedelta(seconds=1)
+    await claim_due_messages(5, crashed_at)
+    await OutboxMessage.update({OutboxMessage.attempts: MAX_ATTEMPTS}).where(OutboxMessage.id == message_id)
+
+    assert await claim_due_messages(5, crashed_at + STALE_CLAIM_AFTER) == []
+
+    abandoned = await entry(message_id)
+    assert abandoned.status is OutboxStatus.FAILED
+    assert abandoned.last_error.startswith("abandoned")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"recipient": "ada@example.org\r\nBcc: everyone@example.org"},
+        {"subject": "Your tickets\nBcc: everyone@example.org"},
+        {"headers": {"List-Unsubscribe": "<https://townhall.example/u>\r\nBcc: everyone@example.org"}},
+        {"headers": {"Bcc": "everyone@example.org"}},
+        {"headers": {"content-type": "text/html"}},
+    ],
+)
+def test_an_email_that_could_smuggle_in_headers_is_refused(changes):
+    with pytest.raises(ValueError):
+        confirmation(**changes)
+
+
+@pytest.mark.parametrize("content_type", ["pdf", "application/", "multipart/mixed"])
+def test_an_attachment_needs_the_media_type_of_a_file(content_type):
+    with pytest.raises(ValueError):
+        Attachment("tickets.pdf", content_type, b"%PDF")
