@@ -1,0 +1,1 @@
+"""Taking payments: Stripe's hosted Checkout, refunds and the webhooks that report them."""

@@ -1,0 +1,223 @@
+"""Our only door to Stripe. Buyers pay on Stripe's hosted Checkout page, so no card data ever reaches us.
+
+Every call that changes something at Stripe carries an idempotency key made from the order and the action,
+so a retry (by the SDK after a network error, or by us after a crash) can never create a second session
+or refund twice. The SDK itself retries transient failures, with the same key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import stripe
+
+MAX_NETWORK_RETRIES = 2
+WEBHOOK_TOLERANCE_SECONDS = 300
+STRIPE_SHORTEST_EXPIRY = timedelta(minutes=30)
+EXPIRY_MARGIN = timedelta(minutes=5)
+
+KEY_LIKE = re.compile(r"\b(sk|rk|pk|whsec)_\w+")
+
+
+class PaymentProviderError(Exception):
+    """Stripe refused a call or could not be reached.
+
+    The message is safe to log and to keep: it never holds a key (Stripe masks them and we redact anything
+    shaped like one), and never card data, which does not reach us at all.
+    """
+
+    def __init__(self, message: str, *, http_status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+
+    @classmethod
+    def from_stripe(cls, error: stripe.StripeError) -> PaymentProviderError:
+        reason = KEY_LIKE.sub(r"\1_***", error.user_message or "no message")
+        answer = f"HTTP {error.http_status}" if error.http_status else "no answer"
+        message = f"Stripe {type(error).__name__} ({answer}, request {error.request_id}): {reason}"
+        return cls(message, http_status=error.http_status, code=error.code)
+
+
+class WebhookRejected(Exception):
+    """A webhook we cannot prove came from Stripe just now: bad signature, stale timestamp or not JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutLine:
+    name: str
+    unit_amount: int  # minor units
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    order_reference: str
+    order_id: int
+    currency: str  # ISO 4217, as in Money
+    lines: list[CheckoutLine]
+    customer_email: str
+    success_url: str  # may hold Stripe's {CHECKOUT_SESSION_ID} placeholder
+    cancel_url: str
+    expires_at: datetime  # when our hold on the seats ends; timezone-aware
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSession:
+    id: str
+    url: str | None  # the page to send the buyer to; None once the session is no longer open
+    status: str  # "open", "complete" or "expired"
+    payment_status: str  # "unpaid", "paid" or "no_payment_required"
+    amount_total: int  # minor units
+    currency: str  # ISO 4217 in upper case, as in Money (Stripe writes it in lower case)
+    payment_intent: str | None  # set once paid; refunds are made against it
+    metadata: dict[str, str]
+
+
+def stripe_expiry(hold_ends_at: datetime) -> int:
+    """When Stripe should close the session: its shortest allowed expiry (30 minutes) plus a margin after our
+    hold ends.
+
+    Our holds may be shorter than Stripe allows, so Stripe's expiry is only a backstop: the application
+    expires the session itself with `expire_checkout_session` when the hold ends. It is derived from the hold
+    alone, never from the clock, because Stripe refuses an idempotency key reused with other parameters:
+    creating the session again for the same order must send exactly the same request. A payment that still
+    slips in after the hold is the late-payment case (re-take capacity or refund).
+    """
+    if hold_ends_at.utcoffset() is None:
+        raise ValueError("expires_at must be timezone-aware")
+    return int((hold_ends_at + STRIPE_SHORTEST_EXPIRY + EXPIRY_MARGIN).timestamp())
+
+
+@contextmanager
+def stripe_errors_as_provider_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.StripeError as error:
+        raise PaymentProviderError.from_stripe(error) from error
+
+
+class StripeGateway:
+    """Stripe's API as the rest of Boxoffice needs it.
+
+    The calls are truly asynchronous: stripe 16 offers an `*_async` variant of each call, run here on the
+    `httpx.AsyncClient` inside `stripe.HTTPXClient`. That client is built without synchronous support, so
+    a blocking call slipped in by mistake fails loudly instead of stalling the event loop. Its connection
+    pool belongs to the event loop that first uses it: make one gateway per process, inside the running
+    application, and `aclose()` it on shutdown.
+    """
+
+    def __init__(self, *, secret_key: str, api_base: str | None, webhook_secret: str) -> None:
+        self._http_client = stripe.HTTPXClient()
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": (api_base or stripe.DEFAULT_API_BASE).rstrip("/")},
+            max_network_retries=MAX_NETWORK_RETRIES,
+            http_client=self._http_client,
+        )
+        self._webhook_secret = webhook_secret
+
+    async def aclose(self) -> None:
+        await self._http_client.close_async()
+
+    async def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession:
+        """Open a Checkout Session for the order, or find the one already opened for it.
+
+        A second call for the same order gets Stripe's first answer replayed, which may be stale (the buyer
+        may have paid since, or the session expired), so the session's current state is fetched then.
+        """
+        order_metadata = {"order_id": str(request.order_id), "order_reference": request.order_reference}
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "product_data": {"name": line.name},
+                        "unit_amount": line.unit_amount,
+                    },
+                    "quantity": line.quantity,
+                }
+                for line in request.lines
+            ],
+            "customer_email": request.customer_email,
+            "client_reference_id": request.order_reference,
+            "metadata": order_metadata,
+            "payment_intent_data": {"metadata": order_metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": stripe_expiry(request.expires_at),
+        }
+        with stripe_errors_as_provider_errors():
+            session = await self._client.v1.checkout.sessions.create_async(
+                params=params, options={"idempotency_key": f"order-{request.order_id}-checkout"}
+            )
+        response = session.last_response
+        if response is not None and response.headers.get("idempotent-replayed") == "true":
+            return await self.retrieve_checkout_session(session.id)
+        return checkout_session_from(session)
+
+    async def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        with stripe_errors_as_provider_errors():
+            session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
+        return checkout_session_from(session)
+
+    async def expire_checkout_session(self, session_id: str, order_id: int) -> bool:
+        """Close the session so that it can no longer be paid; True if our request expired it.
+
+        False means Stripe had already closed it: paid (a payment is on its way, by webhook) or expired on
+        its own. Neither is an error for us; retrieve the session to tell them apart.
+        """
+        try:
+            await self._client.v1.checkout.sessions.expire_async(
+                session_id, options={"idempotency_key": f"order-{order_id}-expire"}
+            )
+        except stripe.InvalidRequestError as refusal:
+            current = await self.retrieve_checkout_session(session_id)
+            if current.status == "open":
+                raise PaymentProviderError.from_stripe(refusal) from refusal
+            return False
+        except stripe.StripeError as error:
+            raise PaymentProviderError.from_stripe(error) from error
+        return True
+
+    async def refund(self, payment_intent: str, amount: int, idempotency_key: str) -> str:
+        """Refund `amount` minor units of a payment; returns the refund's id.
+
+        The caller names the key (say, per order and reason) so that retrying a refund never refunds twice.
+        """
+        with stripe_errors_as_provider_errors():
+            refund = await self._client.v1.refunds.create_async(
+                params={"payment_intent": payment_intent, "amount": amount},
+                options={"idempotency_key": idempotency_key},
+            )
+        return refund.id
+
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> stripe.Event:
+        """The event in a webhook body, once its signature proves it came from Stripe in the last 5 minutes.
+
+        `payload` must be the raw body as received: the signature covers its exact bytes.
+        """
+        try:
+            return self._client.construct_event(
+                payload, signature_header, self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise WebhookRejected(str(error)) from error
+
+
+def checkout_session_from(session: stripe.checkout.Session) -> CheckoutSession:
+    return CheckoutSession(
+        id=session.id,
+        url=session.url,
+        status=session.status,
+        payment_status=session.payment_status,
+        amount_total=session.amount_total,
+        currency=session.currency.upper(),
+        payment_intent=session.payment_intent,
+        metadata=session.metadata.to_dict() if session.metadata else {},
+    )
