@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from litestar import Litestar, Router, get
 from litestar.config.csrf import CSRFConfig
@@ -16,14 +17,18 @@ from boxoffice.auth.guards import LoginRequired, redirect_to_login, staff_guard
 from boxoffice.auth.login import SecurityPolicy
 from boxoffice.auth.routes import LoginController
 from boxoffice.auth.sessions import STORE_NAME, DatabaseSessionStore, session_config
+from boxoffice.backoffice.events import EVENTS_ROUTES
 from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
+from boxoffice.backoffice.settings import SETTINGS_ROUTES
 from boxoffice.config import Settings, get_settings
 from boxoffice.crm.routes import CRM_ROUTES
 from boxoffice.db import close_database, database_answers, open_database
+from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
+from boxoffice.storefront.policies import POLICY_ROUTES
 from boxoffice.storefront.routes import storefront_router
 from boxoffice.web.errors import EXCEPTION_HANDLERS
-from boxoffice.web.security_headers import add_security_headers
+from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
 from boxoffice.web.templating import ASSETS_DIR, template_config
 
 CSRF_COOKIE = "boxoffice_csrf"
@@ -37,20 +42,34 @@ async def healthz() -> Response[dict[str, str]]:
     return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
 
+def payment_pages(settings: Settings) -> list[str]:
+    """Origins a checkout form may redirect the buyer to."""
+    if not settings.card_payments:
+        return []
+    if settings.stripe_api_base:
+        parts = urlsplit(settings.stripe_api_base)
+        return [STRIPE_CHECKOUT_ORIGIN, f"{parts.scheme}://{parts.netloc}"]
+    return [STRIPE_CHECKOUT_ORIGIN]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
 
+    stripe = gateway_from_settings(settings)
+
     @asynccontextmanager
-    async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def connections_lifespan(_: Litestar) -> AsyncIterator[None]:
         await open_database(settings)
         try:
             yield
         finally:
             await close_database()
+            if stripe is not None:
+                await stripe.aclose()
 
     staff_router = Router(
         path="/",
-        route_handlers=[LoginController, *BACKOFFICE_ROUTES, *CRM_ROUTES],
+        route_handlers=[LoginController, *BACKOFFICE_ROUTES, *EVENTS_ROUTES, *SETTINGS_ROUTES, *CRM_ROUTES],
         guards=[staff_guard],
         middleware=[
             session_config(
@@ -63,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             storefront_router,
+            *POLICY_ROUTES,
             staff_router,
             healthz,
             create_static_files_router(
@@ -72,10 +92,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=3600, public=True),
             ),
         ],
-        lifespan=[database_lifespan],
+        lifespan=[connections_lifespan],
         state=State(
             {
                 "settings": settings,
+                "stripe": stripe,
                 "secret_box": SecretBox(settings.encryption_keys),
                 "security_policy": SecurityPolicy(
                     lockout_threshold=settings.lockout_threshold,
@@ -94,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         template_config=template_config(auto_reload=settings.debug),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_security_headers],
+        before_send=[security_headers(payment_pages(settings))],
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="never",  # unexpected errors are logged once, by web.errors

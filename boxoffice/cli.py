@@ -12,6 +12,7 @@ import click
 from boxoffice.config import SettingsError, get_settings
 
 Result = TypeVar("Result")
+SALES_MAINTENANCE_SECONDS = 30
 
 
 @click.group()
@@ -117,6 +118,71 @@ def rotate_encryption_key() -> None:
 
     count = run_prepared(lambda: reencrypt_secrets(SecretBox(get_settings().encryption_keys)))
     click.echo(f"Re-encrypted {count} secret(s) under the current key.")
+
+
+@main.command()
+@click.option(
+    "--poll-seconds",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="How often an empty outbox is looked at again.",
+)
+@click.option(
+    "--rate-per-minute",
+    default=None,
+    type=click.IntRange(1),
+    help="Send at most this many messages a minute (for providers that limit rates).",
+)
+def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
+    """Do the background work until stopped (Ctrl-C or SIGTERM): send queued e-mail through SMTP, and give
+    back the seats of lapsed holds and unpaid orders.
+
+    Run one or more anywhere that reaches the database; run `boxoffice migrate` (or serve) first."""
+    import logging
+    import signal
+
+    from boxoffice.db import close_database, open_database
+    from boxoffice.mail.smtp import SmtpSettings
+    from boxoffice.mail.worker import run_worker
+    from boxoffice.payments.stripe_gateway import gateway_from_settings
+    from boxoffice.sales.maintenance import run_sales_maintenance
+
+    settings = get_settings()
+    smtp = (
+        SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            starttls=settings.smtp_starttls and not settings.smtp_tls,
+            use_tls=settings.smtp_tls,
+            sender=settings.mail_from,
+        )
+        if settings.smtp_host
+        else None
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        gateway = gateway_from_settings(settings)
+        await open_database(settings)
+        try:
+            await asyncio.gather(
+                run_worker(smtp, poll_seconds=poll_seconds, rate_per_minute=rate_per_minute, stop=stop),
+                run_sales_maintenance(gateway, every_seconds=SALES_MAINTENANCE_SECONDS, stop=stop),
+            )
+        finally:
+            await close_database()
+            if gateway is not None:
+                await gateway.aclose()
+
+    asyncio.run(run())
+    click.echo("Worker stopped.")
 
 
 @main.command()

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from email.message import EmailMessage
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,23 @@ def parse_secret_key(raw: str) -> str:
     return raw
 
 
+def parse_port(raw: str) -> int:
+    value = parse_positive_int(raw)
+    if value > 65535:
+        raise ValueError("must be 65535 or less")
+    return value
+
+
+def parse_mail_from(raw: str) -> str:
+    """A From value: `box@venue.example` or `Town Hall <box@venue.example>`."""
+    message = EmailMessage()
+    message["From"] = raw.strip()  # raises ValueError on line breaks
+    addresses = message["From"].addresses
+    if len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError("use one address, such as `Town Hall Box Office <boxoffice@townhall.example>`")
+    return raw.strip()
+
+
 def parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -117,9 +135,10 @@ def parse_bool(raw: str) -> bool:
     raise ValueError(f"{raw!r} is not true or false")
 
 
-def setting(default: Any, parse: Callable[[str], Any], description: str) -> Any:
-    """Declare a setting: its default, how its text is parsed, and what it is for."""
-    return field(default=default, metadata={"parse": parse, "description": description})
+def setting(default: Any, parse: Callable[[str], Any], description: str, *, secret: bool = False) -> Any:
+    """Declare a setting: its default, how its text is parsed, and what it is for. A secret one is left
+    out of the settings' repr, so it never reaches a log by accident."""
+    return field(default=default, repr=not secret, metadata={"parse": parse, "description": description})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +165,7 @@ class Settings:
         parse_secret_key,
         "Signs CSRF tokens and keys recovery-code digests; 32 or more random characters. Required with "
         "PostgreSQL; on SQLite one is made and kept in the database's folder when unset.",
+        secret=True,
     )
     encryption_keys: tuple[bytes, ...] = setting(
         (),
@@ -153,6 +173,7 @@ class Settings:
         "Fernet keys, comma-separated, newest first, that encrypt secrets at rest (two-factor seeds). "
         "Required with PostgreSQL; on SQLite one is made and kept in the database's folder when unset. "
         "`boxoffice rotate-encryption-key` re-encrypts everything under the first key.",
+        secret=True,
     )
     staff_idle_minutes: int = setting(30, parse_positive_int, "A staff session ends after this long unused.")
     staff_session_hours: int = setting(12, parse_positive_int, "A staff session ends this long after login.")
@@ -170,6 +191,49 @@ class Settings:
         "CIDR ranges, comma-separated, from which staff pages and the login page may be opened; empty "
         "allows any address. Behind a proxy, also set BOXOFFICE_FORWARDED_ALLOW_IPS.",
     )
+
+    smtp_host: str = setting(
+        "",
+        str.strip,
+        "SMTP server that `boxoffice worker` sends e-mail through; unset keeps e-mail in the outbox, "
+        "readable in the back office.",
+    )
+    smtp_port: int = setting(587, parse_port, "Port of the SMTP server (465 with BOXOFFICE_SMTP_TLS).")
+    smtp_username: str = setting("", str, "Login for the SMTP server; empty sends without logging in.")
+    smtp_password: str = setting("", str, "Password for the SMTP login.", secret=True)
+    smtp_starttls: bool = setting(
+        True,
+        parse_bool,
+        "Upgrade the SMTP connection with STARTTLS, and refuse to send if the server cannot.",
+    )
+    smtp_tls: bool = setting(
+        False, parse_bool, "Speak TLS from the first byte (port 465) instead of STARTTLS."
+    )
+    mail_from: str = setting(
+        "",
+        parse_mail_from,
+        "From address of e-mail, e.g. `Town Hall Box Office <boxoffice@townhall.example>`.",
+    )
+
+    stripe_secret_key: str = setting(
+        "",
+        str.strip,
+        "Stripe secret API key; unset hides card payment (buyers may reserve instead).",
+        secret=True,
+    )
+    stripe_webhook_secret: str = setting(
+        "",
+        str.strip,
+        "Signing secret of the Stripe webhook endpoint pointing at /webhooks/stripe.",
+        secret=True,
+    )
+    stripe_api_base: str = setting(
+        "", str.strip, "Another address for Stripe's API (stripe-mock, a proxy); empty uses Stripe's own."
+    )
+
+    @property
+    def card_payments(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def secure_cookies(self) -> bool:
@@ -202,6 +266,12 @@ class Settings:
             for name in ("secret_key", "encryption_keys"):
                 if not getattr(settings, name):
                     raise SettingsError(env_name(name), "must be set when the database is PostgreSQL")
+        if settings.stripe_secret_key and not settings.stripe_webhook_secret:
+            raise SettingsError(
+                env_name("stripe_webhook_secret"), "must be set when BOXOFFICE_STRIPE_SECRET_KEY is"
+            )
+        if settings.smtp_host and not settings.mail_from:
+            raise SettingsError(env_name("mail_from"), "must be set when BOXOFFICE_SMTP_HOST is")
         return settings
 
 

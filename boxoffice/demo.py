@@ -96,6 +96,7 @@ async def seed_demo(today: datetime | None = None) -> bool:
                     event=event.id,
                     starts_at=(local_start - timedelta(hours=hour_shift)).astimezone(UTC),
                     capacity=capacity,
+                    available=capacity,
                 )
                 await performance.save()
                 await TicketType.insert(

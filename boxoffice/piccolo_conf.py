@@ -8,5 +8,12 @@ from boxoffice.db import engine_for
 DB = engine_for(get_settings())
 
 APP_REGISTRY = AppRegistry(
-    apps=["boxoffice.sales.piccolo_app", "boxoffice.auth.piccolo_app", "boxoffice.mail.piccolo_app"]
+    apps=[
+        "boxoffice.sales.piccolo_app",
+        "boxoffice.auth.piccolo_app",
+        "boxoffice.mail.piccolo_app",
+        "boxoffice.crm.piccolo_app",
+        "boxoffice.storefront.piccolo_app",
+        "boxoffice.marketing.piccolo_app",
+    ]
 )

@@ -196,13 +196,17 @@ async def reset_two_factor(user_id: int, *, actor_id: int, ip: str) -> None:
     """Forget the person's authenticator and recovery codes; they enrol again at their next login,
     and their current sessions end."""
     async with write_transaction():
-        reset = await StaffUser.update(
-            {
-                StaffUser.totp_secret: None,
-                StaffUser.totp_last_step: None,
-                StaffUser.session_epoch: StaffUser.session_epoch + 1,
-            }
-        ).where(StaffUser.id == user_id).returning(StaffUser.id)
+        reset = (
+            await StaffUser.update(
+                {
+                    StaffUser.totp_secret: None,
+                    StaffUser.totp_last_step: None,
+                    StaffUser.session_epoch: StaffUser.session_epoch + 1,
+                }
+            )
+            .where(StaffUser.id == user_id)
+            .returning(StaffUser.id)
+        )
         if not reset:
             raise LookupError(user_id)
         await RecoveryCode.delete().where(RecoveryCode.user == user_id)

@@ -33,6 +33,7 @@ class Perm(StrEnum):
     SETTINGS = "settings"
     SETTINGS_STOREFRONT = "settings.storefront"
     SETTINGS_SECURITY = "settings.security"
+    SETTINGS_EMAIL_LOG = "settings.email_log"
     CHECK_IN = "checkin"
     AUDIT_LOG = "audit"
 
@@ -72,14 +73,15 @@ MENUS: tuple[Menu, ...] = (
         "Marketing",
         children=(Menu(Perm.MARKETING_CAMPAIGNS, "Campaigns"), Menu(Perm.MARKETING_SETTINGS, "Settings")),
     ),
-    Menu(Perm.EVENTS, "Events"),
+    Menu(Perm.EVENTS, "Events", route="backoffice.events"),
     Menu(Perm.REPORTS, "Reports"),
     Menu(
         Perm.SETTINGS,
         "Settings",
         children=(
-            Menu(Perm.SETTINGS_STOREFRONT, "Storefront"),
+            Menu(Perm.SETTINGS_STOREFRONT, "Storefront", route="backoffice.settings.storefront"),
             Menu(Perm.SETTINGS_SECURITY, "Security", route="backoffice.security"),
+            Menu(Perm.SETTINGS_EMAIL_LOG, "E-mail log", route="backoffice.email_log"),
         ),
     ),
     Menu(Perm.CHECK_IN, "Check-in", route="backoffice.checkin"),

@@ -9,13 +9,15 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 
 from boxoffice.auth import accounts, audit, passwords
 from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.auth.sessions import STORE_NAME, SessionState, rotate_session_id
+from boxoffice.mail import outbox
 from boxoffice.sales import catalog
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -142,4 +144,45 @@ async def change_password(request: Request, data: Annotated[PasswordForm, FORM])
     return account_page(changed=True)
 
 
-BACKOFFICE_ROUTES = [dashboard, checkin, security_settings, audit_log, account, change_password]
+EMAIL_LOG_PAGE_SIZE = 50
+
+
+@get("/backoffice/email-log", name="backoffice.email_log", opt={"permission": Perm.SETTINGS_EMAIL_LOG})
+async def email_log(page: FromQuery[int] = 1) -> Template:
+    """Every e-mail Boxoffice has sent or will send; without SMTP settings this is where they can be read."""
+    page = max(1, min(page, 10_000))
+    messages = await outbox.recent_messages(
+        limit=EMAIL_LOG_PAGE_SIZE + 1, offset=(page - 1) * EMAIL_LOG_PAGE_SIZE
+    )
+    return Template(
+        "backoffice/email_log.html",
+        context={
+            "messages": messages[:EMAIL_LOG_PAGE_SIZE],
+            "page": page,
+            "has_next": len(messages) > EMAIL_LOG_PAGE_SIZE,
+        },
+    )
+
+
+@get(
+    "/backoffice/email-log/{message_id:int}",
+    name="backoffice.email_log.message",
+    opt={"permission": Perm.SETTINGS_EMAIL_LOG},
+)
+async def email_message(message_id: FromPath[int]) -> Template:
+    message = await outbox.message_detail(message_id)
+    if message is None:
+        raise NotFoundException()
+    return Template("backoffice/email_message.html", context={"message": message})
+
+
+BACKOFFICE_ROUTES = [
+    dashboard,
+    checkin,
+    security_settings,
+    audit_log,
+    account,
+    change_password,
+    email_log,
+    email_message,
+]

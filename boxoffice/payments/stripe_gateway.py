@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import stripe
 
+from boxoffice.config import Settings
+
 MAX_NETWORK_RETRIES = 2
 WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_SHORTEST_EXPIRY = timedelta(minutes=30)
@@ -220,4 +222,15 @@ def checkout_session_from(session: stripe.checkout.Session) -> CheckoutSession:
         currency=session.currency.upper(),
         payment_intent=session.payment_intent,
         metadata=session.metadata.to_dict() if session.metadata else {},
+    )
+
+
+def gateway_from_settings(settings: Settings) -> StripeGateway | None:
+    """The process's gateway, or None when Stripe is not configured (card payment is then hidden)."""
+    if not settings.card_payments:
+        return None
+    return StripeGateway(
+        secret_key=settings.stripe_secret_key,
+        api_base=settings.stripe_api_base or None,
+        webhook_secret=settings.stripe_webhook_secret,
     )

@@ -44,6 +44,21 @@ class SalesState(Enum):
     CLOSED = "closed"
 
 
+class Availability(Enum):
+    AVAILABLE = "Available"
+    FEW_LEFT = "Few left"
+    SOLD_OUT = "Sold out"
+
+
+def availability(available: int, capacity: int) -> Availability:
+    """What buyers are told: "few left" from a tenth of the house (at least 5 seats) down."""
+    if available <= 0:
+        return Availability.SOLD_OUT
+    if available <= max(5, capacity // 10):
+        return Availability.FEW_LEFT
+    return Availability.AVAILABLE
+
+
 @dataclass(frozen=True, slots=True)
 class PerformanceListing:
     id: int
@@ -52,6 +67,7 @@ class PerformanceListing:
     sales_end: datetime | None
     from_price: Money
     sales_state: SalesState
+    availability: Availability
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +138,12 @@ PUBLIC_EVENT_SQL = """
 """
 
 PERFORMANCES_TO_COME_SQL = """
-    SELECT p.id, p.starts_at, p.sales_start, p.sales_end, t.currency, MIN(t.price) AS from_price
+    SELECT p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency,
+           MIN(t.price) AS from_price
     FROM performance p
     JOIN ticket_type t ON t.performance = p.id
     WHERE p.event = {} AND p.starts_at > {}
-    GROUP BY p.id, p.starts_at, p.sales_start, p.sales_end, t.currency
+    GROUP BY p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency
     ORDER BY p.starts_at
 """
 
@@ -154,6 +171,76 @@ async def event_detail(slug: str, now: datetime) -> EventDetail | None:
                 sales_state=sales_state(
                     now, optional_utc(row["sales_start"]), optional_utc(row["sales_end"])
                 ),
+                availability=availability(row["available"], row["capacity"]),
+            )
+            for row in rows
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChoice:
+    id: int
+    name: str
+    price: Money
+    available: int  # what a buyer may take of this type now: the performance's seats, or less if capped
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceDetail:
+    id: int
+    event_slug: str
+    event_title: str
+    starts_at: datetime
+    venue: VenueSummary
+    sales_state: SalesState
+    on_sale: bool
+    availability: Availability
+    ticket_types: list[TicketChoice]
+
+
+PERFORMANCE_SQL = """
+    SELECT p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity,
+           e.slug, e.title, e.status, v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone,
+           t.id AS type_id, t.name AS type_name, t.price, t.currency, t.available AS type_available
+    FROM performance p
+    JOIN event e ON e.id = p.event
+    JOIN venue v ON v.id = e.venue
+    JOIN ticket_type t ON t.performance = p.id
+    WHERE p.id = {} AND e.status IN ({}, {})
+    ORDER BY t.position, t.id
+"""
+
+
+async def performance_detail(performance_id: int, now: datetime) -> PerformanceDetail | None:
+    """A public performance with its ticket types, or None for an unknown or draft one."""
+    rows = await Performance.raw(
+        PERFORMANCE_SQL, performance_id, *(status.value for status in PUBLIC_STATUSES)
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    starts_at = as_utc(first["starts_at"])
+    state = sales_state(now, optional_utc(first["sales_start"]), optional_utc(first["sales_end"]))
+    return PerformanceDetail(
+        id=first["id"],
+        event_slug=first["slug"],
+        event_title=first["title"],
+        starts_at=starts_at,
+        venue=VenueSummary(first["venue_name"], first["venue_address"], first["locale"], first["timezone"]),
+        sales_state=state,
+        on_sale=first["status"] == EventStatus.ON_SALE.value
+        and starts_at > now
+        and state is SalesState.ON_SALE,
+        availability=availability(first["available"], first["capacity"]),
+        ticket_types=[
+            TicketChoice(
+                id=row["type_id"],
+                name=row["type_name"],
+                price=Money(row["currency"], row["price"]),
+                available=row["available"]
+                if row["type_available"] is None
+                else min(row["available"], row["type_available"]),
             )
             for row in rows
         ],

@@ -2,10 +2,34 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from boxoffice.sales.tables import Event, Performance, TicketType, Venue
+from boxoffice.sales.tables import (
+    Event,
+    Hold,
+    Order,
+    OrderLine,
+    Payment,
+    Performance,
+    Refund,
+    StripeEvent,
+    Ticket,
+    TicketType,
+    Venue,
+)
 
 APP_CONFIG = AppConfig(
     app_name="sales",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Venue, Event, Performance, TicketType],
+    table_classes=[
+        Venue,
+        Event,
+        Performance,
+        TicketType,
+        Hold,
+        Order,
+        OrderLine,
+        Ticket,
+        Payment,
+        Refund,
+        StripeEvent,
+    ],
 )

@@ -1,8 +1,9 @@
-"""The catalog: what a venue puts on sale."""
+"""What a venue puts on sale, and what it sells: holds, orders, tickets, payments and refunds."""
 
 from enum import StrEnum
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
@@ -34,21 +35,143 @@ class Event(Table):
 
 
 class Performance(Table):
-    """One showing of an event. Its capacity is shared by all its ticket types."""
+    """One showing of an event. Its capacity is shared by all its ticket types.
+
+    `available` counts the seats neither sold nor held. It only ever changes by conditional UPDATEs
+    (`available = available - n WHERE available >= n`), which is what makes overselling impossible.
+    """
 
     event = ForeignKey(references=Event, null=False, on_delete=OnDelete.restrict)
     starts_at = Timestamptz(index=True)
     capacity = Integer()
+    available = Integer(default=0)
     sales_start = Timestamptz(null=True, default=None)
     sales_end = Timestamptz(null=True, default=None)
 
 
 class TicketType(Table):
-    """A kind of ticket for one performance (Adult, Concession, ...), priced in integer minor units."""
+    """A kind of ticket for one performance (Adult, Concession, ...), priced in integer minor units.
+
+    A type may cap how many of it are sold (`cap`); then `available` counts what is left of the cap,
+    taken and given back together with the performance's own count.
+    """
 
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
     name = Varchar(length=100)
     price = Integer()
     currency = Varchar(length=3)
     cap = Integer(null=True, default=None)
+    available = Integer(null=True, default=None)
     position = Integer(default=0)
+
+
+class Hold(Table):
+    """Seats set aside for a basket until `expires_at`; deleting the row gives them back."""
+
+    basket = Varchar(length=64, index=True)  # SHA-256 of the basket cookie
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    expires_at = Timestamptz(index=True)
+
+
+class OrderChannel(StrEnum):
+    ONLINE = "online"
+    BOX_OFFICE = "box_office"
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"  # seats taken while the buyer pays; lapses at expires_at
+    RESERVED = "reserved"  # to pay at the box office; lapses at expires_at
+    PAID = "paid"
+    EXPIRED = "expired"  # lapsed unpaid, seats given back
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class Order(Table):
+    """A purchase. The buyer's details are copied here as given at the time (blanked on erasure)."""
+
+    reference = Varchar(length=16, unique=True)
+    channel = Varchar(length=16, choices=OrderChannel)
+    status = Varchar(length=20, choices=OrderStatus, index=True)
+    contact = Integer(null=True, default=None, index=True)  # crm contact id, once known
+    first_name = Varchar(length=100, default="")
+    last_name = Varchar(length=100, default="")
+    email = Varchar(length=254, default="")
+    phone = Varchar(length=40, default="")
+    postcode = Varchar(length=16, default="")
+    currency = Varchar(length=3)
+    total = Integer()
+    terms_version = Integer(null=True, default=None)
+    privacy_version = Integer(null=True, default=None)
+    marketing_opt_in = Boolean(default=False)  # the buyer ticked the marketing question
+    consent_question = Integer(null=True, default=None)  # the question version they were shown
+    buyer_ip = Varchar(length=45, default="")
+    stripe_session = Varchar(length=255, null=True, default=None, unique=True)
+    stripe_session_open = Boolean(default=False)  # until paid, or expired by us after the order lapsed
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None, index=True)
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class OrderLine(Table):
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict)
+    description = Varchar(length=300)
+    quantity = Integer()
+    unit_price = Integer()
+
+
+class TicketStatus(StrEnum):
+    VALID = "valid"
+    CANCELLED = "cancelled"
+
+
+class Ticket(Table):
+    """One admission, with an unguessable code."""
+
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
+    order_line = ForeignKey(references=OrderLine, null=False, on_delete=OnDelete.restrict)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    code = Varchar(length=32, unique=True)
+    status = Varchar(length=16, choices=TicketStatus, default=TicketStatus.VALID)
+    issued_at = Timestamptz(default=TimestamptzNow())
+
+
+class PaymentMethod(StrEnum):
+    STRIPE = "stripe"
+    CASH = "cash"
+    CARD_TERMINAL = "card_terminal"
+    COMPLIMENTARY = "complimentary"
+
+
+class Payment(Table):
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
+    method = Varchar(length=20, choices=PaymentMethod)
+    amount = Integer()
+    currency = Varchar(length=3)
+    provider_reference = Varchar(length=255, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    staff = Integer(null=True, default=None)  # the operator, for in-person payments
+
+
+class Refund(Table):
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
+    payment = ForeignKey(references=Payment, null=False, on_delete=OnDelete.restrict)
+    amount = Integer()
+    currency = Varchar(length=3)
+    reason = Varchar(length=200, default="")
+    provider_reference = Varchar(length=255, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    staff = Integer(null=True, default=None)
+
+
+class StripeEvent(Table):
+    """Each Stripe event applied, recorded in the same transaction as its effects: a redelivery or a
+    replay finds its id taken and changes nothing."""
+
+    event_id = Varchar(length=255, unique=True)
+    event_type = Varchar(length=100)
+    processed_at = Timestamptz(default=TimestamptzNow())

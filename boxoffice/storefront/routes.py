@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from boxoffice.sales import catalog
+from boxoffice.storefront.checkout import CHECKOUT_ROUTES
 
 
 @get("/", name="storefront.home")
@@ -26,4 +27,4 @@ async def event_page(slug: FromPath[str]) -> Template:
     return Template("storefront/event.html", context={"event": event})
 
 
-storefront_router = Router(path="/", route_handlers=[home, event_page])
+storefront_router = Router(path="/", route_handlers=[home, event_page, *CHECKOUT_ROUTES])

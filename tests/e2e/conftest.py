@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.fake_stripe import FakeStripe
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -45,10 +47,27 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of the server under test: a database of its own, seeded with the demo data."""
+def stripe_server() -> Iterator[FakeStripe]:
+    with FakeStripe() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory, stripe_server: FakeStripe) -> dict[str, str]:
+    """The environment of the server under test: a database of its own seeded with the demo data, a port,
+    and the fake Stripe for card payments."""
     database = tmp_path_factory.mktemp("e2e") / "boxoffice.sqlite3"
-    env = {**os.environ, "BOXOFFICE_DATABASE_URL": f"sqlite:///{database}"}
+    port = free_port()
+    env = {
+        **os.environ,
+        "BOXOFFICE_DATABASE_URL": f"sqlite:///{database}",
+        "BOXOFFICE_PORT": str(port),
+        "BOXOFFICE_BASE_URL": f"http://127.0.0.1:{port}",
+        "BOXOFFICE_STRIPE_SECRET_KEY": stripe_server.secret_key,
+        "BOXOFFICE_STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
+        "BOXOFFICE_STRIPE_API_BASE": stripe_server.url,
+    }
+    stripe_server.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
     boxoffice(env, "demo")
     return env
 
@@ -73,10 +92,10 @@ def live_server(server_env: dict[str, str]) -> Iterator[str]:
     env = server_env
     database = Path(env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///"))
     command = [sys.executable, "-m", "boxoffice.cli"]
-    port = free_port()
+    port = int(env["BOXOFFICE_PORT"])
     base_url = f"http://127.0.0.1:{port}"
     with (database.parent / "server.log").open("w") as log:
-        server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        server = subprocess.Popen([*command, "serve"], env=env, stdout=log, stderr=log)
         try:
             wait_until_healthy(base_url, server)
             yield base_url

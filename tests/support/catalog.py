@@ -41,7 +41,12 @@ async def make_performance(
     sales_end: datetime | None = None,
 ) -> Performance:
     performance = Performance(
-        event=event.id, starts_at=starts_at, capacity=capacity, sales_start=sales_start, sales_end=sales_end
+        event=event.id,
+        starts_at=starts_at,
+        capacity=capacity,
+        available=capacity,
+        sales_start=sales_start,
+        sales_end=sales_end,
     )
     await performance.save()
     await TicketType.insert(

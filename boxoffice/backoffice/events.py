@@ -1,0 +1,430 @@
+"""Events admin: venues, events, performances and ticket types, for staff holding the Events permission.
+
+The rules (capacity never below what is sold or held, prices in the venue's currency, times on the
+venue's clocks, auditing) live in `boxoffice.sales.events_admin`; these routes read the forms, call it
+and show what it answers: a 303 to the changed page, or the form again with the reason and a 400.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from boxoffice.auth.guards import Staff, client_ip
+from boxoffice.auth.permissions import Perm
+from boxoffice.sales import events_admin
+from boxoffice.sales.events_admin import (
+    CatalogChangeRefused,
+    EventInput,
+    EventRecord,
+    PerformanceInput,
+    PerformanceRecord,
+    TicketTypeInput,
+    TicketTypeRecord,
+    VenueInput,
+    VenueRecord,
+)
+from boxoffice.sales.tables import EventStatus
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+EVENTS = {"permission": Perm.EVENTS}
+LARGEST_ID = 2**31 - 1  # ids are 32-bit serials; a larger one names nothing
+
+STATUS_LABELS = {
+    EventStatus.DRAFT.value: "Draft",
+    EventStatus.ON_SALE.value: "On sale",
+    EventStatus.OFF_SALE.value: "Off sale",
+}
+EVENT_NOTICES = {
+    "created": "The event has been created. Add its performances below.",
+    "updated": "The event has been saved.",
+}
+PERFORMANCE_NOTICES = {
+    "created": "The performance has been added. Add its ticket types below.",
+    "updated": "The performance has been saved.",
+    "ticket_type_created": "The ticket type has been added.",
+    "ticket_type_updated": "The ticket type has been saved.",
+}
+VENUE_NOTICES = {"created": "The venue has been added.", "updated": "The venue has been saved."}
+
+
+def actor(request: Request) -> Staff:
+    return request.state.staff
+
+
+def problems(refusal: CatalogChangeRefused | None) -> dict[str, Any]:
+    """The error summary and the message next to its field, for a template."""
+    if refusal is None:
+        return {"errors": [], "field_errors": {}}
+    return {"errors": [str(refusal)], "field_errors": {refusal.field: str(refusal)} if refusal.field else {}}
+
+
+def see(request: Request, route: str, done: str, **path: int) -> Redirect:
+    return Redirect(
+        path=request.app.route_reverse(route, **path), query_params={"done": done}, status_code=303
+    )
+
+
+def known(object_id: int) -> bool:
+    return 1 <= object_id <= LARGEST_ID
+
+
+async def venue_or_404(venue_id: int) -> VenueRecord:
+    venue = await events_admin.get_venue(venue_id) if known(venue_id) else None
+    if venue is None:
+        raise NotFoundException()
+    return venue
+
+
+async def event_or_404(event_id: int) -> EventRecord:
+    event = await events_admin.get_event(event_id) if known(event_id) else None
+    if event is None:
+        raise NotFoundException()
+    return event
+
+
+async def performance_or_404(performance_id: int) -> PerformanceRecord:
+    performance = await events_admin.get_performance(performance_id) if known(performance_id) else None
+    if performance is None:
+        raise NotFoundException()
+    return performance
+
+
+async def ticket_type_or_404(ticket_type_id: int) -> TicketTypeRecord:
+    ticket_type = await events_admin.get_ticket_type(ticket_type_id) if known(ticket_type_id) else None
+    if ticket_type is None:
+        raise NotFoundException()
+    return ticket_type
+
+
+# Events
+
+
+@get("/backoffice/events", name="backoffice.events", opt=EVENTS)
+async def events(done: FromQuery[str] = "") -> Template:
+    return Template(
+        "backoffice/events/events.html",
+        context={
+            "events": await events_admin.list_events(datetime.now(UTC)),
+            "status_labels": STATUS_LABELS,
+            "notice": EVENT_NOTICES.get(done, ""),
+        },
+    )
+
+
+async def event_form_page(
+    *,
+    event: EventRecord | None,
+    values: EventInput,
+    refusal: CatalogChangeRefused | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "backoffice/events/event_form.html",
+        context={
+            "event": event,
+            "values": values,
+            "venues": await events_admin.list_venues(),
+            "status_labels": STATUS_LABELS,
+            "performances": await events_admin.event_performances(event.id) if event else [],
+            "notice": notice,
+            **problems(refusal),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/backoffice/events/new", name="backoffice.events.new", opt=EVENTS)
+async def new_event() -> Template:
+    venues = await events_admin.list_venues()
+    values = EventInput(venue=str(venues[0].id) if len(venues) == 1 else "")
+    return await event_form_page(event=None, values=values)
+
+
+@post("/backoffice/events/new", name="backoffice.events.create", opt=EVENTS)
+async def create_event(request: Request, data: Annotated[EventInput, FORM]) -> Template | Redirect:
+    try:
+        event_id = await events_admin.create_event(data, actor_id=actor(request).id, ip=client_ip(request))
+    except CatalogChangeRefused as refusal:
+        return await event_form_page(event=None, values=data, refusal=refusal, status_code=400)
+    return see(request, "backoffice.events.edit", "created", event_id=event_id)
+
+
+@get("/backoffice/events/{event_id:int}", name="backoffice.events.edit", opt=EVENTS)
+async def edit_event(event_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+    event = await event_or_404(event_id)
+    return await event_form_page(event=event, values=event.as_input(), notice=EVENT_NOTICES.get(done, ""))
+
+
+@post("/backoffice/events/{event_id:int}", name="backoffice.events.update", opt=EVENTS)
+async def update_event(
+    request: Request, event_id: FromPath[int], data: Annotated[EventInput, FORM]
+) -> Template | Redirect:
+    event = await event_or_404(event_id)
+    try:
+        await events_admin.update_event(event_id, data, actor_id=actor(request).id, ip=client_ip(request))
+    except CatalogChangeRefused as refusal:
+        return await event_form_page(event=event, values=data, refusal=refusal, status_code=400)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.edit", "updated", event_id=event_id)
+
+
+# Performances
+
+
+def new_performance_page(
+    event: EventRecord,
+    values: PerformanceInput,
+    refusal: CatalogChangeRefused | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "backoffice/events/performance_new.html",
+        context={"event": event, "values": values, **problems(refusal)},
+        status_code=status_code,
+    )
+
+
+@get(
+    "/backoffice/events/{event_id:int}/performances/new",
+    name="backoffice.events.performances.new",
+    opt=EVENTS,
+)
+async def new_performance(event_id: FromPath[int]) -> Template:
+    return new_performance_page(await event_or_404(event_id), PerformanceInput())
+
+
+@post(
+    "/backoffice/events/{event_id:int}/performances/new",
+    name="backoffice.events.performances.create",
+    opt=EVENTS,
+)
+async def create_performance(
+    request: Request, event_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
+) -> Template | Redirect:
+    event = await event_or_404(event_id)
+    try:
+        performance_id = await events_admin.create_performance(
+            event_id, data, actor_id=actor(request).id, ip=client_ip(request)
+        )
+    except CatalogChangeRefused as refusal:
+        return new_performance_page(event, data, refusal, status_code=400)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.performance", "created", performance_id=performance_id)
+
+
+async def performance_page(
+    performance: PerformanceRecord,
+    *,
+    values: PerformanceInput | None = None,
+    refusal: CatalogChangeRefused | None = None,
+    ticket_type_values: TicketTypeInput | None = None,
+    ticket_type_refusal: CatalogChangeRefused | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    """The performance's own form, its ticket types, and the form that adds one; either form may be
+    shown again with the reason it was refused."""
+    return Template(
+        "backoffice/events/performance.html",
+        context={
+            "performance": performance,
+            "values": values or performance.as_input(),
+            "ticket_types": await events_admin.performance_ticket_types(performance.id),
+            "ticket_type_values": ticket_type_values or TicketTypeInput(),
+            "ticket_type_problems": problems(ticket_type_refusal),
+            "notice": notice,
+            **problems(refusal),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/backoffice/performances/{performance_id:int}", name="backoffice.events.performance", opt=EVENTS)
+async def edit_performance(performance_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+    performance = await performance_or_404(performance_id)
+    return await performance_page(performance, notice=PERFORMANCE_NOTICES.get(done, ""))
+
+
+@post(
+    "/backoffice/performances/{performance_id:int}",
+    name="backoffice.events.performance.update",
+    opt=EVENTS,
+)
+async def update_performance(
+    request: Request, performance_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
+) -> Template | Redirect:
+    performance = await performance_or_404(performance_id)
+    try:
+        await events_admin.update_performance(
+            performance_id, data, actor_id=actor(request).id, ip=client_ip(request)
+        )
+    except CatalogChangeRefused as refusal:
+        return await performance_page(performance, values=data, refusal=refusal, status_code=400)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.performance", "updated", performance_id=performance_id)
+
+
+# Ticket types
+
+
+@post(
+    "/backoffice/performances/{performance_id:int}/ticket-types",
+    name="backoffice.events.ticket_types.create",
+    opt=EVENTS,
+)
+async def create_ticket_type(
+    request: Request, performance_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
+) -> Template | Redirect:
+    performance = await performance_or_404(performance_id)
+    try:
+        await events_admin.create_ticket_type(
+            performance_id, data, actor_id=actor(request).id, ip=client_ip(request)
+        )
+    except CatalogChangeRefused as refusal:
+        return await performance_page(
+            performance, ticket_type_values=data, ticket_type_refusal=refusal, status_code=400
+        )
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.performance", "ticket_type_created", performance_id=performance_id)
+
+
+async def ticket_type_page(
+    ticket_type: TicketTypeRecord,
+    *,
+    values: TicketTypeInput | None = None,
+    refusal: CatalogChangeRefused | None = None,
+    status_code: int = 200,
+) -> Template:
+    performance = await performance_or_404(ticket_type.performance_id)
+    return Template(
+        "backoffice/events/ticket_type.html",
+        context={
+            "ticket_type": ticket_type,
+            "performance": performance,
+            "values": values or ticket_type.as_input(),
+            **problems(refusal),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/backoffice/ticket-types/{ticket_type_id:int}", name="backoffice.events.ticket_type", opt=EVENTS)
+async def edit_ticket_type(ticket_type_id: FromPath[int]) -> Template:
+    return await ticket_type_page(await ticket_type_or_404(ticket_type_id))
+
+
+@post(
+    "/backoffice/ticket-types/{ticket_type_id:int}",
+    name="backoffice.events.ticket_type.update",
+    opt=EVENTS,
+)
+async def update_ticket_type(
+    request: Request, ticket_type_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
+) -> Template | Redirect:
+    ticket_type = await ticket_type_or_404(ticket_type_id)
+    try:
+        await events_admin.update_ticket_type(
+            ticket_type_id, data, actor_id=actor(request).id, ip=client_ip(request)
+        )
+    except CatalogChangeRefused as refusal:
+        return await ticket_type_page(ticket_type, values=data, refusal=refusal, status_code=400)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(
+        request,
+        "backoffice.events.performance",
+        "ticket_type_updated",
+        performance_id=ticket_type.performance_id,
+    )
+
+
+# Venues
+
+
+@get("/backoffice/venues", name="backoffice.events.venues", opt=EVENTS)
+async def venues(done: FromQuery[str] = "") -> Template:
+    return Template(
+        "backoffice/events/venues.html",
+        context={"venues": await events_admin.list_venues(), "notice": VENUE_NOTICES.get(done, "")},
+    )
+
+
+def venue_form_page(
+    *,
+    venue: VenueRecord | None,
+    values: VenueInput,
+    refusal: CatalogChangeRefused | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "backoffice/events/venue_form.html",
+        context={"venue": venue, "values": values, **problems(refusal)},
+        status_code=status_code,
+    )
+
+
+@get("/backoffice/venues/new", name="backoffice.events.venues.new", opt=EVENTS)
+async def new_venue() -> Template:
+    return venue_form_page(venue=None, values=VenueInput())
+
+
+@post("/backoffice/venues/new", name="backoffice.events.venues.create", opt=EVENTS)
+async def create_venue(request: Request, data: Annotated[VenueInput, FORM]) -> Template | Redirect:
+    try:
+        await events_admin.create_venue(data, actor_id=actor(request).id, ip=client_ip(request))
+    except CatalogChangeRefused as refusal:
+        return venue_form_page(venue=None, values=data, refusal=refusal, status_code=400)
+    return see(request, "backoffice.events.venues", "created")
+
+
+@get("/backoffice/venues/{venue_id:int}", name="backoffice.events.venues.edit", opt=EVENTS)
+async def edit_venue(venue_id: FromPath[int]) -> Template:
+    venue = await venue_or_404(venue_id)
+    return venue_form_page(venue=venue, values=venue.as_input())
+
+
+@post("/backoffice/venues/{venue_id:int}", name="backoffice.events.venues.update", opt=EVENTS)
+async def update_venue(
+    request: Request, venue_id: FromPath[int], data: Annotated[VenueInput, FORM]
+) -> Template | Redirect:
+    venue = await venue_or_404(venue_id)
+    try:
+        await events_admin.update_venue(venue_id, data, actor_id=actor(request).id, ip=client_ip(request))
+    except CatalogChangeRefused as refusal:
+        return venue_form_page(venue=venue, values=data, refusal=refusal, status_code=400)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.venues", "updated")
+
+
+EVENTS_ROUTES = [
+    events,
+    new_event,
+    create_event,
+    edit_event,
+    update_event,
+    new_performance,
+    create_performance,
+    edit_performance,
+    update_performance,
+    create_ticket_type,
+    edit_ticket_type,
+    update_ticket_type,
+    venues,
+    new_venue,
+    create_venue,
+    edit_venue,
+    update_venue,
+]

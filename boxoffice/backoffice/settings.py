@@ -1,0 +1,166 @@
+"""Settings > Storefront: checkout limits, the marketing questions, and the T&Cs and privacy policy.
+
+One form saves everything; the rules (ranges, new versions only for real changes, sanitising, auditing)
+live in `storefront.settings`. Below each question and policy the page shows its versions, and for a
+question how many consents were given under each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from boxoffice.auth.guards import Staff, client_ip
+from boxoffice.auth.permissions import Perm
+from boxoffice.marketing.consent import records_by_question_version
+from boxoffice.marketing.tables import QuestionKind
+from boxoffice.storefront import settings
+from boxoffice.storefront.tables import PolicyKind
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+STOREFRONT_SETTINGS = {"permission": Perm.SETTINGS_STOREFRONT}
+NOTICES = {"saved": "The storefront settings have been saved."}
+
+
+@dataclass
+class StorefrontSettingsForm:
+    """The fields the form may send, as typed; ticked checkboxes send "yes", unticked ones nothing."""
+
+    hold_minutes: str = ""
+    max_tickets_per_order: str = ""
+    pay_at_box_office: str = ""
+    reservation_lapse_hours: str = ""
+    online_question_enabled: str = ""
+    online_question_text: str = ""
+    box_office_question_enabled: str = ""
+    box_office_question_text: str = ""
+    terms_html: str = ""
+    privacy_html: str = ""
+
+    def values(self) -> dict[str, str | bool]:
+        """What to show in the form again."""
+        return {
+            "hold_minutes": self.hold_minutes,
+            "max_tickets_per_order": self.max_tickets_per_order,
+            "pay_at_box_office": bool(self.pay_at_box_office),
+            "reservation_lapse_hours": self.reservation_lapse_hours,
+            "online_question_enabled": bool(self.online_question_enabled),
+            "online_question_text": self.online_question_text,
+            "box_office_question_enabled": bool(self.box_office_question_enabled),
+            "box_office_question_text": self.box_office_question_text,
+            "terms_html": self.terms_html,
+            "privacy_html": self.privacy_html,
+        }
+
+    def changes(self) -> tuple[settings.StorefrontChanges, dict[str, str]]:
+        """The typed changes, and a message for each number that is not a whole number (given to the
+        service as -1, which no rule allows)."""
+        problems: dict[str, str] = {}
+        numbers: dict[str, int] = {}
+        for name, rule in settings.NUMBER_RULES.items():
+            text = getattr(self, name).strip()
+            if text.isascii() and text.isdigit() and len(text) <= 6:
+                numbers[name] = int(text)
+            else:
+                numbers[name] = -1
+                problems[name] = rule.message
+        changes = settings.StorefrontChanges(
+            hold_minutes=numbers["hold_minutes"],
+            max_tickets_per_order=numbers["max_tickets_per_order"],
+            pay_at_box_office=bool(self.pay_at_box_office),
+            reservation_lapse_hours=numbers["reservation_lapse_hours"],
+            online_question_enabled=bool(self.online_question_enabled),
+            online_question_text=self.online_question_text,
+            box_office_question_enabled=bool(self.box_office_question_enabled),
+            box_office_question_text=self.box_office_question_text,
+            terms_html=self.terms_html,
+            privacy_html=self.privacy_html,
+        )
+        return changes, problems
+
+
+def values_in_effect(
+    current: settings.StorefrontSettings, terms: settings.PolicyVersion, privacy: settings.PolicyVersion
+) -> dict[str, str | bool]:
+    return {
+        "hold_minutes": str(current.hold_minutes),
+        "max_tickets_per_order": str(current.max_tickets_per_order),
+        "pay_at_box_office": current.pay_at_box_office,
+        "reservation_lapse_hours": str(current.reservation_lapse_hours),
+        "online_question_enabled": current.online_question.enabled,
+        "online_question_text": current.online_question.text,
+        "box_office_question_enabled": current.box_office_question.enabled,
+        "box_office_question_text": current.box_office_question.text,
+        "terms_html": terms.html,
+        "privacy_html": privacy.html,
+    }
+
+
+async def settings_page(
+    *,
+    values: dict[str, str | bool] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    """The form (with `values` as submitted, or else the settings in effect) and every version history."""
+    current = await settings.storefront_settings()
+    terms = await settings.policy_versions(PolicyKind.TERMS)
+    privacy = await settings.policy_versions(PolicyKind.PRIVACY)
+    questions = {}
+    for kind in QuestionKind:
+        counts = await records_by_question_version(kind)
+        questions[kind.value] = [
+            (change, counts.get(change.version, 0))
+            for change in await settings.consent_question_history(kind)
+        ]
+    errors = errors or {}
+    return Template(
+        "backoffice/settings_storefront.html",
+        context={
+            "values": values if values is not None else values_in_effect(current, terms[0], privacy[0]),
+            "errors": errors,
+            "error_list": list(errors.values()),
+            "notice": notice,
+            "rules": settings.NUMBER_RULES,
+            "current": current,
+            "policies": {"terms": terms, "privacy": privacy},
+            "questions": questions,
+            "max_wording_length": settings.MAX_WORDING_LENGTH,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/backoffice/settings/storefront", name="backoffice.settings.storefront", opt=STOREFRONT_SETTINGS)
+async def storefront_settings(done: FromQuery[str] = "") -> Template:
+    return await settings_page(notice=NOTICES.get(done, ""))
+
+
+@post("/backoffice/settings/storefront", name="backoffice.settings.storefront.save", opt=STOREFRONT_SETTINGS)
+async def save_storefront_settings(
+    request: Request, data: Annotated[StorefrontSettingsForm, FORM]
+) -> Template | Redirect:
+    staff: Staff = request.state.staff
+    changes, problems = data.changes()
+    problems = {**settings.find_problems(changes), **problems}
+    if not problems:
+        try:
+            await settings.save_storefront_settings(changes, actor_id=staff.id, ip=client_ip(request))
+        except settings.SettingsRefused as refusal:
+            problems = refusal.problems
+    if problems:
+        return await settings_page(values=data.values(), errors=problems, status_code=400)
+    return Redirect(
+        path=request.app.route_reverse("backoffice.settings.storefront"),
+        query_params={"done": "saved"},
+        status_code=303,
+    )
+
+
+SETTINGS_ROUTES = [storefront_settings, save_storefront_settings]

@@ -1,0 +1,1 @@
+"""Marketing: the consent ledger, the marketing questions and (later) campaigns."""

@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from boxoffice.marketing.tables import ConsentQuestion, ConsentRecord
+
+APP_CONFIG = AppConfig(
+    app_name="marketing",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[ConsentQuestion, ConsentRecord],
+    migration_dependencies=["boxoffice.crm.piccolo_app"],
+)

@@ -1,0 +1,278 @@
+"""Holding seats for a basket, and giving them back.
+
+Seats are taken by conditional UPDATEs (`available = available - n WHERE available >= n`), so however
+many buyers race for the last tickets, on SQLite or PostgreSQL, no more are held than exist. What a
+lapsed hold or unpaid order took is given back exactly once, because the row that recorded it is deleted
+(or its status moved on) by the same statement that reports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from boxoffice.db import write_transaction
+from boxoffice.money import Money
+from boxoffice.sales.catalog import as_utc
+from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, TicketType
+
+
+class HoldRefused(Exception):
+    """Nothing was held; the message says why, for the buyer."""
+
+
+class SoldOut(HoldRefused):
+    pass
+
+
+LAPSING_STATUSES = (OrderStatus.PENDING_PAYMENT.value, OrderStatus.RESERVED.value)
+
+
+def basket_key(basket_token: str) -> str:
+    """Holds are filed under a digest of the basket cookie, never the cookie itself."""
+    return hashlib.sha256(basket_token.encode()).hexdigest()
+
+
+async def take_seats(performance_id: int, ticket_type_id: int, quantity: int) -> bool:
+    """Take `quantity` seats from the performance and, if capped, from the ticket type; False (and nothing
+    taken, once the caller's transaction rolls back) when either has too few left."""
+    taken = await Performance.raw(
+        "UPDATE performance SET available = available - {} WHERE id = {} AND available >= {} RETURNING id",
+        quantity,
+        performance_id,
+        quantity,
+    )
+    if not taken:
+        return False
+    taken = await TicketType.raw(
+        "UPDATE ticket_type SET available = available - {}"
+        " WHERE id = {} AND (available IS NULL OR available >= {}) RETURNING id",
+        quantity,
+        ticket_type_id,
+        quantity,
+    )
+    return bool(taken)
+
+
+async def give_back_seats(performance_id: int, ticket_type_id: int, quantity: int) -> None:
+    await Performance.raw(
+        "UPDATE performance SET available = available + {} WHERE id = {}", quantity, performance_id
+    )
+    await TicketType.raw(
+        "UPDATE ticket_type SET available = available + {} WHERE id = {} AND available IS NOT NULL",
+        quantity,
+        ticket_type_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OnSaleType:
+    id: int
+    name: str
+    price: Money
+
+
+async def on_sale_types(performance_id: int, now: datetime) -> list[OnSaleType]:
+    """The ticket types a buyer may choose now, or HoldRefused when the performance is not on sale."""
+    rows = await TicketType.raw(
+        """
+        SELECT t.id, t.name, t.price, t.currency
+        FROM ticket_type t
+        JOIN performance p ON p.id = t.performance
+        JOIN event e ON e.id = p.event
+        WHERE p.id = {} AND e.status = {} AND p.starts_at > {}
+          AND (p.sales_start IS NULL OR p.sales_start <= {})
+          AND (p.sales_end IS NULL OR p.sales_end > {})
+        ORDER BY t.position, t.id
+        """,
+        performance_id,
+        EventStatus.ON_SALE.value,
+        now,
+        now,
+        now,
+    )
+    if not rows:
+        raise HoldRefused("Tickets for this performance are not on sale.")
+    return [OnSaleType(row["id"], row["name"], Money(row["currency"], row["price"])) for row in rows]
+
+
+async def hold_tickets(
+    basket_token: str,
+    performance_id: int,
+    quantities: dict[int, int],
+    *,
+    hold_minutes: int,
+    max_per_order: int,
+    now: datetime,
+) -> datetime:
+    """Hold the chosen quantities (ticket type id -> count) for the basket; returns when they lapse.
+
+    All or nothing: if any type, or the performance, has too few seats left, nothing is held."""
+    chosen = {type_id: count for type_id, count in quantities.items() if count}
+    if any(count < 0 for count in chosen.values()):
+        raise HoldRefused("Choose how many tickets you would like, from 0 upwards.")
+    if not chosen:
+        raise HoldRefused("Choose at least one ticket.")
+    types = {ticket_type.id for ticket_type in await on_sale_types(performance_id, now)}
+    if not set(chosen) <= types:
+        raise HoldRefused("One of those tickets is not sold for this performance.")
+    basket = basket_key(basket_token)
+    already_held = sum(
+        row["quantity"]
+        for row in await Hold.select(Hold.quantity).where((Hold.basket == basket) & (Hold.expires_at > now))
+    )
+    if already_held + sum(chosen.values()) > max_per_order:
+        raise HoldRefused(f"You can buy at most {max_per_order} tickets in one order.")
+    expires_at = now + timedelta(minutes=hold_minutes)
+    try:
+        await take_and_hold(basket, performance_id, chosen, expires_at)
+    except SoldOut:
+        if not await release_lapsed(now, performance_id=performance_id):
+            raise
+        await take_and_hold(basket, performance_id, chosen, expires_at)
+    return expires_at
+
+
+async def take_and_hold(
+    basket: str, performance_id: int, chosen: dict[int, int], expires_at: datetime
+) -> None:
+    async with write_transaction():
+        for type_id, count in chosen.items():
+            if not await take_seats(performance_id, type_id, count):
+                raise SoldOut("Sorry, there are not enough tickets left for that choice.")
+        await Hold.insert(
+            *[
+                Hold(
+                    basket=basket,
+                    performance=performance_id,
+                    ticket_type=type_id,
+                    quantity=count,
+                    expires_at=expires_at,
+                )
+                for type_id, count in chosen.items()
+            ]
+        )
+
+
+async def release_basket(basket_token: str) -> None:
+    """Give back everything the basket holds (the buyer emptied it, or it became an order)."""
+    async with write_transaction():
+        await release_holds(
+            await Hold.raw(
+                "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity",
+                basket_key(basket_token),
+            )
+        )
+
+
+async def release_holds(rows: list[dict]) -> None:
+    for row in rows:
+        await give_back_seats(row["performance"], row["ticket_type"], row["quantity"])
+
+
+async def release_lapsed(now: datetime, *, performance_id: int | None = None) -> int:
+    """Give back the seats of holds and unpaid orders whose time is up; returns how many seats.
+
+    Runs lazily when a buyer finds too few seats, and from the worker."""
+    released = 0
+    async with write_transaction():
+        if performance_id is None:
+            holds = await Hold.raw(
+                "DELETE FROM hold WHERE expires_at <= {} RETURNING performance, ticket_type, quantity", now
+            )
+        else:
+            holds = await Hold.raw(
+                "DELETE FROM hold WHERE expires_at <= {} AND performance = {}"
+                " RETURNING performance, ticket_type, quantity",
+                now,
+                performance_id,
+            )
+        await release_holds(holds)
+        released += sum(row["quantity"] for row in holds)
+        lapsed_orders = await Hold.raw(
+            'UPDATE "order" SET status = {} WHERE status IN ({}, {}) AND expires_at <= {} RETURNING id',
+            OrderStatus.EXPIRED.value,
+            *LAPSING_STATUSES,
+            now,
+        )
+        for order in lapsed_orders:
+            lines = await Hold.raw(
+                'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}', order["id"]
+            )
+            await release_holds(lines)
+            released += sum(line["quantity"] for line in lines)
+    return released
+
+
+@dataclass(frozen=True, slots=True)
+class BasketLine:
+    performance_id: int
+    event_title: str
+    event_slug: str
+    starts_at: datetime
+    venue_locale: str
+    venue_timezone: str
+    ticket_type_id: int
+    ticket_name: str
+    quantity: int
+    unit_price: Money
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.unit_price.currency, self.unit_price.amount * self.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    lines: list[BasketLine]
+    expires_at: datetime | None
+
+    @property
+    def total(self) -> Money | None:
+        if not self.lines:
+            return None
+        return Money(self.lines[0].unit_price.currency, sum(line.amount.amount for line in self.lines))
+
+    @property
+    def ticket_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+async def basket_contents(basket_token: str, now: datetime) -> Basket:
+    """What the basket holds now; lapsed holds are given back first, so a buyer never sees them."""
+    basket = basket_key(basket_token)
+    if await Hold.exists().where((Hold.basket == basket) & (Hold.expires_at <= now)):
+        await release_lapsed(now)
+    rows = await Hold.raw(
+        """
+        SELECT h.performance, h.ticket_type, h.quantity, h.expires_at, t.name AS ticket_name, t.price,
+               t.currency, p.starts_at, e.title, e.slug, v.locale, v.timezone
+        FROM hold h
+        JOIN ticket_type t ON t.id = h.ticket_type
+        JOIN performance p ON p.id = h.performance
+        JOIN event e ON e.id = p.event
+        JOIN venue v ON v.id = e.venue
+        WHERE h.basket = {}
+        ORDER BY p.starts_at, t.position, t.id
+        """,
+        basket,
+    )
+    merged: dict[tuple[int, int], BasketLine] = {}
+    for row in rows:
+        key = (row["performance"], row["ticket_type"])
+        previous = merged.get(key)
+        merged[key] = BasketLine(
+            performance_id=row["performance"],
+            event_title=row["title"],
+            event_slug=row["slug"],
+            starts_at=as_utc(row["starts_at"]),
+            venue_locale=row["locale"],
+            venue_timezone=row["timezone"],
+            ticket_type_id=row["ticket_type"],
+            ticket_name=row["ticket_name"],
+            quantity=row["quantity"] + (previous.quantity if previous else 0),
+            unit_price=Money(row["currency"], row["price"]),
+        )
+    expiries = [as_utc(row["expires_at"]) for row in rows]
+    return Basket(list(merged.values()), min(expiries) if expiries else None)

@@ -1,0 +1,35 @@
+"""The sales side of `boxoffice worker`: seats of lapsed holds and unpaid orders come back on time even
+when no buyer happens to look, and their Stripe sessions are closed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from boxoffice.payments.stripe_gateway import StripeGateway
+from boxoffice.sales.holds import release_lapsed
+from boxoffice.sales.online_payment import close_lapsed_sessions
+
+logger = logging.getLogger("boxoffice.worker")
+
+
+async def tidy_sales(gateway: StripeGateway | None, now: datetime) -> None:
+    released = await release_lapsed(now)
+    if released:
+        logger.info("released %s seats of lapsed holds and orders", released)
+    if gateway is not None:
+        await close_lapsed_sessions(gateway)
+
+
+async def run_sales_maintenance(
+    gateway: StripeGateway | None, *, every_seconds: float, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            await tidy_sales(gateway, datetime.now(UTC))
+        except Exception:  # a failed round is logged and tried again at the next one
+            logger.exception("sales maintenance failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)

@@ -1,0 +1,246 @@
+"""Paying online through Stripe's hosted Checkout: starting a payment, and acting on what Stripe reports.
+
+Stripe reports by webhook, and the buyer's browser comes back to our return page; either may arrive
+first, and Stripe may deliver an event twice or late. Every path ends in `orders.fulfil_order`, which
+does its work once; a payment for an order whose seats were meanwhile sold is refunded in full.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from boxoffice.db import write_transaction
+from boxoffice.payments.stripe_gateway import (
+    CheckoutLine,
+    CheckoutRequest,
+    CheckoutSession,
+    PaymentProviderError,
+    StripeGateway,
+    checkout_session_from,
+)
+from boxoffice.sales.holds import LAPSING_STATUSES, release_holds
+from boxoffice.sales.orders import (
+    Fulfilment,
+    PaymentReceived,
+    PlacedOrder,
+    claim_stripe_event,
+    fulfil_or_report_no_seats,
+)
+from boxoffice.sales.tables import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Refund,
+    Ticket,
+    TicketStatus,
+)
+
+logger = logging.getLogger("boxoffice.payments")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutAddresses:
+    success_url: str  # Stripe puts the session id in place of {CHECKOUT_SESSION_ID}
+    cancel_url: str
+
+
+async def start_checkout(
+    gateway: StripeGateway, order: PlacedOrder, email: str, addresses: CheckoutAddresses
+) -> str:
+    """Open a Checkout Session for the order; returns the address to send the buyer to.
+
+    The idempotency key is the order's own, so a double-clicked pay button opens one session."""
+    lines = await OrderLine.select(OrderLine.description, OrderLine.unit_price, OrderLine.quantity).where(
+        OrderLine.order == order.id
+    )
+    session = await gateway.create_checkout_session(
+        CheckoutRequest(
+            order_reference=order.reference,
+            order_id=order.id,
+            currency=order.total.currency,
+            lines=[CheckoutLine(line["description"], line["unit_price"], line["quantity"]) for line in lines],
+            customer_email=email,
+            success_url=addresses.success_url,
+            cancel_url=addresses.cancel_url,
+            expires_at=order.expires_at,
+        )
+    )
+    await Order.update({Order.stripe_session: session.id, Order.stripe_session_open: True}).where(
+        Order.id == order.id
+    )
+    assert session.url, "an open Checkout Session has an address"
+    return session.url
+
+
+async def order_of_session(session: CheckoutSession) -> dict | None:
+    """Our order for a Checkout Session, named in the metadata we gave it."""
+    order_id = session.metadata.get("order_id", "")
+    if not order_id.isdigit():
+        return None
+    return (
+        await Order.select(Order.id, Order.total, Order.currency, Order.stripe_session)
+        .where(Order.id == int(order_id))
+        .first()
+    )
+
+
+async def settle_paid_session(
+    gateway: StripeGateway, session: CheckoutSession, *, event_id: str | None, now: datetime
+) -> Fulfilment | None:
+    """Fulfil the order a paid Checkout Session belongs to; None when the session is unpaid, not ours, or
+    its amount does not match the order."""
+    if session.payment_status != "paid":
+        return None
+    order = await order_of_session(session)
+    if order is None or order["stripe_session"] != session.id:
+        logger.warning("ignored a paid Checkout Session that matches no order")
+        return None
+    if session.amount_total != order["total"] or session.currency != order["currency"]:
+        logger.error("Checkout Session amount differs from order %s; not fulfilled", order["id"])
+        return None
+    payment = PaymentReceived(
+        method=PaymentMethod.STRIPE,
+        amount=session.amount_total,
+        currency=order["currency"],
+        provider_reference=session.payment_intent or "",
+        stripe_event_id=event_id,
+    )
+    outcome = await fulfil_or_report_no_seats(order["id"], payment, now=now)
+    if outcome is Fulfilment.NO_SEATS:
+        await refund_late_payment(gateway, order["id"], payment, now=now)
+    return outcome
+
+
+async def refund_late_payment(
+    gateway: StripeGateway, order_id: int, payment: PaymentReceived, *, now: datetime
+) -> None:
+    """The buyer paid after their order lapsed and its seats went to someone else: give the money back.
+
+    The refund's idempotency key is the order's, so a redelivered event never refunds twice."""
+    refund_id = await gateway.refund(
+        payment.provider_reference, payment.amount, f"order-{order_id}-late-refund"
+    )
+    async with write_transaction():
+        if payment.stripe_event_id and not await claim_stripe_event(
+            payment.stripe_event_id, "late refund", now
+        ):
+            return
+        if await Refund.exists().where(Refund.provider_reference == refund_id):
+            return
+        [recorded] = await Payment.insert(
+            Payment(
+                order=order_id,
+                method=PaymentMethod.STRIPE,
+                amount=payment.amount,
+                currency=payment.currency,
+                provider_reference=payment.provider_reference,
+                created_at=now,
+            )
+        ).returning(Payment.id)
+        await Refund.insert(
+            Refund(
+                order=order_id,
+                payment=recorded["id"],
+                amount=payment.amount,
+                currency=payment.currency,
+                reason="paid after the seats were released",
+                provider_reference=refund_id,
+                created_at=now,
+            )
+        )
+        await Order.update({Order.status: OrderStatus.REFUNDED, Order.stripe_session_open: False}).where(
+            Order.id == order_id
+        )
+    logger.warning("order %s was paid after it lapsed with no seats left; refunded in full", order_id)
+
+
+async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime) -> None:
+    """Checkout expired or an asynchronous payment failed: the order lapses and its seats come back."""
+    async with write_transaction():
+        if not await claim_stripe_event(event_id, "lapse", now):
+            return
+        order = await order_of_session(session)
+        if order is None:
+            return
+        lapsed = await Order.raw(
+            'UPDATE "order" SET status = {} WHERE id = {} AND status IN ({}, {}) RETURNING id',
+            OrderStatus.EXPIRED.value,
+            order["id"],
+            *LAPSING_STATUSES,
+        )
+        if lapsed:
+            await release_holds(
+                await OrderLine.raw(
+                    'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}',
+                    order["id"],
+                )
+            )
+
+
+async def record_stripe_refund(charge: dict, *, event_id: str, now: datetime) -> None:
+    """A refund made in Stripe's dashboard (or by us): record what is not yet recorded, and when the whole
+    payment is refunded, mark the order refunded and its tickets cancelled."""
+    async with write_transaction():
+        if not await claim_stripe_event(event_id, "charge.refunded", now):
+            return
+        payment = (
+            await Payment.select(Payment.id, Payment.order, Payment.amount, Payment.currency)
+            .where(
+                (Payment.method == PaymentMethod.STRIPE)
+                & (Payment.provider_reference == (charge.get("payment_intent") or ""))
+            )
+            .first()
+        )
+        if payment is None:
+            return
+        for refund in (charge.get("refunds") or {}).get("data", []):
+            if not await Refund.exists().where(Refund.provider_reference == refund["id"]):
+                await Refund.insert(
+                    Refund(
+                        order=payment["order"],
+                        payment=payment["id"],
+                        amount=refund["amount"],
+                        currency=payment["currency"],
+                        reason="refunded in Stripe",
+                        provider_reference=refund["id"],
+                        created_at=now,
+                    )
+                )
+        if charge.get("refunded"):
+            await Order.update({Order.status: OrderStatus.REFUNDED}).where(Order.id == payment["order"])
+            await Ticket.update({Ticket.status: TicketStatus.CANCELLED}).where(
+                Ticket.order == payment["order"]
+            )
+
+
+async def apply_stripe_event(gateway: StripeGateway, event: Any, *, now: datetime) -> None:
+    """Act on one verified webhook event; events we do not use are acknowledged and ignored."""
+    kind, subject = event.type, event.data.object
+    if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
+        await settle_paid_session(gateway, checkout_session_from(subject), event_id=event.id, now=now)
+    elif kind in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
+        await lapse_unpaid(checkout_session_from(subject), event_id=event.id, now=now)
+    elif kind == "charge.refunded":
+        await record_stripe_refund(subject.to_dict(), event_id=event.id, now=now)
+
+
+async def close_lapsed_sessions(gateway: StripeGateway) -> int:
+    """Expire the Checkout Sessions of orders that lapsed unpaid, so nobody can pay for seats that were
+    given back (Stripe's own expiry comes at least 30 minutes later). A payment that still slips through
+    is handled by `settle_paid_session`: seats re-taken if free, else refunded."""
+    lapsed = await Order.select(Order.id, Order.stripe_session).where(
+        (Order.status == OrderStatus.EXPIRED) & Order.stripe_session_open.eq(True)
+    )
+    for order in lapsed:
+        try:
+            await gateway.expire_checkout_session(order["stripe_session"], order["id"])
+        except PaymentProviderError:
+            logger.warning("could not expire the Checkout Session of lapsed order %s", order["id"])
+            continue
+        await Order.update({Order.stripe_session_open: False}).where(Order.id == order["id"])
+    return len(lapsed)

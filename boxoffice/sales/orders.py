@@ -1,0 +1,310 @@
+"""Orders: made from a basket's holds, then fulfilled exactly once when paid.
+
+Fulfilment moves an order to "paid" with one conditional UPDATE, in the same transaction as the
+tickets, the payment, the contact, the consent record, the confirmation e-mail and (for Stripe) the
+event id that caused it. Whichever of the webhook and the buyer's return page arrives first does the
+work; the other finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from boxoffice.crm.contacts import ContactDetails, upsert_contact
+from boxoffice.db import write_transaction
+from boxoffice.marketing.consent import record_consent
+from boxoffice.money import Money
+from boxoffice.sales.catalog import as_utc
+from boxoffice.sales.confirmation import queue_confirmation
+from boxoffice.sales.holds import LAPSING_STATUSES, basket_key, release_holds, take_seats
+from boxoffice.sales.tables import (
+    Hold,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    StripeEvent,
+    Ticket,
+    TicketType,
+)
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread over the phone
+TICKET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TICKET_CODE_LENGTH = 16  # 80 random bits
+
+
+class BasketLapsed(Exception):
+    """The basket holds nothing any more: its time ran out, or it was already turned into an order."""
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def new_ticket_code() -> str:
+    return "".join(secrets.choice(TICKET_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    postcode: str
+    ip: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    id: int
+    reference: str
+    total: Money
+    expires_at: datetime
+
+
+async def place_order(
+    basket_token: str,
+    buyer: Buyer,
+    *,
+    status: OrderStatus,
+    expires_at: datetime,
+    terms_version: int,
+    privacy_version: int,
+    marketing_opt_in: bool,
+    consent_question: int | None,
+    now: datetime,
+) -> PlacedOrder:
+    """Turn the basket's live holds into an unpaid order (awaiting payment, or reserved to pay at the box
+    office); the seats pass from the holds to the order without ever being free in between."""
+    assert status in (OrderStatus.PENDING_PAYMENT, OrderStatus.RESERVED)
+    async with write_transaction():
+        holds = await Hold.raw(
+            "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity, expires_at",
+            basket_key(basket_token),
+        )
+        live = [row for row in holds if as_utc(row["expires_at"]) > now]
+        await release_holds([row for row in holds if as_utc(row["expires_at"]) <= now])
+        if not live:
+            raise BasketLapsed()
+        prices = {
+            row["id"]: row
+            for row in await TicketType.select(
+                TicketType.id,
+                TicketType.name,
+                TicketType.price,
+                TicketType.currency,
+                TicketType.performance.starts_at.as_alias("starts_at"),
+                TicketType.performance.event.title.as_alias("title"),
+            ).where(TicketType.id.is_in([row["ticket_type"] for row in live]))
+        }
+        currency = prices[live[0]["ticket_type"]]["currency"]
+        total = sum(prices[row["ticket_type"]]["price"] * row["quantity"] for row in live)
+        reference = await unused_reference()
+        [order] = await Order.insert(
+            Order(
+                reference=reference,
+                channel=OrderChannel.ONLINE,
+                status=status,
+                first_name=buyer.first_name,
+                last_name=buyer.last_name,
+                email=buyer.email.strip().lower(),
+                phone=buyer.phone,
+                postcode=buyer.postcode,
+                currency=currency,
+                total=total,
+                terms_version=terms_version,
+                privacy_version=privacy_version,
+                marketing_opt_in=marketing_opt_in,
+                consent_question=consent_question,
+                buyer_ip=buyer.ip,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        ).returning(Order.id)
+        await OrderLine.insert(
+            *[
+                OrderLine(
+                    order=order["id"],
+                    performance=row["performance"],
+                    ticket_type=row["ticket_type"],
+                    description=line_description(prices[row["ticket_type"]]),
+                    quantity=row["quantity"],
+                    unit_price=prices[row["ticket_type"]]["price"],
+                )
+                for row in live
+            ]
+        )
+    return PlacedOrder(order["id"], reference, Money(currency, total), expires_at)
+
+
+def line_description(ticket_type: dict) -> str:
+    return f"{ticket_type['title']} · {ticket_type['name']}"
+
+
+async def unused_reference() -> str:
+    while await Order.exists().where(Order.reference == (reference := new_reference())):
+        pass
+    return reference
+
+
+class Fulfilment(StrEnum):
+    FULFILLED = "fulfilled"  # paid now, tickets issued
+    ALREADY_DONE = "already_done"  # an earlier webhook or return visit did it
+    NO_SEATS = "no_seats"  # paid after the order lapsed and its seats were sold: must be refunded
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReceived:
+    method: PaymentMethod
+    amount: int
+    currency: str
+    provider_reference: str = ""
+    stripe_event_id: str | None = None
+    staff_id: int | None = None
+
+
+async def fulfil_order(order_id: int, payment: PaymentReceived, *, now: datetime) -> Fulfilment:
+    """Mark the order paid and issue everything that comes with it, exactly once."""
+    async with write_transaction():
+        if payment.stripe_event_id and not await claim_stripe_event(
+            payment.stripe_event_id, "fulfilment", now
+        ):
+            return Fulfilment.ALREADY_DONE
+        paid = await Order.raw(
+            'UPDATE "order" SET status = {}, paid_at = {}, expires_at = NULL, stripe_session_open = {}'
+            " WHERE id = {} AND status IN ({}, {}) RETURNING id",
+            OrderStatus.PAID.value,
+            now,
+            False,
+            order_id,
+            *LAPSING_STATUSES,
+        )
+        if not paid:
+            current = await Order.select(Order.status).where(Order.id == order_id).first()
+            if current is None:
+                raise LookupError(order_id)
+            if current["status"] != OrderStatus.EXPIRED:
+                return Fulfilment.ALREADY_DONE
+            if not await retake_lapsed_seats(order_id):
+                raise LatePaymentWithoutSeats()
+            await Order.update(
+                {Order.status: OrderStatus.PAID, Order.paid_at: now, Order.stripe_session_open: False}
+            ).where(Order.id == order_id)
+        await Payment.insert(
+            Payment(
+                order=order_id,
+                method=payment.method,
+                amount=payment.amount,
+                currency=payment.currency,
+                provider_reference=payment.provider_reference,
+                staff=payment.staff_id,
+                created_at=now,
+            )
+        )
+        await issue_tickets(order_id, now)
+        await attach_contact_and_consent(order_id, now)
+        await queue_confirmation(order_id)
+    return Fulfilment.FULFILLED
+
+
+class LatePaymentWithoutSeats(Exception):
+    """Raised inside fulfilment to roll back a partial re-take of seats."""
+
+
+async def fulfil_or_report_no_seats(order_id: int, payment: PaymentReceived, *, now: datetime) -> Fulfilment:
+    try:
+        return await fulfil_order(order_id, payment, now=now)
+    except LatePaymentWithoutSeats:
+        return Fulfilment.NO_SEATS
+
+
+async def claim_stripe_event(event_id: str, event_type: str, now: datetime) -> bool:
+    """Record a Stripe event as applied; False when it already was. Runs in the caller's transaction, so
+    the record and the event's effects commit or vanish together."""
+    claimed = await StripeEvent.raw(
+        "INSERT INTO stripe_event (event_id, event_type, processed_at) VALUES ({}, {}, {})"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING id",
+        event_id,
+        event_type,
+        now,
+    )
+    return bool(claimed)
+
+
+async def retake_lapsed_seats(order_id: int) -> bool:
+    """A payment arrived after its order lapsed: take the seats again if they are still free."""
+    lines = await OrderLine.select(OrderLine.performance, OrderLine.ticket_type, OrderLine.quantity).where(
+        OrderLine.order == order_id
+    )
+    for line in lines:
+        if not await take_seats(line["performance"], line["ticket_type"], line["quantity"]):
+            return False
+    return True
+
+
+async def issue_tickets(order_id: int, now: datetime) -> None:
+    lines = await OrderLine.select(OrderLine.id, OrderLine.performance, OrderLine.quantity).where(
+        OrderLine.order == order_id
+    )
+    await Ticket.insert(
+        *[
+            Ticket(
+                order=order_id,
+                order_line=line["id"],
+                performance=line["performance"],
+                code=new_ticket_code(),
+                issued_at=now,
+            )
+            for line in lines
+            for _ in range(line["quantity"])
+        ]
+    )
+
+
+async def attach_contact_and_consent(order_id: int, now: datetime) -> None:
+    """File the buyer in the CRM by e-mail, and record their marketing consent if they gave it."""
+    order = (
+        await Order.select(
+            Order.first_name,
+            Order.last_name,
+            Order.email,
+            Order.phone,
+            Order.postcode,
+            Order.marketing_opt_in,
+            Order.consent_question,
+            Order.buyer_ip,
+            Order.channel,
+        )
+        .where(Order.id == order_id)
+        .first()
+    )
+    if not order["email"]:
+        return
+    contact_id = await upsert_contact(
+        ContactDetails(
+            order["first_name"], order["last_name"], order["email"], order["phone"], order["postcode"]
+        ),
+        now,
+    )
+    await Order.update({Order.contact: contact_id}).where(Order.id == order_id)
+    if order["marketing_opt_in"] and order["consent_question"] is not None:
+        await record_consent(
+            contact_id=contact_id,
+            channel="email",
+            granted=True,
+            source="online_checkout",
+            question_id=order["consent_question"],
+            ip=order["buyer_ip"],
+            now=now,
+        )
+
+
+def payment_window(now: datetime, hold_minutes: int) -> datetime:
+    """How long a buyer who has gone to pay keeps their seats."""
+    return now + timedelta(minutes=hold_minutes)
