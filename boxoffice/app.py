@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from litestar import Litestar, Router, get
 from litestar.config.csrf import CSRFConfig
+from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.logging import LoggingConfig
 from litestar.response import Response
@@ -106,6 +107,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         stores={STORE_NAME: DatabaseSessionStore()},
+        response_cache_config=ResponseCacheConfig(
+            default_expiration=settings.catalog_cache_seconds,
+            cache_response_filter=lambda _, status: settings.catalog_cache_seconds > 0 and status == 200,
+        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=CSRF_COOKIE,

@@ -126,6 +126,16 @@ def parse_mail_from(raw: str) -> str:
     return raw.strip()
 
 
+def parse_whole_number(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -215,6 +225,12 @@ class Settings:
         "From address of e-mail, e.g. `Town Hall Box Office <boxoffice@townhall.example>`.",
     )
 
+    catalog_cache_seconds: int = setting(
+        1,
+        parse_whole_number,
+        "How long each worker keeps the public listing pages; 0 turns this off. Seats are never sold from "
+        "it: every hold checks the database.",
+    )
     stripe_secret_key: str = setting(
         "",
         str.strip,

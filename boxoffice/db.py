@@ -17,7 +17,7 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from boxoffice.config import Settings
@@ -26,12 +26,37 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
 
 
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on one of the engine's warm connections, handed back (not closed) at the end."""
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.engine.borrow_connection()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        healthy = True
+        try:
+            if exception and not self._rolled_back:
+                await self.rollback()
+            elif not exception and not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            healthy = False  # the connection may be left inside a transaction: never reuse it
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self.engine.return_connection(self.connection, healthy=healthy)
+        return exception is None
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """SQLite in WAL mode, with a busy timeout and connections that stay open.
 
-    Piccolo's own SQLite engine opens a connection, and through aiosqlite a thread, for every query.
-    Here a statement outside a transaction borrows one of a few warm connections (autocommit mode);
-    a transaction still gets a connection of its own for its whole life, as Piccolo arranges.
+    Piccolo's own SQLite engine opens a connection, and through aiosqlite a thread, for every query and
+    every transaction. Here both borrow one of a few warm connections. Writers in one process also take
+    turns on `writer_lock` (see `write_transaction`), so they queue in the event loop instead of sleeping
+    in SQLite's busy handler while another coroutine of the same process holds the write lock.
     """
 
     def __init__(self, path: Path, pool_size: int) -> None:
@@ -39,6 +64,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
         self._slots: asyncio.Semaphore | None = None
+        self._writer_lock: asyncio.Lock | None = None
+
+    @property
+    def writer_lock(self) -> asyncio.Lock:
+        if self._writer_lock is None:
+            self._writer_lock = asyncio.Lock()
+        return self._writer_lock
 
     async def get_connection(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -48,20 +80,44 @@ class PooledSQLiteEngine(SQLiteEngine):
         await connection.execute("PRAGMA foreign_keys = ON")
         return connection
 
-    @asynccontextmanager
-    async def pooled_connection(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def borrow_connection(self) -> aiosqlite.Connection:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.pool_size)
-        async with self._slots:
-            connection = self._idle.pop() if self._idle else await self.get_connection()
-            try:
-                yield connection
-            finally:
+        await self._slots.acquire()
+        try:
+            return self._idle.pop() if self._idle else await self.get_connection()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def return_connection(self, connection: aiosqlite.Connection, *, healthy: bool = True) -> None:
+        try:
+            if healthy:
                 self._idle.append(connection)
+            else:
+                await connection.close()
+        finally:
+            if self._slots is not None:
+                self._slots.release()
+
+    @asynccontextmanager
+    async def pooled_connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        connection = await self.borrow_connection()
+        try:
+            yield connection
+        finally:
+            await self.return_connection(connection)
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> PooledSQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
 
     async def close_pool(self) -> None:
         """Close the warm connections; the next query opens new ones (on the then-running event loop)."""
-        idle, self._idle, self._slots = self._idle, [], None
+        idle, self._idle, self._slots, self._writer_lock = self._idle, [], None, None
         for connection in idle:
             await connection.close()
 
@@ -121,16 +177,27 @@ async def close_database() -> None:
         await engine.close_pool()
 
 
-def write_transaction():
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
     """A transaction for writes that must land together.
 
     On SQLite it begins IMMEDIATE, taking the write lock up front: two writers that both read first and
-    then try to write would otherwise fail with SQLITE_BUSY half-way instead of waiting their turn.
+    then try to write would otherwise fail with SQLITE_BUSY half-way instead of waiting their turn. A
+    process's writers take turns on the engine's lock first; one nested in another joins it.
     """
     engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    if not isinstance(engine, PooledSQLiteEngine):
+        async with engine.transaction() as transaction:
+            yield transaction
+    elif engine.current_transaction.get() is not None:
+        async with engine.transaction(transaction_type=TransactionType.immediate) as transaction:
+            yield transaction
+    else:
+        async with (
+            engine.writer_lock,
+            engine.transaction(transaction_type=TransactionType.immediate) as transaction,
+        ):
+            yield transaction
 
 
 async def migrate() -> None:

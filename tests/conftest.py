@@ -20,6 +20,7 @@ TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="boxoffice-tests-"))
 POSTGRES_URL = os.environ.get("BOXOFFICE_TEST_DATABASE_URL", "")
 os.environ["BOXOFFICE_DATABASE_URL"] = POSTGRES_URL or f"sqlite:///{TEST_RUN_DIR}/template.sqlite3"
 os.environ["BOXOFFICE_SECRET_KEY"] = "test-secret-key-that-is-long-enough-to-use"
+os.environ["BOXOFFICE_CATALOG_CACHE_SECONDS"] = "0"  # tests read their own writes; one test turns it on
 os.environ["BOXOFFICE_ENCRYPTION_KEYS"] = "G7nH0m8x5mQy0hEJ6fNqkQm3J2yq3kQm3J2yq3kQm3I="
 
 

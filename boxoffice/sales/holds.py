@@ -174,7 +174,10 @@ async def release_holds(rows: list[dict]) -> None:
 async def release_lapsed(now: datetime, *, performance_id: int | None = None) -> int:
     """Give back the seats of holds and unpaid orders whose time is up; returns how many seats.
 
-    Runs lazily when a buyer finds too few seats, and from the worker."""
+    Runs lazily when a buyer finds too few seats, and from the worker. Looking first costs two reads;
+    the write transaction, which every other writer must wait for, is only opened when there is work."""
+    if not await anything_lapsed(now, performance_id):
+        return 0
     released = 0
     async with write_transaction():
         if performance_id is None:
@@ -203,6 +206,25 @@ async def release_lapsed(now: datetime, *, performance_id: int | None = None) ->
             await release_holds(lines)
             released += sum(line["quantity"] for line in lines)
     return released
+
+
+async def anything_lapsed(now: datetime, performance_id: int | None) -> bool:
+    if performance_id is None:
+        holds = await Hold.raw("SELECT 1 AS found FROM hold WHERE expires_at <= {} LIMIT 1", now)
+    else:
+        holds = await Hold.raw(
+            "SELECT 1 AS found FROM hold WHERE expires_at <= {} AND performance = {} LIMIT 1",
+            now,
+            performance_id,
+        )
+    if holds:
+        return True
+    orders = await Hold.raw(
+        'SELECT 1 AS found FROM "order" WHERE status IN ({}, {}) AND expires_at <= {} LIMIT 1',
+        *LAPSING_STATUSES,
+        now,
+    )
+    return bool(orders)
 
 
 @dataclass(frozen=True, slots=True)

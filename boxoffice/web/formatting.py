@@ -13,22 +13,30 @@ from babel.numbers import format_currency, get_currency_precision
 
 from boxoffice.money import Money
 
+FORMATTED_VALUES_KEPT = 2048
+
 
 class LocalFormat:
-    """Formats for one locale and time zone; get one with `local_format()`, which caches them."""
+    """Formats for one locale and time zone; get one with `local_format()`, which caches them.
+
+    Each method remembers what it formatted: a listing shows the same few dates and prices on every
+    view, and babel's formatting is the costliest part of rendering one."""
 
     def __init__(self, locale: str, timezone: str) -> None:
         self.locale = Locale.parse(locale)
         self.timezone = ZoneInfo(timezone)
 
+    @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
     def money(self, money: Money) -> str:
         units = Decimal(money.amount).scaleb(-get_currency_precision(money.currency))
         return format_currency(units, money.currency, locale=self.locale)
 
+    @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
     def date(self, moment: datetime) -> str:
         """Weekday, day, month and year: 'Fri, 5 Dec 2026' in en_GB."""
         return format_skeleton("yMMMEd", moment, tzinfo=self.timezone, locale=self.locale)
 
+    @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
     def time(self, moment: datetime) -> str:
         return format_time(moment, "short", tzinfo=self.timezone, locale=self.locale)
 
@@ -36,6 +44,7 @@ class LocalFormat:
         first_day, last_day = self.date(first), self.date(last)
         return first_day if first_day == last_day else f"{first_day} – {last_day}"
 
+    @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
     def iso(self, moment: datetime) -> str:
         """For <time datetime=...>: the moment in the venue's zone, machine-readable."""
         return moment.astimezone(self.timezone).isoformat(timespec="minutes")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from boxoffice.config import get_settings
 from boxoffice.sales import catalog
-from boxoffice.sales.tables import EventStatus
+from boxoffice.sales.tables import Event, EventStatus
+from tests.integration.conftest import app_client
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.staff import make_staff, sign_in
 
@@ -125,3 +128,13 @@ async def test_staff_dashboard_lists_next_performances_and_is_never_cached(clien
     assert response.headers["cache-control"] == "no-store"
     assert "Unannounced Show" not in response.text  # it has no performances
     assert "Withdrawn Show" in response.text and "Off sale" in response.text
+
+
+async def test_listing_pages_are_kept_briefly_when_the_cache_is_on(database, catalog_rows):
+    settings = replace(get_settings(), catalog_cache_seconds=60)
+    async with app_client(settings) as client:
+        before = (await client.get("/events/the-tempest")).text
+        await Event.update({Event.title: "The Tempest, renamed"}).where(Event.slug == "the-tempest")
+        assert (await client.get("/events/the-tempest")).text == before
+    async with app_client(replace(settings, catalog_cache_seconds=0)) as client:
+        assert "The Tempest, renamed" in (await client.get("/events/the-tempest")).text
