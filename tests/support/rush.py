@@ -15,7 +15,6 @@ import platform
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -30,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 from cryptography.fernet import Fernet
+
+from tests.support.server import free_port, wait_until_healthy
 
 SOLD_OUT_MESSAGE = "not enough tickets left"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -148,12 +149,6 @@ def boxoffice(env: dict[str, str], workdir: Path, *arguments: str) -> str:
     return result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass(frozen=True, slots=True)
 class Server:
     base_url: str
@@ -197,20 +192,6 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=20)
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before it answered")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server at {base_url} did not answer within {timeout} s")
 
 
 @dataclass(frozen=True, slots=True)

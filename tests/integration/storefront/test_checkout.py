@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from boxoffice.config import get_settings
 from boxoffice.crm.tables import Contact
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.marketing.tables import ConsentRecord
@@ -27,65 +24,9 @@ from boxoffice.sales.tables import (
     Ticket,
     TicketType,
 )
-from tests.integration.conftest import app_client
 from tests.support.catalog import make_event, make_performance, make_venue
-from tests.support.fake_stripe import FakeStripe, fake_stripe_fixture  # noqa: F401
+from tests.support.shop import BUYER, SHOW_TIME, check_out, choose, seats_left
 from tests.support.staff import csrf_token
-
-SHOW_TIME = datetime(2030, 3, 14, 19, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def show(database):
-    hall = await make_venue()
-    event = await make_event(hall, "the-tempest", "The Tempest")
-    performance = await make_performance(event, SHOW_TIME, {"Adult": 2400, "Concession": 1800}, capacity=10)
-    types = {row["name"]: row["id"] for row in await TicketType.select(TicketType.id, TicketType.name)}
-    return performance.id, types
-
-
-@pytest.fixture
-async def shop(database, fake_stripe: FakeStripe) -> AsyncIterator[httpx.AsyncClient]:
-    settings = replace(
-        get_settings(),
-        stripe_secret_key=fake_stripe.secret_key,
-        stripe_webhook_secret=fake_stripe.webhook_secret,
-        stripe_api_base=fake_stripe.url,
-    )
-    async with app_client(settings) as client:
-        yield client
-
-
-async def choose(
-    client: httpx.AsyncClient, performance_id: int, quantities: dict[int, str]
-) -> httpx.Response:
-    token = await csrf_token(client, f"/performances/{performance_id}")
-    fields = {f"quantity_{type_id}": count for type_id, count in quantities.items()}
-    return await client.post(f"/performances/{performance_id}/hold", data={**fields, "_csrf_token": token})
-
-
-BUYER = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "Ada@Example.org",
-    "phone": "+44 117 496 0000",
-    "postcode": "BS1 4DJ",
-    "accept_terms": "yes",
-}
-
-
-async def check_out(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
-    """Submit the checkout form; a page without the form (an empty basket) still carries the token in its
-    cookie, as a buyer's browser would from their earlier visit."""
-    await client.get("/checkout")
-    token = client.cookies["boxoffice_csrf"]
-    return await client.post("/checkout", data={**BUYER, **overrides, "_csrf_token": token})
-
-
-async def seats_left(performance_id: int) -> int:
-    return (await Performance.select(Performance.available).where(Performance.id == performance_id).first())[
-        "available"
-    ]
 
 
 async def test_chosen_tickets_are_held_and_the_checkout_shows_them_with_the_time_left(shop, show):
