@@ -231,6 +231,12 @@ class Settings:
         "How long each worker keeps the public listing pages; 0 turns this off. Seats are never sold from "
         "it: every hold checks the database.",
     )
+    ticket_key_file: str = setting(
+        "",
+        str.strip,
+        "File holding the Ed25519 key that signs ticket QR codes, made on first use; default: "
+        "ticket-signing.key beside the SQLite database, or var/ticket-signing.key with PostgreSQL.",
+    )
     stripe_secret_key: str = setting(
         "",
         str.strip,
@@ -286,6 +292,8 @@ class Settings:
             raise SettingsError(
                 env_name("stripe_webhook_secret"), "must be set when BOXOFFICE_STRIPE_SECRET_KEY is"
             )
+        if settings.database_url.engine == "postgres" and not settings.ticket_key_file:
+            settings = replace(settings, ticket_key_file="var/ticket-signing.key")
         if settings.smtp_host and not settings.mail_from:
             raise SettingsError(env_name("mail_from"), "must be set when BOXOFFICE_SMTP_HOST is")
         return settings
@@ -317,7 +325,10 @@ def with_local_secrets(settings: Settings) -> Settings:
     encryption_keys = settings.encryption_keys or tuple(
         parse_keys(read_or_create(folder / "encryption.keys", new_key))
     )
-    return replace(settings, secret_key=secret_key, encryption_keys=encryption_keys)
+    ticket_key_file = settings.ticket_key_file or str(folder / "ticket-signing.key")
+    return replace(
+        settings, secret_key=secret_key, encryption_keys=encryption_keys, ticket_key_file=ticket_key_file
+    )
 
 
 def read_or_create(path: Path, make: Callable[[], str]) -> str:
