@@ -19,6 +19,7 @@ from boxoffice.auth.guards import LoginRequired, redirect_to_login, staff_guard
 from boxoffice.auth.login import SecurityPolicy
 from boxoffice.auth.routes import LoginController
 from boxoffice.auth.sessions import STORE_NAME, DatabaseSessionStore, session_config
+from boxoffice.backoffice.checkin import CHECKIN_ROUTES
 from boxoffice.backoffice.events import EVENTS_ROUTES
 from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
 from boxoffice.backoffice.settings import SETTINGS_ROUTES
@@ -75,7 +76,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     staff_router = Router(
         path="/",
-        route_handlers=[LoginController, *BACKOFFICE_ROUTES, *EVENTS_ROUTES, *SETTINGS_ROUTES, *CRM_ROUTES],
+        route_handlers=[
+            LoginController,
+            *BACKOFFICE_ROUTES,
+            *CHECKIN_ROUTES,
+            *EVENTS_ROUTES,
+            *SETTINGS_ROUTES,
+            *CRM_ROUTES,
+        ],
         guards=[staff_guard],
         middleware=[
             session_config(

@@ -1,5 +1,5 @@
-"""Back-office pages: the dashboard, the audit log, security settings, the check-in door list and the
-staff member's own account."""
+"""Back-office pages: the dashboard, the audit log, security settings, the e-mail log and the staff
+member's own account."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 async def dashboard() -> Template:
     performances = await catalog.upcoming_performances(datetime.now(UTC))
     return Template("backoffice/dashboard.html", context={"performances": performances})
-
-
-@get("/backoffice/checkin", name="backoffice.checkin", opt={"permission": Perm.CHECK_IN})
-async def checkin() -> Template:
-    performances = await catalog.upcoming_performances(datetime.now(UTC) - timedelta(hours=4))
-    return Template("backoffice/checkin.html", context={"performances": performances})
 
 
 @get("/backoffice/settings/security", name="backoffice.security", opt={"permission": Perm.SETTINGS_SECURITY})
@@ -178,7 +172,6 @@ async def email_message(message_id: FromPath[int]) -> Template:
 
 BACKOFFICE_ROUTES = [
     dashboard,
-    checkin,
     security_settings,
     audit_log,
     account,

@@ -3,6 +3,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from boxoffice.sales.tables import (
+    Admission,
     Event,
     Hold,
     Order,
@@ -31,5 +32,6 @@ APP_CONFIG = AppConfig(
         Payment,
         Refund,
         StripeEvent,
+        Admission,
     ],
 )

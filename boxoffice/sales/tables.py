@@ -175,3 +175,13 @@ class StripeEvent(Table):
     event_id = Varchar(length=255, unique=True)
     event_type = Varchar(length=100)
     processed_at = Timestamptz(default=TimestamptzNow())
+
+
+class Admission(Table):
+    """A ticket let in at the door. The UNIQUE ticket column is what makes a ticket admit once: two
+    scans at the same instant race for one INSERT, and the loser finds the winner's row."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, unique=True)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    admitted_at = Timestamptz(default=TimestamptzNow())
+    staff = Integer(null=True, default=None)  # the door staff member who scanned it

@@ -1,0 +1,141 @@
+"""Check-in pages: choose a performance, then scan or type tickets at the door.
+
+The scan form works without JavaScript (the whole page comes back with the result) and with htmx (only
+the result and the counts come back). The rules live in `sales.checkin`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from boxoffice.auth.guards import Staff, client_ip
+from boxoffice.auth.permissions import Perm
+from boxoffice.config import get_settings
+from boxoffice.sales import catalog, checkin
+from boxoffice.sales.catalog import ScheduledPerformance
+from boxoffice.tickets.signing import readable_code, ticket_signer
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+CHECK_IN = {"permission": Perm.CHECK_IN}
+LARGEST_ID = 2**31 - 1
+STARTED_SHOWS_LISTED_FOR = timedelta(hours=6)  # a show that began this evening is still being let in
+SCANNED_TEXT_SHOWN = 60  # characters of an unreadable scan echoed back, so staff can see what was read
+
+
+@dataclass
+class ScanForm:
+    scanned: str = ""
+
+
+@dataclass
+class UndoForm:
+    code: str = ""
+    performance: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownResult:
+    """A scan's result as the page shows it: the service's answer plus what was read."""
+
+    result: checkin.ScanResult | None
+    readable_code: str = ""
+    scanned_text: str = ""
+    undone: bool = False
+    undo_refused: bool = False
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def performance_or_404(performance_id: int) -> ScheduledPerformance:
+    performance = (
+        await checkin.door_performance(performance_id) if 1 <= performance_id <= LARGEST_ID else None
+    )
+    if performance is None:
+        raise NotFoundException()
+    return performance
+
+
+async def scan_page(
+    performance: ScheduledPerformance, shown: ShownResult | None = None, *, fragment: bool = False
+) -> Template:
+    """The scanning page, or (`fragment`, for htmx) only the result and the counts."""
+    admitted, expected = await checkin.counts(performance.id)
+    return Template(
+        "backoffice/_checkin_result.html" if fragment else "backoffice/checkin_scan.html",
+        context={
+            "performance": performance,
+            "shown": shown,
+            "admitted": admitted,
+            "expected": expected,
+            "fragment": fragment,
+        },
+    )
+
+
+@get("/backoffice/checkin", name="backoffice.checkin", opt=CHECK_IN)
+async def choose_performance() -> Template:
+    now = datetime.now(UTC)
+    performances = await catalog.upcoming_performances(now - STARTED_SHOWS_LISTED_FOR, limit=30)
+    today = [performance for performance in performances if is_today(performance, now)]
+    later = [performance for performance in performances if not is_today(performance, now)]
+    return Template("backoffice/checkin.html", context={"today": today, "later": later})
+
+
+def is_today(performance: ScheduledPerformance, now: datetime) -> bool:
+    """Whether the performance is on today's date where its venue is."""
+    zone = ZoneInfo(performance.venue.timezone)
+    return performance.starts_at.astimezone(zone).date() == now.astimezone(zone).date()
+
+
+@get("/backoffice/checkin/{performance_id:int}", name="backoffice.checkin.performance", opt=CHECK_IN)
+async def scanning(request: Request, performance_id: FromPath[int]) -> Template:
+    return await scan_page(await performance_or_404(performance_id))
+
+
+@post("/backoffice/checkin/{performance_id:int}/scan", name="backoffice.checkin.scan", opt=CHECK_IN)
+async def scan_ticket(
+    request: Request, performance_id: FromPath[int], data: Annotated[ScanForm, FORM]
+) -> Template:
+    performance = await performance_or_404(performance_id)
+    staff: Staff = request.state.staff
+    result = await checkin.scan(
+        performance.id,
+        data.scanned,
+        staff_id=staff.id,
+        signer=ticket_signer(get_settings().ticket_key_file),
+        now=datetime.now(UTC),
+    )
+    shown = ShownResult(
+        result,
+        readable_code=readable_code(result.code) if result.code else "",
+        scanned_text=data.scanned.strip()[:SCANNED_TEXT_SHOWN],
+    )
+    return await scan_page(performance, shown, fragment=is_htmx(request))
+
+
+@post("/backoffice/checkin/undo", name="backoffice.checkin.undo", opt=CHECK_IN)
+async def undo_admission(request: Request, data: Annotated[UndoForm, FORM]) -> Template:
+    staff: Staff = request.state.staff
+    code = data.code.strip().upper()[:32]
+    performance_id = await checkin.undo_admission(code, staff_id=staff.id, ip=client_ip(request))
+    undone = performance_id is not None
+    if performance_id is None:
+        fallback = data.performance.strip()
+        performance_id = int(fallback) if fallback.isascii() and fallback.isdigit() else 0
+    performance = await performance_or_404(performance_id)
+    shown = ShownResult(None, readable_code=readable_code(code), undone=undone, undo_refused=not undone)
+    return await scan_page(performance, shown, fragment=is_htmx(request))
+
+
+CHECKIN_ROUTES = [choose_performance, scanning, scan_ticket, undo_admission]

@@ -1,0 +1,87 @@
+import re
+import secrets
+import sqlite3
+from contextlib import closing
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import boxoffice
+
+GATE_EMAIL = "gate@venue.example"
+GATE_PASSWORD = "let them in one at a time"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def sell_a_ticket(server_env: dict[str, str], performance_id: int) -> str:
+    """A paid order with one ticket for the performance, written straight into the server's database."""
+    database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    reference = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    with closing(sqlite3.connect(database, timeout=10)) as connection, connection:
+        ticket_type, price, currency = connection.execute(
+            "SELECT id, price, currency FROM ticket_type WHERE performance = ? ORDER BY position LIMIT 1",
+            (performance_id,),
+        ).fetchone()
+        order_id = connection.execute(
+            'INSERT INTO "order" (reference, channel, status, currency, total, email)'
+            " VALUES (?, 'box_office', 'paid', ?, ?, 'door.test@example.org') RETURNING id",
+            (reference, currency, price),
+        ).fetchone()[0]
+        line_id = connection.execute(
+            'INSERT INTO order_line ("order", performance, ticket_type, description, quantity, unit_price)'
+            " VALUES (?, ?, ?, 'Adult', 1, ?) RETURNING id",
+            (order_id, performance_id, ticket_type, price),
+        ).fetchone()[0]
+        connection.execute(
+            'INSERT INTO ticket ("order", order_line, performance, code, status) VALUES (?, ?, ?, ?, ?)',
+            (order_id, line_id, performance_id, code, "valid"),
+        )
+    return code
+
+
+def test_door_staff_scan_a_paid_ticket_in_and_a_second_scan_is_refused(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    boxoffice(
+        server_env,
+        "create-staff",
+        "--email",
+        GATE_EMAIL,
+        "--name",
+        "Gus Gate",
+        "--role",
+        "Door staff",
+        "--password",
+        GATE_PASSWORD,
+    )
+    page.goto(f"{live_server}/backoffice/login")
+    page.get_by_label("E-mail address").fill(GATE_EMAIL)
+    page.get_by_label("Password").fill(GATE_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Check-in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
+    first_show = page.locator(".checkin-choices a").first
+    performance_id = int(re.search(r"/backoffice/checkin/(\d+)$", first_show.get_attribute("href")).group(1))
+    code = sell_a_ticket(server_env, performance_id)
+    first_show.click()
+
+    field = page.get_by_label("Scan or type a ticket code")
+    expect(field).to_be_focused()
+    expect(page.locator("#checkin-counts")).to_contain_text("Admitted 0 of")
+    field.fill(f"{code[:4]}-{code[4:8]}-{code[8:12]}-{code[12:]}".lower())
+    field.press("Enter")
+
+    result = page.get_by_role("status")
+    expect(result.locator(".checkin-verdict")).to_have_text("Admitted")
+    expect(result.locator(".checkin-result")).to_have_class(re.compile(r"\bcheckin-admitted\b"))
+    expect(page.locator("#checkin-counts")).to_contain_text("Admitted 1 of")
+    expect(field).to_have_value("")
+    expect(field).to_be_focused()
+
+    field.fill(code)
+    field.press("Enter")
+
+    expect(result.locator(".checkin-verdict")).to_have_text("Already admitted")
+    expect(result).to_contain_text("by Gus Gate")
+    expect(page.locator("#checkin-counts")).to_contain_text("Admitted 1 of")
