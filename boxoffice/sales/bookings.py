@@ -29,6 +29,7 @@ class BookedTicket:
     code: str
     ticket_name: str
     status: str
+    price: Money | None = None  # what this ticket cost, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class BookedPerformance:
     venue_locale: str
     venue_timezone: str
     tickets: list[BookedTicket]
+    venue_address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,8 @@ async def load_booking(order_id: int) -> Booking | None:
     lines = await Order.raw(
         """
         SELECT l.description, l.quantity, l.unit_price, l.performance, t.name AS ticket_name,
-               p.starts_at, e.title, v.name AS venue_name, v.locale, v.timezone
+               p.starts_at, e.title, v.name AS venue_name, v.address AS venue_address,
+               v.locale, v.timezone
         FROM order_line l
         JOIN ticket_type t ON t.id = l.ticket_type
         JOIN performance p ON p.id = l.performance
@@ -88,7 +91,7 @@ async def load_booking(order_id: int) -> Booking | None:
     )
     tickets = await Ticket.raw(
         """
-        SELECT k.code, k.status, k.performance, t.name AS ticket_name
+        SELECT k.code, k.status, k.performance, t.name AS ticket_name, l.unit_price
         FROM ticket k
         JOIN order_line l ON l.id = k.order_line
         JOIN ticket_type t ON t.id = l.ticket_type
@@ -108,13 +111,16 @@ async def load_booking(order_id: int) -> Booking | None:
                 line["locale"],
                 line["timezone"],
                 [],
+                line["venue_address"] or "",
             ),
         )
+    currency = order["currency"]
     for ticket in tickets:
         performances[ticket["performance"]].tickets.append(
-            BookedTicket(ticket["code"], ticket["ticket_name"], ticket["status"])
+            BookedTicket(
+                ticket["code"], ticket["ticket_name"], ticket["status"], Money(currency, ticket["unit_price"])
+            )
         )
-    currency = order["currency"]
     return Booking(
         id=order["id"],
         reference=order["reference"],

@@ -26,6 +26,7 @@ from boxoffice.sales.online_payment import (
 )
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.storefront.settings import current_policy, storefront_settings
+from boxoffice.tickets.pdf import render_tickets_pdf
 
 logger = logging.getLogger("boxoffice.storefront")
 
@@ -285,6 +286,22 @@ async def show_booking(request: Request, reference: FromPath[str], token: FromPa
     )
 
 
+@get("/booking/{reference:str}/{token:str}/tickets.pdf", name="storefront.booking.pdf")
+async def booking_tickets_pdf(request: Request, reference: FromPath[str], token: FromPath[str]) -> Response:
+    """The tickets of a paid booking as a PDF, one page each; nothing for a booking not (yet) paid."""
+    booking = await booking_or_404(request, reference, token)
+    if booking.status is not OrderStatus.PAID:
+        raise NotFoundException()
+    return Response(
+        content=await render_tickets_pdf(booking),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename=tickets-{booking.reference}.pdf",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @get("/booking/{reference:str}/{token:str}/paid", name="storefront.booking.paid")
 async def return_from_stripe(
     request: Request, reference: FromPath[str], token: FromPath[str], session_id: FromQuery[str] = ""
@@ -324,4 +341,5 @@ CHECKOUT_ROUTES = [
     show_booking,
     return_from_stripe,
     stripe_webhook,
+    booking_tickets_pdf,
 ]

@@ -1,0 +1,275 @@
+"""Ticket PDFs: from the booking link and in the confirmation e-mail, one page per ticket, and WeasyPrint
+reading nothing but our own assets."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import segno
+import weasyprint
+from pypdf import PdfReader
+
+from boxoffice.config import get_settings
+from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
+from boxoffice.money import Money
+from boxoffice.sales.bookings import BookedPerformance, BookedTicket, Booking, booking_path
+from boxoffice.sales.tables import Order, OrderStatus, Ticket
+from boxoffice.tickets import pdf
+from boxoffice.tickets.pdf import AssetFetcher, RefusedURL, render_tickets_pdf
+from boxoffice.tickets.signing import readable_code, ticket_signer
+from boxoffice.web.templating import ASSETS_DIR
+from tests.integration.storefront.conftest import shop, show  # noqa: F401 - fixtures
+from tests.support.fake_stripe import fake_stripe_fixture  # noqa: F401 - the fake_stripe fixture
+from tests.support.shop import SHOW_TIME, check_out, choose
+
+A4_POINTS = (595.28, 841.89)
+THERMAL_POINTS = (80 / 25.4 * 72, 150 / 25.4 * 72)
+
+
+def link(reference: str) -> str:
+    return booking_path(reference, get_settings().secret_key.encode())
+
+
+async def buy(shop, show, fake_stripe, *, pay: bool = True) -> dict:  # noqa: F811
+    performance_id, types = show
+    await choose(shop, performance_id, {types["Adult"]: "2", types["Concession"]: "1"})
+    await check_out(shop)
+    order = await Order.select().first()
+    if pay:
+        session = fake_stripe.complete_session(order["stripe_session"])
+        payload, signature = fake_stripe.webhook_event("checkout.session.completed", session)
+        response = await shop.post(
+            "/webhooks/stripe", content=payload, headers={"stripe-signature": signature}
+        )
+        assert response.status_code == 200
+    return order
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def qr_runs(payload: str) -> int:
+    """How many horizontal runs of dark modules segno draws for the QR code of `payload`."""
+    svg = segno.make_qr(payload, error="m", mask=pdf.QR_MASK).svg_inline(border=4, omitsize=True)
+    return re.search(r' d="([^"]+)"', svg).group(1).count("h")
+
+
+def memory_booking(first_name: str = "Ada", last_name: str = "Lovelace", tickets: int = 2) -> Booking:
+    performance = BookedPerformance(
+        event_title="The Tempest",
+        starts_at=SHOW_TIME,
+        venue_name="Town Hall",
+        venue_locale="en_GB",
+        venue_timezone="Europe/London",
+        tickets=[
+            BookedTicket(f"ABCDEFGHJKLMNP{number:02d}", "Adult", "valid", Money("GBP", 2400))
+            for number in range(22, 22 + tickets)
+        ],
+        venue_address="1 High Street",
+    )
+    return Booking(
+        id=1,
+        reference="RTEST1",
+        status=OrderStatus.PAID,
+        first_name=first_name,
+        last_name=last_name,
+        email="ada@example.org",
+        total=Money("GBP", 2400 * tickets),
+        created_at=datetime.now(UTC),
+        expires_at=None,
+        performances=[performance],
+        lines=[("The Tempest: Adult", tickets, Money("GBP", 2400))],
+    )
+
+
+async def test_a_paid_booking_downloads_one_page_per_ticket_with_its_details_and_qr_code(
+    shop,  # noqa: F811
+    show,  # noqa: F811
+    fake_stripe,
+):
+    order = await buy(shop, show, fake_stripe)
+    booking_page = (await shop.get(link(order["reference"]))).text
+    assert f'href="{link(order["reference"])}/tickets.pdf"' in booking_page
+    assert "Download your tickets (PDF)" in booking_page
+
+    response = await shop.get(f"{link(order['reference'])}/tickets.pdf")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == f"attachment; filename=tickets-{order['reference']}.pdf"
+    assert response.headers["cache-control"] == "no-store"
+    texts = page_texts(response.content)
+    codes = [row["code"] for row in await Ticket.select(Ticket.code).order_by(Ticket.id)]
+    assert len(texts) == len(codes) == 3
+    signer = ticket_signer(get_settings().ticket_key_file)
+    reader = PdfReader(io.BytesIO(response.content))
+    for text, code, page, ticket_name, price in zip(
+        texts,
+        codes,
+        reader.pages,
+        ["Adult", "Adult", "Concession"],
+        ["£24.00", "£24.00", "£18.00"],
+        strict=True,
+    ):
+        for expected in (
+            "The Tempest",
+            "Thu, 14 Mar 2030 · 19:30",
+            "Town Hall",
+            "1 High Street",
+            f"{ticket_name} · {price}",
+            order["reference"],
+            "Ada Lovelace",
+            readable_code(code),
+        ):
+            assert expected in text
+        printed = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", text).group(0)
+        assert printed.replace("-", "") == code
+        payload = signer.qr_payload(code)
+        assert signer.code_from_scan(payload) == code
+        drawing = page.get_contents().get_data().decode("latin-1")
+        assert drawing.count(" l\n") >= qr_runs(payload)  # the QR code's modules, drawn as vector lines
+        assert "/Subtype /Image" not in str(page.get("/Resources"))
+
+
+async def test_the_confirmation_email_carries_the_tickets_as_a_pdf(shop, show, fake_stripe):  # noqa: F811
+    order = await buy(shop, show, fake_stripe)
+
+    [message] = await OutboxMessage.select().where(OutboxMessage.kind == "order_confirmation")
+    [attachment] = await OutboxAttachment.select().where(OutboxAttachment.message == message["id"])
+
+    assert attachment["filename"] == f"tickets-{order['reference']}.pdf"
+    assert attachment["content_type"] == "application/pdf"
+    texts = page_texts(attachment["content"])
+    assert len(texts) == 3 and all(order["reference"] in text for text in texts)
+
+
+async def test_an_unpaid_booking_or_a_wrong_link_has_no_tickets_pdf(shop, show, fake_stripe):  # noqa: F811
+    order = await buy(shop, show, fake_stripe, pay=False)
+    assert order["status"] == OrderStatus.PENDING_PAYMENT
+
+    unpaid = await shop.get(f"{link(order['reference'])}/tickets.pdf")
+    wrong = await shop.get(f"/booking/{order['reference']}/not-the-token/tickets.pdf")
+
+    assert unpaid.status_code == 404 and wrong.status_code == 404
+    assert "Download your tickets" not in (await shop.get(link(order["reference"]))).text
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A local port that would see any connection WeasyPrint made."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.setblocking(False)
+        yield server
+
+
+def connections_to(server: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            connection, _ = server.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
+
+
+@pytest.fixture
+def fetched(monkeypatch) -> list[str]:
+    """Every URL WeasyPrint asks our fetcher for."""
+    asked: list[str] = []
+    original = AssetFetcher.fetch
+
+    def recording(self, url, headers=None):
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(AssetFetcher, "fetch", recording)
+    return asked
+
+
+async def test_markup_in_a_buyer_name_is_printed_as_text_and_fetches_nothing(database, listener, fetched):
+    port = listener.getsockname()[1]
+    name = f'<img src="http://127.0.0.1:{port}/x">'
+
+    content = await render_tickets_pdf(memory_booking(first_name=name, last_name=""))
+
+    assert all(name in text for text in page_texts(content))
+    assert all(url.startswith("boxoffice-asset:") for url in fetched)
+    assert connections_to(listener) == 0
+
+
+def test_weasyprint_with_our_fetcher_loads_no_url_from_the_document(listener, fetched):
+    port = listener.getsockname()[1]
+    html = (
+        f'<link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">'
+        f'<img src="http://127.0.0.1:{port}/x.png"><img src="file:///etc/passwd">'
+        '<img src="boxoffice-asset:../pyproject.toml"><p>Hello</p>'
+    )
+
+    weasyprint.HTML(string=html, url_fetcher=AssetFetcher()).write_pdf()
+
+    assert len(fetched) == 4 and connections_to(listener) == 0
+
+
+async def test_a_sale_without_a_buyer_name_says_box_office_sale(database):
+    texts = page_texts(await render_tickets_pdf(memory_booking(first_name="", last_name=" ")))
+
+    assert all("Box office sale" in text for text in texts)
+
+
+async def test_the_thermal_layout_prints_on_ticket_stock_not_a4(database):
+    a4 = PdfReader(io.BytesIO(await render_tickets_pdf(memory_booking(), layout="a4")))
+    thermal = PdfReader(io.BytesIO(await render_tickets_pdf(memory_booking(), layout="thermal")))
+
+    sizes = {
+        name: {
+            (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) for page in pages
+        }
+        for name, pages in (("a4", a4.pages), ("thermal", thermal.pages))
+    }
+    assert sizes["a4"] == {tuple(round(points, 1) for points in A4_POINTS)}
+    assert sizes["thermal"] == {tuple(round(points, 1) for points in THERMAL_POINTS)}
+    assert len(thermal.pages) == 2 and "The Tempest" in thermal.pages[1].extract_text()
+
+
+async def test_an_unknown_layout_is_refused(database):
+    with pytest.raises(ValueError, match="no ticket layout"):
+        await render_tickets_pdf(memory_booking(), layout="letter")
+
+
+def test_the_fetcher_serves_files_under_assets():
+    response = AssetFetcher().fetch("boxoffice-asset:fonts/DejaVuSans.ttf")
+
+    assert response.read() == (ASSETS_DIR / "fonts" / "DejaVuSans.ttf").read_bytes()
+    assert response.content_type == "font/ttf"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x",
+        "https://example.org/font.ttf",
+        "file:///etc/passwd",
+        "data:text/css,body{}",
+        "boxoffice-asset:../pyproject.toml",
+        "boxoffice-asset:fonts/../../pyproject.toml",
+        "boxoffice-asset:%2e%2e/pyproject.toml",
+        "boxoffice-asset:/etc/passwd",
+        "boxoffice-asset:fonts\\..\\..\\pyproject.toml",
+        "boxoffice-asset:fonts",
+        "boxoffice-asset:fonts/missing.ttf",
+        "boxoffice-asset:",
+        "BOXOFFICE-ASSET:fonts/DejaVuSans.ttf",
+    ],
+)
+def test_the_fetcher_refuses_anything_else(url):
+    with pytest.raises(RefusedURL):
+        AssetFetcher().fetch(url)
