@@ -21,6 +21,7 @@ from boxoffice.auth.routes import LoginController
 from boxoffice.auth.sessions import STORE_NAME, DatabaseSessionStore, session_config
 from boxoffice.backoffice.checkin import CHECKIN_ROUTES
 from boxoffice.backoffice.events import EVENTS_ROUTES
+from boxoffice.backoffice.orders import ORDERS_ROUTES
 from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
 from boxoffice.backoffice.settings import SETTINGS_ROUTES
 from boxoffice.config import Settings, get_settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LoginController,
             *BACKOFFICE_ROUTES,
             *CHECKIN_ROUTES,
+            *ORDERS_ROUTES,
             *EVENTS_ROUTES,
             *SETTINGS_ROUTES,
             *CRM_ROUTES,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.support.fake_stripe", "tests.support.shop"]
+
 TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="boxoffice-tests-"))
 POSTGRES_URL = os.environ.get("BOXOFFICE_TEST_DATABASE_URL", "")
 os.environ["BOXOFFICE_DATABASE_URL"] = POSTGRES_URL or f"sqlite:///{TEST_RUN_DIR}/template.sqlite3"

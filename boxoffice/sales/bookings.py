@@ -30,6 +30,7 @@ class BookedTicket:
     ticket_name: str
     status: str
     price: Money | None = None  # what this ticket cost, when known
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ async def load_booking(order_id: int) -> Booking | None:
     )
     tickets = await Ticket.raw(
         """
-        SELECT k.code, k.status, k.performance, t.name AS ticket_name, l.unit_price
+        SELECT k.id, k.code, k.status, k.performance, t.name AS ticket_name, l.unit_price
         FROM ticket k
         JOIN order_line l ON l.id = k.order_line
         JOIN ticket_type t ON t.id = l.ticket_type
@@ -118,7 +119,11 @@ async def load_booking(order_id: int) -> Booking | None:
     for ticket in tickets:
         performances[ticket["performance"]].tickets.append(
             BookedTicket(
-                ticket["code"], ticket["ticket_name"], ticket["status"], Money(currency, ticket["unit_price"])
+                ticket["code"],
+                ticket["ticket_name"],
+                ticket["status"],
+                Money(currency, ticket["unit_price"]),
+                ticket["id"],
             )
         )
     return Booking(

@@ -27,6 +27,7 @@ from boxoffice.sales.online_payment import (
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.storefront.settings import current_policy, storefront_settings
 from boxoffice.tickets.pdf import render_tickets_pdf
+from boxoffice.web.downloads import pdf_download
 
 logger = logging.getLogger("boxoffice.storefront")
 
@@ -292,14 +293,7 @@ async def booking_tickets_pdf(request: Request, reference: FromPath[str], token:
     booking = await booking_or_404(request, reference, token)
     if booking.status is not OrderStatus.PAID:
         raise NotFoundException()
-    return Response(
-        content=await render_tickets_pdf(booking),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f"attachment; filename=tickets-{booking.reference}.pdf",
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_download(await render_tickets_pdf(booking), f"tickets-{booking.reference}.pdf")
 
 
 @get("/booking/{reference:str}/{token:str}/paid", name="storefront.booking.paid")

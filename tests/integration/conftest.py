@@ -9,18 +9,17 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from piccolo.conf.apps import Finder
 
-from boxoffice.app import create_app
 from boxoffice.auth.roles import ensure_builtin_roles
 from boxoffice.bootstrap import prepare_database
-from boxoffice.config import Settings, get_settings
-from boxoffice.db import PooledSQLiteEngine, close_database, current_engine, open_database
+from boxoffice.config import get_settings
+from boxoffice.db import PooledSQLiteEngine, close_database, current_engine
+from tests.support.app import app_client
 
 
 @pytest.fixture(scope="session")
@@ -56,22 +55,6 @@ async def database(migrated_schema: None, tmp_path: Path) -> AsyncIterator[None]
         await engine.run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         await ensure_builtin_roles()
         yield
-
-
-@asynccontextmanager
-async def app_client(settings: Settings, client_ip: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
-    """The real app over HTTP, on the test's own event loop (so its database pool is the test's too).
-
-    The database is opened and closed as the app's lifespan does: an anyio cancel scope such as
-    `app.lifespan()` cannot be entered in a fixture's set-up task and left in its tear-down task.
-    """
-    await open_database(settings)
-    transport = httpx.ASGITransport(app=create_app(settings), client=(client_ip, 50000))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_client:
-            yield http_client
-    finally:
-        await close_database()
 
 
 @pytest.fixture

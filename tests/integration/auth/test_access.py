@@ -14,7 +14,7 @@ from boxoffice.auth.permissions import Perm, holds
 from boxoffice.auth.roles import BUILTIN_ROLES
 from boxoffice.auth.tables import StaffUser
 from boxoffice.config import get_settings
-from tests.integration.conftest import app_client
+from tests.support.app import app_client
 from tests.support.staff import PASSWORD, make_staff, sign_in
 
 STAFF_PREFIXES = ("/backoffice", "/crm", "/marketing")

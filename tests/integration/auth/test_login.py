@@ -17,7 +17,7 @@ from boxoffice.auth.sessions import SESSION_COOKIE, digest
 from boxoffice.auth.tables import AuditEntry, LoginAttempt, RecoveryCode, StaffSession, StaffUser
 from boxoffice.config import get_settings
 from boxoffice.secretbox import SecretBox
-from tests.integration.conftest import app_client
+from tests.support.app import app_client
 from tests.support.staff import PASSWORD, make_staff, post_form, sign_in
 
 GENERIC_FAILURE = "The e-mail address or password is not right, or this account cannot sign in."

@@ -10,7 +10,7 @@ import pytest
 from boxoffice.config import get_settings
 from boxoffice.sales import catalog
 from boxoffice.sales.tables import Event, EventStatus
-from tests.integration.conftest import app_client
+from tests.support.app import app_client
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.staff import make_staff, sign_in
 

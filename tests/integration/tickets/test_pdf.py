@@ -23,8 +23,6 @@ from boxoffice.tickets import pdf
 from boxoffice.tickets.pdf import AssetFetcher, RefusedURL, render_tickets_pdf
 from boxoffice.tickets.signing import readable_code, ticket_signer
 from boxoffice.web.templating import ASSETS_DIR
-from tests.integration.storefront.conftest import shop, show  # noqa: F401 - fixtures
-from tests.support.fake_stripe import fake_stripe_fixture  # noqa: F401 - the fake_stripe fixture
 from tests.support.shop import SHOW_TIME, check_out, choose
 
 A4_POINTS = (595.28, 841.89)
@@ -35,7 +33,7 @@ def link(reference: str) -> str:
     return booking_path(reference, get_settings().secret_key.encode())
 
 
-async def buy(shop, show, fake_stripe, *, pay: bool = True) -> dict:  # noqa: F811
+async def buy(shop, show, fake_stripe, *, pay: bool = True) -> dict:
     performance_id, types = show
     await choose(shop, performance_id, {types["Adult"]: "2", types["Concession"]: "1"})
     await check_out(shop)
@@ -89,8 +87,8 @@ def memory_booking(first_name: str = "Ada", last_name: str = "Lovelace", tickets
 
 
 async def test_a_paid_booking_downloads_one_page_per_ticket_with_its_details_and_qr_code(
-    shop,  # noqa: F811
-    show,  # noqa: F811
+    shop,
+    show,
     fake_stripe,
 ):
     order = await buy(shop, show, fake_stripe)
@@ -137,7 +135,7 @@ async def test_a_paid_booking_downloads_one_page_per_ticket_with_its_details_and
         assert "/Subtype /Image" not in str(page.get("/Resources"))
 
 
-async def test_the_confirmation_email_carries_the_tickets_as_a_pdf(shop, show, fake_stripe):  # noqa: F811
+async def test_the_confirmation_email_carries_the_tickets_as_a_pdf(shop, show, fake_stripe):
     order = await buy(shop, show, fake_stripe)
 
     [message] = await OutboxMessage.select().where(OutboxMessage.kind == "order_confirmation")
@@ -149,7 +147,7 @@ async def test_the_confirmation_email_carries_the_tickets_as_a_pdf(shop, show, f
     assert len(texts) == 3 and all(order["reference"] in text for text in texts)
 
 
-async def test_an_unpaid_booking_or_a_wrong_link_has_no_tickets_pdf(shop, show, fake_stripe):  # noqa: F811
+async def test_an_unpaid_booking_or_a_wrong_link_has_no_tickets_pdf(shop, show, fake_stripe):
     order = await buy(shop, show, fake_stripe, pay=False)
     assert order["status"] == OrderStatus.PENDING_PAYMENT
 

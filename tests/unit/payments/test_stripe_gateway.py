@@ -15,7 +15,7 @@ from boxoffice.payments.stripe_gateway import (
     StripeGateway,
     WebhookRejected,
 )
-from tests.support.fake_stripe import FakeStripe, fake_stripe_fixture  # noqa: F401 - the fixture
+from tests.support.fake_stripe import FakeStripe
 
 SESSIONS = "/v1/checkout/sessions"
 
