@@ -11,7 +11,7 @@ from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.tables import Ticket
-from boxoffice.tickets.pdf import render_tickets_pdf
+from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.downloads import pdf_download
 
@@ -36,7 +36,7 @@ async def order_page(order_id: FromPath[int], reprinted: FromQuery[int | None] =
 @get("/backoffice/orders/{order_id:int}/tickets.pdf", name="backoffice.orders.pdf", opt=ORDERS)
 async def order_tickets_pdf(order_id: FromPath[int]) -> Response:
     booking = await booking_or_404(order_id)
-    return pdf_download(await render_tickets_pdf(booking), f"tickets-{booking.reference}.pdf")
+    return pdf_download(await venue_tickets_pdf(booking), f"tickets-{booking.reference}.pdf")
 
 
 @post("/backoffice/tickets/{ticket_id:int}/reprint", name="backoffice.tickets.reprint", opt=ORDERS)

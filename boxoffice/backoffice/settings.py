@@ -35,6 +35,7 @@ class StorefrontSettingsForm:
     max_tickets_per_order: str = ""
     pay_at_box_office: str = ""
     reservation_lapse_hours: str = ""
+    thermal_tickets: str = ""
     online_question_enabled: str = ""
     online_question_text: str = ""
     box_office_question_enabled: str = ""
@@ -49,6 +50,7 @@ class StorefrontSettingsForm:
             "max_tickets_per_order": self.max_tickets_per_order,
             "pay_at_box_office": bool(self.pay_at_box_office),
             "reservation_lapse_hours": self.reservation_lapse_hours,
+            "thermal_tickets": bool(self.thermal_tickets),
             "online_question_enabled": bool(self.online_question_enabled),
             "online_question_text": self.online_question_text,
             "box_office_question_enabled": bool(self.box_office_question_enabled),
@@ -74,6 +76,7 @@ class StorefrontSettingsForm:
             max_tickets_per_order=numbers["max_tickets_per_order"],
             pay_at_box_office=bool(self.pay_at_box_office),
             reservation_lapse_hours=numbers["reservation_lapse_hours"],
+            thermal_tickets=bool(self.thermal_tickets),
             online_question_enabled=bool(self.online_question_enabled),
             online_question_text=self.online_question_text,
             box_office_question_enabled=bool(self.box_office_question_enabled),
@@ -92,6 +95,7 @@ def values_in_effect(
         "max_tickets_per_order": str(current.max_tickets_per_order),
         "pay_at_box_office": current.pay_at_box_office,
         "reservation_lapse_hours": str(current.reservation_lapse_hours),
+        "thermal_tickets": current.thermal_tickets,
         "online_question_enabled": current.online_question.enabled,
         "online_question_text": current.online_question.text,
         "box_office_question_enabled": current.box_office_question.enabled,

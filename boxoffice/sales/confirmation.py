@@ -7,7 +7,7 @@ from boxoffice.mail.outbox import Attachment, Email, queue_email
 from boxoffice.mail.templates import render_email
 from boxoffice.sales.bookings import booking_path, load_booking
 from boxoffice.sales.tables import OrderStatus
-from boxoffice.tickets.pdf import render_tickets_pdf
+from boxoffice.tickets.pdf import venue_tickets_pdf
 
 
 async def queue_confirmation(order_id: int) -> None:
@@ -19,7 +19,7 @@ async def queue_confirmation(order_id: int) -> None:
     text, html = render_email("order_confirmation", {"booking": booking, "manage_url": manage_url})
     attachments: tuple[Attachment, ...] = ()
     if booking.status is OrderStatus.PAID:
-        pdf = await render_tickets_pdf(booking)
+        pdf = await venue_tickets_pdf(booking)
         attachments = (Attachment(f"tickets-{booking.reference}.pdf", "application/pdf", pdf),)
     await queue_email(
         Email(

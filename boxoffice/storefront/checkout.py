@@ -26,7 +26,7 @@ from boxoffice.sales.online_payment import (
 )
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.storefront.settings import current_policy, storefront_settings
-from boxoffice.tickets.pdf import render_tickets_pdf
+from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.web.downloads import pdf_download
 
 logger = logging.getLogger("boxoffice.storefront")
@@ -293,7 +293,7 @@ async def booking_tickets_pdf(request: Request, reference: FromPath[str], token:
     booking = await booking_or_404(request, reference, token)
     if booking.status is not OrderStatus.PAID:
         raise NotFoundException()
-    return pdf_download(await render_tickets_pdf(booking), f"tickets-{booking.reference}.pdf")
+    return pdf_download(await venue_tickets_pdf(booking), f"tickets-{booking.reference}.pdf")
 
 
 @get("/booking/{reference:str}/{token:str}/paid", name="storefront.booking.paid")

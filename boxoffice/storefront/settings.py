@@ -168,6 +168,7 @@ class StorefrontSettings:
     max_tickets_per_order: int
     pay_at_box_office: bool
     reservation_lapse_hours: int  # reservations to pay at the box office lapse this long before the start
+    thermal_tickets: bool  # tickets print on 80 x 150 mm ticket stock rather than A4
     online_question: ConsentQuestionVersion
     box_office_question: ConsentQuestionVersion
 
@@ -180,6 +181,7 @@ class StorefrontChanges:
     max_tickets_per_order: int
     pay_at_box_office: bool
     reservation_lapse_hours: int
+    thermal_tickets: bool
     online_question_enabled: bool
     online_question_text: str
     box_office_question_enabled: bool
@@ -214,6 +216,7 @@ async def _simple_values() -> dict[str, int | bool]:
         key: _parse_number(stored.get(key), rule) for key, rule in NUMBER_RULES.items()
     }
     values["pay_at_box_office"] = _parse_flag(stored.get("pay_at_box_office"), DEFAULT_PAY_AT_BOX_OFFICE)
+    values["thermal_tickets"] = _parse_flag(stored.get("thermal_tickets"), False)
     return values
 
 
@@ -285,6 +288,7 @@ async def storefront_settings() -> StorefrontSettings:
         max_tickets_per_order=int(values["max_tickets_per_order"]),
         pay_at_box_office=bool(values["pay_at_box_office"]),
         reservation_lapse_hours=int(values["reservation_lapse_hours"]),
+        thermal_tickets=bool(values["thermal_tickets"]),
         online_question=await _latest_question(QuestionKind.ONLINE),
         box_office_question=await _latest_question(QuestionKind.BOX_OFFICE),
     )
@@ -481,6 +485,7 @@ async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int,
         "max_tickets_per_order": changes.max_tickets_per_order,
         "pay_at_box_office": changes.pay_at_box_office,
         "reservation_lapse_hours": changes.reservation_lapse_hours,
+        "thermal_tickets": changes.thermal_tickets,
     }
     async with write_transaction():
         in_effect = await _simple_values()

@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from boxoffice.config import get_settings
 from boxoffice.sales.bookings import Booking
+from boxoffice.storefront.settings import storefront_settings
 from boxoffice.tickets.signing import TicketSigner, readable_code, ticket_signer
 from boxoffice.web.formatting import local_format
 from boxoffice.web.templating import ASSETS_DIR, TEMPLATES_DIR
@@ -187,3 +188,9 @@ async def render_tickets_pdf(booking: Booking, *, layout: str = "a4") -> bytes:
     signer = ticket_signer(get_settings().ticket_key_file)
     work = functools.partial(render_tickets_pdf_now, booking, layout=layout, signer=signer)
     return await asyncio.get_running_loop().run_in_executor(RENDERING_POOL, work)
+
+
+async def venue_tickets_pdf(booking: Booking) -> bytes:
+    """The booking's tickets in the layout the venue chose in Settings > Storefront."""
+    layout = "thermal" if (await storefront_settings()).thermal_tickets else "a4"
+    return await render_tickets_pdf(booking, layout=layout)

@@ -228,6 +228,7 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
             max_tickets_per_order=current.max_tickets_per_order,
             pay_at_box_office=current.pay_at_box_office,
             reservation_lapse_hours=current.reservation_lapse_hours,
+            thermal_tickets=False,
             online_question_enabled=True,
             online_question_text="Send me the season brochure by e-mail.",
             box_office_question_enabled=True,

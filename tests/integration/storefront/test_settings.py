@@ -417,6 +417,7 @@ async def test_the_service_refuses_out_of_range_values_itself(database):
         max_tickets_per_order=10,
         pay_at_box_office=True,
         reservation_lapse_hours=500,
+        thermal_tickets=False,
         online_question_enabled=True,
         online_question_text="Wording",
         box_office_question_enabled=True,
@@ -428,3 +429,13 @@ async def test_the_service_refuses_out_of_range_values_itself(database):
         await settings.save_storefront_settings(changes, actor_id=1, ip="127.0.0.1")
     assert refusal.value.problems == {"reservation_lapse_hours": "Enter a number of hours from 0 to 168."}
     assert await SiteSetting.count() == 0 and await PolicyDocument.count() == 0
+
+
+async def test_thermal_ticket_stock_is_a_setting_that_is_kept(client, admin):
+    assert (await settings.storefront_settings()).thermal_tickets is False
+
+    response = await save(client, thermal_tickets="yes")
+
+    assert response.status_code in (200, 303)
+    assert (await settings.storefront_settings()).thermal_tickets is True
+    assert await AuditEntry.exists().where(AuditEntry.action == "settings.storefront_updated")

@@ -3,11 +3,15 @@ order's tickets from its page."""
 
 from __future__ import annotations
 
+import io
 import re
+
+from pypdf import PdfReader
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.config import get_settings
 from boxoffice.sales.tables import Ticket
+from boxoffice.storefront.tables import SiteSetting
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, post_form, sign_in
@@ -53,3 +57,17 @@ async def test_the_order_page_prints_the_tickets_and_needs_the_orders_permission
     shop.cookies.clear()
     await sign_in(shop, await make_staff("door_staff", enrolled=False, email="door@venue.example"))
     assert (await shop.get(f"/backoffice/orders/{order['id']}")).status_code == 403
+
+
+async def test_the_venue_chooses_thermal_ticket_stock_for_its_pdfs(shop, show, fake_stripe):
+    performance_id, types = show
+    order = await paid_order(shop, performance_id, {types["Adult"]: "1"}, fake_stripe)
+    shop.cookies.clear()
+    await sign_in(shop, await make_staff("box_office_operator", enrolled=False))
+    a4 = PdfReader(io.BytesIO((await shop.get(f"/backoffice/orders/{order['id']}/tickets.pdf")).content))
+
+    await SiteSetting.insert(SiteSetting(key="storefront.thermal_tickets", value="true"))
+    thermal = PdfReader(io.BytesIO((await shop.get(f"/backoffice/orders/{order['id']}/tickets.pdf")).content))
+
+    assert round(float(a4.pages[0].mediabox.width)) == 595  # A4, in points
+    assert round(float(thermal.pages[0].mediabox.width)) == round(80 / 25.4 * 72)  # 80 mm
