@@ -59,7 +59,7 @@ def is_htmx(request: Request) -> bool:
 
 async def performance_or_404(performance_id: int) -> ScheduledPerformance:
     performance = (
-        await checkin.door_performance(performance_id) if 1 <= performance_id <= LARGEST_ID else None
+        await catalog.scheduled_performance(performance_id) if 1 <= performance_id <= LARGEST_ID else None
     )
     if performance is None:
         raise NotFoundException()

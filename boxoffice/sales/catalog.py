@@ -259,30 +259,40 @@ class ScheduledPerformance:
     venue: VenueSummary
 
 
-async def upcoming_performances(now: datetime, limit: int = 10) -> list[ScheduledPerformance]:
+def scheduled_query():
+    """Performances as staff see them, whatever their event's status, with event and venue."""
     event = Performance.event
+    return Performance.select(
+        Performance.id,
+        Performance.starts_at,
+        Performance.capacity,
+        event.title.as_alias("event_title"),
+        event.status.as_alias("event_status"),
+        *event.venue.all_columns(exclude=[Venue.id, Venue.slug, Venue.currency]),
+    ).output(nested=True)
+
+
+def scheduled(row: dict) -> ScheduledPerformance:
+    return ScheduledPerformance(
+        id=row["id"],
+        event_title=row["event_title"],
+        event_status=EventStatus(row["event_status"]),
+        starts_at=row["starts_at"],
+        capacity=row["capacity"],
+        venue=VenueSummary(**row["event"]["venue"]),
+    )
+
+
+async def upcoming_performances(now: datetime, limit: int = 10) -> list[ScheduledPerformance]:
     rows = (
-        await Performance.select(
-            Performance.id,
-            Performance.starts_at,
-            Performance.capacity,
-            event.title.as_alias("event_title"),
-            event.status.as_alias("event_status"),
-            *event.venue.all_columns(exclude=[Venue.id, Venue.slug, Venue.currency]),
-        )
+        await scheduled_query()
         .where(Performance.starts_at > now)
         .order_by(Performance.starts_at)
         .limit(limit)
-        .output(nested=True)
     )
-    return [
-        ScheduledPerformance(
-            id=row["id"],
-            event_title=row["event_title"],
-            event_status=EventStatus(row["event_status"]),
-            starts_at=row["starts_at"],
-            capacity=row["capacity"],
-            venue=VenueSummary(**row["event"]["venue"]),
-        )
-        for row in rows
-    ]
+    return [scheduled(row) for row in rows]
+
+
+async def scheduled_performance(performance_id: int) -> ScheduledPerformance | None:
+    row = await scheduled_query().where(Performance.id == performance_id).first()
+    return scheduled(row) if row else None

@@ -15,15 +15,12 @@ from enum import StrEnum
 from boxoffice.auth import audit
 from boxoffice.auth.tables import StaffUser
 from boxoffice.db import write_transaction
-from boxoffice.sales.catalog import ScheduledPerformance, VenueSummary, as_utc
+from boxoffice.sales.catalog import ScheduledPerformance, as_utc, scheduled_performance
 from boxoffice.sales.tables import (
     Admission,
-    EventStatus,
     OrderStatus,
-    Performance,
     Ticket,
     TicketStatus,
-    Venue,
 )
 from boxoffice.tickets.signing import TicketSigner
 
@@ -58,34 +55,6 @@ ADMIT_SQL = """
 """
 
 
-async def door_performance(performance_id: int) -> ScheduledPerformance | None:
-    """The performance as the door sees it (whatever its event's status), or None."""
-    event = Performance.event
-    row = (
-        await Performance.select(
-            Performance.id,
-            Performance.starts_at,
-            Performance.capacity,
-            event.title.as_alias("event_title"),
-            event.status.as_alias("event_status"),
-            *event.venue.all_columns(exclude=[Venue.id, Venue.slug, Venue.currency]),
-        )
-        .where(Performance.id == performance_id)
-        .output(nested=True)
-        .first()
-    )
-    if row is None:
-        return None
-    return ScheduledPerformance(
-        id=row["id"],
-        event_title=row["event_title"],
-        event_status=EventStatus(row["event_status"]),
-        starts_at=row["starts_at"],
-        capacity=row["capacity"],
-        venue=VenueSummary(**row["event"]["venue"]),
-    )
-
-
 async def scan(
     performance_id: int, scanned: str, *, staff_id: int, signer: TicketSigner, now: datetime
 ) -> ScanResult:
@@ -117,7 +86,7 @@ async def scan(
             Outcome.OTHER_PERFORMANCE,
             code,
             name,
-            other_performance=await door_performance(ticket["performance"]),
+            other_performance=await scheduled_performance(ticket["performance"]),
         )
     async with write_transaction():
         admitted = await Admission.raw(

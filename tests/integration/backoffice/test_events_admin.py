@@ -13,6 +13,7 @@ import pytest
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.sales import events_admin
+from boxoffice.sales.holds import take_seats
 from boxoffice.sales.tables import (
     Event,
     EventStatus,
@@ -55,9 +56,6 @@ async def performance(tempest: Event) -> Performance:
     return await make_performance(tempest, SUMMER_EVENING, {"Adult": 2400}, capacity=100)
 
 
-TAKE_SEATS_SQL = (
-    "UPDATE performance SET available = available - {} WHERE id = {} AND available >= {} RETURNING id"
-)
 CATALOG_OBJECTS = ["venue", "event", "performance", "ticket_type"]
 
 
@@ -85,16 +83,7 @@ async def ticket_type_row(ticket_type_id: int) -> dict:
 
 async def hold_seats(performance_id: int, ticket_type_id: int, quantity: int) -> None:
     """Hold seats as a basket does: a Hold row, and the seats taken by conditional UPDATEs."""
-    taken = await Performance.raw(TAKE_SEATS_SQL, quantity, performance_id, quantity)
-    assert taken
-    taken = await TicketType.raw(
-        "UPDATE ticket_type SET available = available - {}"
-        " WHERE id = {} AND (available IS NULL OR available >= {}) RETURNING id",
-        quantity,
-        ticket_type_id,
-        quantity,
-    )
-    assert taken
+    assert await take_seats(performance_id, ticket_type_id, quantity)
     await Hold.insert(
         Hold(
             basket="b" * 64,
@@ -617,9 +606,12 @@ async def test_capacity_changes_racing_holds_never_lose_or_oversell_a_seat(clien
     """Holds and capacity changes at the same moment, each on its own connection: however they
     interleave, the seats taken plus those available always make the capacity."""
 
+    ticket_type = (
+        await TicketType.select(TicketType.id).where(TicketType.performance == performance.id).first()
+    )
+
     async def take(quantity: int) -> int:
-        taken = await Performance.raw(TAKE_SEATS_SQL, quantity, performance.id, quantity)
-        return quantity if taken else 0
+        return quantity if await take_seats(performance.id, ticket_type["id"], quantity) else 0
 
     async def set_capacity(capacity: int) -> None:
         form = events_admin.PerformanceInput(starts_at="2030-07-06T19:30", capacity=str(capacity))
