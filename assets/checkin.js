@@ -1,5 +1,6 @@
 // Check-in: clear and refocus the code field after each htmx scan, and read QR codes with the camera
-// where the browser offers the BarcodeDetector API. The page works without this file.
+// (the BarcodeDetector API where the browser has it, the vendored jsQR elsewhere). The page works
+// without this file.
 (function () {
   "use strict";
 
@@ -21,18 +22,55 @@
     }
   });
 
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
-    return;
-  }
   var button = document.getElementById("checkin-camera");
   var video = document.getElementById("checkin-video");
-  if (!button || !video) {
+  if (!button || !video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;
   }
-  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  var canvas = document.createElement("canvas");
   var stream = null;
   var lastRead = "";
   var lastReadAt = 0;
+
+  // Resolves to a function that reads the QR code in the current video frame, or null: the browser's
+  // own BarcodeDetector where there is one, jsQR (loaded now, on first use) where there is not.
+  var reader = null;
+  function qrReader() {
+    if (!reader && "BarcodeDetector" in window) {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      reader = Promise.resolve(function () {
+        return detector.detect(video).then(function (codes) {
+          return codes.length > 0 ? codes[0].rawValue : null;
+        });
+      });
+    }
+    if (!reader) {
+      reader = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = button.getAttribute("data-decoder");
+        script.onload = function () { resolve(readWithJsQR); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return reader;
+  }
+
+  function readWithJsQR() {
+    var width = video.videoWidth;
+    var height = video.videoHeight;
+    if (!width || !height) {
+      return Promise.resolve(null);
+    }
+    canvas.width = width;
+    canvas.height = height;
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, width, height);
+    var found = window.jsQR(context.getImageData(0, 0, width, height).data, width, height, {
+      inversionAttempts: "dontInvert",
+    });
+    return Promise.resolve(found ? found.data : null);
+  }
 
   function stopCamera() {
     if (stream) {
@@ -58,16 +96,16 @@
     }
   }
 
-  function look() {
+  function look(read) {
     if (!stream) {
       return;
     }
-    detector.detect(video).then(function (codes) {
-      if (codes.length > 0) {
-        submitRead(codes[0].rawValue);
+    read().then(function (text) {
+      if (text) {
+        submitRead(text);
       }
     }).catch(function () {}).finally(function () {
-      window.setTimeout(look, 250);
+      window.setTimeout(function () { look(read); }, 250);
     });
   }
 
@@ -84,9 +122,9 @@
         video.srcObject = opened;
         video.hidden = false;
         button.textContent = "Stop the camera";
-        return video.play();
+        return Promise.all([qrReader(), video.play()]);
       })
-      .then(look)
+      .then(function (ready) { look(ready[0]); })
       .catch(function () {
         stopCamera();
         button.hidden = true;

@@ -28,8 +28,9 @@ import weasyprint
 from boxoffice.money import Money
 from boxoffice.sales.bookings import BookedPerformance, BookedTicket, Booking
 from boxoffice.sales.tables import OrderStatus
-from boxoffice.tickets.pdf import ASSET_SCHEME, HTML, thread_renderer, tickets_html
+from boxoffice.tickets.pdf import STYLESHEET, tickets_document
 from boxoffice.tickets.signing import TicketSigner, load_or_create_key
+from boxoffice.web.pdf_engine import thread_renderer
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -71,13 +72,11 @@ def booking(tickets: int) -> Booking:
 
 
 def timed(order: Booking, layout: str, signer: TicketSigner) -> tuple[float, float, float]:
-    renderer = thread_renderer()
+    renderer = thread_renderer(STYLESHEET)
     started = time.perf_counter()
-    html = tickets_html(order, layout=layout, signer=signer)
+    source = tickets_document(order, layout=layout, signer=signer)
     built = time.perf_counter()
-    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=renderer.fetcher).render(
-        stylesheets=[renderer.stylesheet], font_config=renderer.font_config
-    )
+    document = renderer.layout(source.html, source.qr_codes)
     laid_out = time.perf_counter()
     document.write_pdf()
     written = time.perf_counter()
@@ -98,7 +97,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         signer = TicketSigner(load_or_create_key(Path(folder) / "ticket.key"))
         started = time.perf_counter()
-        thread_renderer()
+        thread_renderer(STYLESHEET)
         print(f"first use (font configuration, stylesheet): {(time.perf_counter() - started) * 1000:.0f} ms")
         for tickets, repeat in ((1, arguments.repeat), (10, arguments.repeat), (500, 3)):
             order = booking(tickets)

@@ -23,10 +23,14 @@ from boxoffice.backoffice.checkin import CHECKIN_ROUTES
 from boxoffice.backoffice.events import EVENTS_ROUTES
 from boxoffice.backoffice.orders import ORDERS_ROUTES
 from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
+from boxoffice.backoffice.sell import SELL_ROUTES
 from boxoffice.backoffice.settings import SETTINGS_ROUTES
+from boxoffice.backoffice.till import TILL_ROUTES
 from boxoffice.config import Settings, get_settings
+from boxoffice.crm.contact_routes import CONTACT_ROUTES
 from boxoffice.crm.routes import CRM_ROUTES
 from boxoffice.db import close_database, database_answers, open_database
+from boxoffice.marketing.routes import MARKETING_ROUTES, UNSUBSCRIBE_ROUTES
 from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
 from boxoffice.storefront.policies import POLICY_ROUTES
@@ -82,9 +86,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *BACKOFFICE_ROUTES,
             *CHECKIN_ROUTES,
             *ORDERS_ROUTES,
+            *SELL_ROUTES,
+            *TILL_ROUTES,
             *EVENTS_ROUTES,
             *SETTINGS_ROUTES,
             *CRM_ROUTES,
+            *MARKETING_ROUTES,
+            *CONTACT_ROUTES,
         ],
         guards=[staff_guard],
         middleware=[
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             storefront_router,
             *POLICY_ROUTES,
+            *UNSUBSCRIBE_ROUTES,
             staff_router,
             healthz,
             create_static_files_router(

@@ -13,6 +13,7 @@ from boxoffice.config import SettingsError, get_settings
 
 Result = TypeVar("Result")
 SALES_MAINTENANCE_SECONDS = 30
+RETENTION_SECONDS = 3600
 
 
 @click.group()
@@ -135,8 +136,10 @@ def rotate_encryption_key() -> None:
     help="Send at most this many messages a minute (for providers that limit rates).",
 )
 def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
-    """Do the background work until stopped (Ctrl-C or SIGTERM): send queued e-mail through SMTP, and give
-    back the seats of lapsed holds and unpaid orders.
+    """Do the background work until stopped (Ctrl-C or SIGTERM): send queued e-mail through SMTP, release
+    marketing campaigns into it at BOXOFFICE_CAMPAIGN_RATE_PER_MINUTE, give back the seats of lapsed
+    holds and unpaid orders, make refunds left waiting for Stripe, and apply the retention periods to the
+    e-mail log, the audit log and lapsed orders.
 
     Run one or more anywhere that reaches the database; run `boxoffice migrate` (or serve) first."""
     import logging
@@ -145,7 +148,10 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     from boxoffice.db import close_database, open_database
     from boxoffice.mail.smtp import SmtpSettings
     from boxoffice.mail.worker import run_worker
+    from boxoffice.marketing.campaigns import MailSettings, run_campaign_sending
+    from boxoffice.marketing.retention import run_retention
     from boxoffice.payments.stripe_gateway import gateway_from_settings
+    from boxoffice.sales.confirmation import ATTACHMENT_MAKERS
     from boxoffice.sales.maintenance import run_sales_maintenance
 
     settings = get_settings()
@@ -173,8 +179,20 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
         await open_database(settings)
         try:
             await asyncio.gather(
-                run_worker(smtp, poll_seconds=poll_seconds, rate_per_minute=rate_per_minute, stop=stop),
+                run_worker(
+                    smtp,
+                    poll_seconds=poll_seconds,
+                    rate_per_minute=rate_per_minute,
+                    attachment_makers=ATTACHMENT_MAKERS,
+                    stop=stop,
+                ),
                 run_sales_maintenance(gateway, every_seconds=SALES_MAINTENANCE_SECONDS, stop=stop),
+                run_campaign_sending(
+                    settings.campaign_rate_per_minute,
+                    MailSettings(base_url=settings.base_url, secret_key=settings.secret_key),
+                    stop=stop,
+                ),
+                run_retention(every_seconds=RETENTION_SECONDS, stop=stop),
             )
         finally:
             await close_database()

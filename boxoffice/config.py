@@ -225,6 +225,12 @@ class Settings:
         "From address of e-mail, e.g. `Town Hall Box Office <boxoffice@townhall.example>`.",
     )
 
+    campaign_rate_per_minute: int = setting(
+        120,
+        parse_positive_int,
+        "Marketing e-mails `boxoffice worker` releases into the outbox each minute, across all campaigns; "
+        "order confirmations never wait behind a campaign.",
+    )
     catalog_cache_seconds: int = setting(
         1,
         parse_whole_number,

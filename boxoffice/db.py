@@ -10,6 +10,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,14 @@ async def database_answers() -> bool:
     except Exception:  # any failure means "not healthy"; the health check reports, never raises
         return False
     return True
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """A timestamp from raw SQL: SQLite hands back text for aggregates and grouped columns."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def optional_utc(value: datetime | str | None) -> datetime | None:
+    return None if value is None else as_utc(value)

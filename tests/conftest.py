@@ -16,7 +16,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.fake_stripe", "tests.support.shop"]
+pytest_plugins = [
+    "tests.support.fake_stripe",
+    "tests.support.figures",
+    "tests.support.shop",
+    "tests.support.smtp",
+]
 
 TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="boxoffice-tests-"))
 POSTGRES_URL = os.environ.get("BOXOFFICE_TEST_DATABASE_URL", "")

@@ -1,5 +1,10 @@
-"""The audit log: a record of security-relevant actions that never holds customers' personal data,
-so erasing a customer never needs to rewrite it."""
+"""The audit log: a record of security-relevant actions.
+
+An entry's detail holds identifiers and staff-side names. The one exception is the detail's `personal`
+part, where a change to a customer's record keeps the old and new values (the trail of rectification,
+GDPR 16): only staff who may see contacts are shown it, and erasing the customer blanks it, leaving
+which fields changed and when.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import Combination
+
 from boxoffice.auth.tables import AuditEntry, StaffUser
 
 PAGE_SIZE = 50
+PERSONAL = "personal"  # the detail key for customer data (see the module's docstring)
+ERASED_VALUE = "(removed)"
 
 
 async def record(
@@ -22,7 +31,8 @@ async def record(
     object_id: int | str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry. `detail` holds identifiers and names of staff-side things, never customer data."""
+    """Append one entry. `detail` holds identifiers and names of staff-side things; customer data goes
+    only under its `PERSONAL` key."""
     await AuditEntry.insert(
         AuditEntry(
             actor=actor_id,
@@ -54,8 +64,11 @@ class AuditFilter:
     until: datetime | None = None
 
 
-async def search(criteria: AuditFilter, page: int = 1) -> tuple[list[AuditRow], bool]:
-    """One page of entries, newest first, and whether there is a next page."""
+async def search(
+    criteria: AuditFilter, page: int = 1, *, with_personal: bool = False
+) -> tuple[list[AuditRow], bool]:
+    """One page of entries, newest first, and whether there is a next page. The customer data kept under
+    `PERSONAL` is in the rows only `with_personal`, for viewers who may see contacts."""
     query = AuditEntry.select(
         AuditEntry.at,
         AuditEntry.actor.name.as_alias("actor_name"),
@@ -86,11 +99,18 @@ async def search(criteria: AuditFilter, page: int = 1) -> tuple[list[AuditRow], 
             object_type=row["object_type"],
             object_id=row["object_id"],
             ip=row["ip"],
-            detail=json.loads(row["detail"]) if row["detail"] else {},
+            detail=shown_detail(row["detail"], with_personal=with_personal),
         )
         for row in rows[:PAGE_SIZE]
     ]
     return entries, len(rows) > PAGE_SIZE
+
+
+def shown_detail(stored: str, *, with_personal: bool) -> dict[str, Any]:
+    detail = json.loads(stored) if stored else {}
+    if not with_personal:
+        detail.pop(PERSONAL, None)
+    return detail
 
 
 async def known_actions() -> list[str]:
@@ -101,3 +121,56 @@ async def known_actions() -> list[str]:
 async def actors() -> list[tuple[int, str]]:
     rows = await StaffUser.select(StaffUser.id, StaffUser.name).order_by(StaffUser.name)
     return [(row["id"], row["name"]) for row in rows]
+
+
+def may_hold_personal(object_type: str, object_ids: list[str]) -> Combination:
+    """Entries about these objects whose detail mentions the personal key (checked exactly once read)."""
+    return (
+        (AuditEntry.object_type == object_type)
+        & AuditEntry.object_id.is_in(object_ids)
+        & AuditEntry.detail.like(f'%"{PERSONAL}"%')
+    )
+
+
+async def personal_entries(object_type: str, object_ids: list[str]) -> list[AuditRow]:
+    """The entries about these objects that hold personal data, oldest first."""
+    rows = (
+        await AuditEntry.select(
+            AuditEntry.at,
+            AuditEntry.actor.name.as_alias("actor_name"),
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+            AuditEntry.ip,
+            AuditEntry.detail,
+        )
+        .where(may_hold_personal(object_type, object_ids))
+        .order_by(AuditEntry.id)
+    )
+    entries = [AuditRow(**{**row, "detail": json.loads(row["detail"])}) for row in rows]
+    return [entry for entry in entries if PERSONAL in entry.detail]
+
+
+def blank_values(value: Any) -> Any:
+    """`value` with every string in it replaced by ERASED_VALUE, its shape (field names) kept."""
+    if isinstance(value, dict):
+        return {key: blank_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [blank_values(item) for item in value]
+    return ERASED_VALUE if isinstance(value, str) and value else value
+
+
+async def erase_personal_detail(object_type: str, object_ids: list[str]) -> int:
+    """Blank the personal values of every entry about these objects, keeping what happened and which
+    fields it touched; returns how many entries changed. Runs in the caller's transaction."""
+    rows = await AuditEntry.select(AuditEntry.id, AuditEntry.detail).where(
+        may_hold_personal(object_type, object_ids)
+    )
+    details = {row["id"]: json.loads(row["detail"]) for row in rows}
+    personal = {entry_id: detail for entry_id, detail in details.items() if PERSONAL in detail}
+    for entry_id, detail in personal.items():
+        detail[PERSONAL] = blank_values(detail[PERSONAL])
+        await AuditEntry.update({AuditEntry.detail: json.dumps(detail, sort_keys=True)}).where(
+            AuditEntry.id == entry_id
+        )
+    return len(personal)

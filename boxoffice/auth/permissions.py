@@ -19,15 +19,21 @@ class Perm(StrEnum):
     BOX_OFFICE = "boxoffice"
     BOX_OFFICE_SELL = "boxoffice.sell"
     BOX_OFFICE_ORDERS = "boxoffice.orders"
-    BOX_OFFICE_REFUNDS = "boxoffice.refunds"
+    BOX_OFFICE_REFUNDS = "boxoffice.refunds"  # refunds, cancellations and exchanges that refund
+    BOX_OFFICE_COMPS = "boxoffice.comps"  # giving tickets away (complimentary)
+    BOX_OFFICE_TILL = "boxoffice.till"
     CRM = "crm"
     CRM_CONTACTS = "crm.contacts"
     CRM_EXPORT = "crm.export"
     CRM_REMOVE = "crm.remove"
+    CRM_TAGS = "crm.tags"
+    CRM_DUPLICATES = "crm.duplicates"
     CRM_USERS_ROLES = "crm.users_roles"
     MARKETING = "marketing"
     MARKETING_CAMPAIGNS = "marketing.campaigns"
     MARKETING_SETTINGS = "marketing.settings"
+    MARKETING_CONSENT = "marketing.consent"
+    MARKETING_PROCESSING = "marketing.processing"
     EVENTS = "events"
     REPORTS = "reports"
     SETTINGS = "settings"
@@ -53,25 +59,34 @@ MENUS: tuple[Menu, ...] = (
         Perm.BOX_OFFICE,
         "Box office",
         children=(
-            Menu(Perm.BOX_OFFICE_SELL, "Sell"),
-            Menu(Perm.BOX_OFFICE_ORDERS, "Orders"),
-            Menu(Perm.BOX_OFFICE_REFUNDS, "Refunds"),
+            Menu(Perm.BOX_OFFICE_SELL, "Sell", route="backoffice.sell"),
+            Menu(Perm.BOX_OFFICE_ORDERS, "Orders", route="backoffice.orders"),
+            Menu(Perm.BOX_OFFICE_REFUNDS, "Refunds & cancellations"),
+            Menu(Perm.BOX_OFFICE_COMPS, "Complimentary tickets"),
+            Menu(Perm.BOX_OFFICE_TILL, "Till summary", route="backoffice.till"),
         ),
     ),
     Menu(
         Perm.CRM,
         "CRM",
         children=(
-            Menu(Perm.CRM_CONTACTS, "Contacts"),
-            Menu(Perm.CRM_EXPORT, "Export"),
-            Menu(Perm.CRM_REMOVE, "Remove"),
+            Menu(Perm.CRM_CONTACTS, "Contacts", route="crm.contacts"),
+            Menu(Perm.CRM_EXPORT, "Export", route="crm.export"),
+            Menu(Perm.CRM_REMOVE, "Remove", route="crm.removals"),
+            Menu(Perm.CRM_TAGS, "Tags", route="crm.tags"),
+            Menu(Perm.CRM_DUPLICATES, "Duplicates", route="crm.duplicates"),
             Menu(Perm.CRM_USERS_ROLES, "Users & Roles", route="crm.users"),
         ),
     ),
     Menu(
         Perm.MARKETING,
         "Marketing",
-        children=(Menu(Perm.MARKETING_CAMPAIGNS, "Campaigns"), Menu(Perm.MARKETING_SETTINGS, "Settings")),
+        children=(
+            Menu(Perm.MARKETING_CAMPAIGNS, "Campaigns", route="marketing.campaigns"),
+            Menu(Perm.MARKETING_CONSENT, "Consent report", route="marketing.consent"),
+            Menu(Perm.MARKETING_PROCESSING, "Records of processing", route="marketing.processing"),
+            Menu(Perm.MARKETING_SETTINGS, "Settings", route="marketing.settings"),
+        ),
     ),
     Menu(Perm.EVENTS, "Events", route="backoffice.events"),
     Menu(Perm.REPORTS, "Reports"),

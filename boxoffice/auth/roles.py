@@ -31,7 +31,15 @@ BUILTIN_ROLES = (
     BuiltinRole(
         "box_office_operator",
         "Box office operator",
-        frozenset({Perm.BOX_OFFICE_SELL, Perm.BOX_OFFICE_ORDERS, Perm.CHECK_IN, Perm.CRM_CONTACTS}),
+        frozenset(
+            {
+                Perm.BOX_OFFICE_SELL,
+                Perm.BOX_OFFICE_ORDERS,
+                Perm.BOX_OFFICE_TILL,
+                Perm.CHECK_IN,
+                Perm.CRM_CONTACTS,
+            }
+        ),
         requires_totp=False,
     ),
     BuiltinRole("door_staff", "Door staff", frozenset({Perm.CHECK_IN}), requires_totp=False),

@@ -23,10 +23,10 @@ from boxoffice.config import get_settings
 from boxoffice.sales import catalog, checkin
 from boxoffice.sales.catalog import ScheduledPerformance
 from boxoffice.tickets.signing import readable_code, ticket_signer
+from boxoffice.web.forms import LARGEST_ID
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 CHECK_IN = {"permission": Perm.CHECK_IN}
-LARGEST_ID = 2**31 - 1
 STARTED_SHOWS_LISTED_FOR = timedelta(hours=6)  # a show that began this evening is still being let in
 SCANNED_TEXT_SHOWN = 60  # characters of an unreadable scan echoed back, so staff can see what was read
 

@@ -31,10 +31,10 @@ from boxoffice.sales.events_admin import (
     VenueRecord,
 )
 from boxoffice.sales.tables import EventStatus
+from boxoffice.web.forms import LARGEST_ID
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 EVENTS = {"permission": Perm.EVENTS}
-LARGEST_ID = 2**31 - 1  # ids are 32-bit serials; a larger one names nothing
 
 STATUS_LABELS = {
     EventStatus.DRAFT.value: "Draft",

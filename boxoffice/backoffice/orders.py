@@ -1,6 +1,15 @@
-"""An order as the box office sees it: its tickets, their PDF, and reprinting a ticket."""
+"""Orders as the box office sees them: search, the order page (tickets, payments, refunds, notes,
+history) and its actions: print and reprint, resend the e-mail, take payment for a reservation, cancel,
+refund and exchange tickets. Each action is gated by its own permission and audited by its service.
+
+Forms that move money carry a request key made when the page was shown, so submitting one twice (a
+double click, a retry after a timeout) does the work once.
+"""
 
 from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -10,27 +19,127 @@ from litestar.response import Redirect, Template
 from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.sales.bookings import Booking, load_booking
+from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
+from boxoffice.sales.counter import SaleRefused, take_reservation_payment
+from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused, amount_text, parse_amount
+from boxoffice.sales.exchanges import (
+    ExchangeRefused,
+    exchange_targets,
+    exchange_tickets,
+    refund_exchange_difference,
+)
+from boxoffice.sales.order_records import add_order_note, order_ledger, resend_confirmation, search_orders
+from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, RefundRequest, refund_payment
 from boxoffice.sales.tables import Ticket
+from boxoffice.sales.tills import venue_locale
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.downloads import pdf_download
+from boxoffice.web.forms import LARGEST_ID, parse_id
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}
+REFUNDS = {"permission": Perm.BOX_OFFICE_REFUNDS}
+SELL = {"permission": Perm.BOX_OFFICE_SELL}
+NOTICES = {
+    "sold": "Sale complete.",
+    "paid": "Payment taken: the order is paid and its tickets issued.",
+    "refunded": "The refund has been made.",
+    "refund_repeated": "That refund had already been made; nothing more was refunded.",
+    "cancelled": "The tickets are cancelled: they no longer scan, and their seats are back on sale. If the "
+    "customer is owed their price, it is filled in below: make the refund.",
+    "reservation_cancelled": "The reservation is cancelled and its seats are back on sale.",
+    "exchanged": "The tickets have been exchanged. Print the new tickets below.",
+    "resent": "The confirmation e-mail with the tickets is on its way.",
+    "noted": "The note has been added.",
+}
 
 
 async def booking_or_404(order_id: int) -> Booking:
-    booking = await load_booking(order_id)
+    booking = await load_booking(order_id) if 1 <= order_id <= LARGEST_ID else None
     if booking is None:
         raise NotFoundException()
     return booking
 
 
-@get("/backoffice/orders/{order_id:int}", name="backoffice.orders.order", opt=ORDERS)
-async def order_page(order_id: FromPath[int], reprinted: FromQuery[int | None] = None) -> Template:
+def order_address(request: Request, order_id: int) -> str:
+    return request.app.route_reverse("backoffice.orders.order", order_id=order_id)
+
+
+def done(request: Request, order_id: int, notice: str) -> Redirect:
+    return Redirect(path=order_address(request, order_id), query_params={"done": notice}, status_code=303)
+
+
+@get("/backoffice/orders", name="backoffice.orders", opt=ORDERS)
+async def orders(q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
+    locale, timezone = await venue_locale()
+    return Template(
+        "backoffice/orders.html",
+        context={
+            "q": q,
+            "status": status,
+            "found": await search_orders(q, status, page),
+            "locale": locale,
+            "timezone": timezone,
+        },
+    )
+
+
+async def order_view(
+    request: Request,
+    order_id: int,
+    *,
+    notice: str = "",
+    reprinted: int | None = None,
+    error: str = "",
+    problems: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    staff: Staff = request.state.staff
+    booking = await booking_or_404(order_id)
+    problems = dict(problems or {})
+    if error:
+        problems[""] = error
     return Template(
         "backoffice/order.html",
-        context={"booking": await booking_or_404(order_id), "reprinted": reprinted, "error": ""},
+        context={
+            "booking": booking,
+            "ledger": await order_ledger(order_id),
+            "targets": await exchange_targets(order_id, datetime.now(UTC)),
+            "reprinted": reprinted,
+            "notice": NOTICES.get(notice, ""),
+            "just_sold": notice == "sold",
+            "problems": problems,
+            "values": values or {},
+            "request_key": form_request_key(values or {}),
+            "may_refund": staff.may(Perm.BOX_OFFICE_REFUNDS),
+            "may_sell": staff.may(Perm.BOX_OFFICE_SELL),
+            "may_comp": staff.may(Perm.BOX_OFFICE_COMPS),
+            "contact": None,
+        },
+        status_code=status_code,
     )
+
+
+def form_request_key(values: dict[str, str]) -> str:
+    """The key of a money form: the one it was sent with when it comes back with a problem (so sending it
+    again, say after Stripe could not be reached, finishes that same request), else a new one."""
+    sent = values.get("request_key", "")
+    return sent if REQUEST_KEY.fullmatch(sent) and "-" not in sent else secrets.token_hex(16)
+
+
+@get("/backoffice/orders/{order_id:int}", name="backoffice.orders.order", opt=ORDERS)
+async def order_page(
+    request: Request,
+    order_id: FromPath[int],
+    reprinted: FromQuery[int | None] = None,
+    done: FromQuery[str] = "",
+    refund: FromQuery[int | None] = None,
+) -> Template:
+    """The order; after a cancellation (`refund`) the refund form offers the cancelled tickets' value."""
+    booking = await booking_or_404(order_id)
+    suggested = {"amount": amount_text(refund, booking.total.currency)} if refund and refund > 0 else {}
+    return await order_view(request, order_id, notice=done, reprinted=reprinted, values=suggested)
 
 
 @get("/backoffice/orders/{order_id:int}/tickets.pdf", name="backoffice.orders.pdf", opt=ORDERS)
@@ -41,27 +150,199 @@ async def order_tickets_pdf(order_id: FromPath[int]) -> Response:
 
 @post("/backoffice/tickets/{ticket_id:int}/reprint", name="backoffice.tickets.reprint", opt=ORDERS)
 async def reprint(request: Request, ticket_id: FromPath[int]) -> Template | Redirect:
-    ticket = await Ticket.select(Ticket.order).where(Ticket.id == ticket_id).first()
+    ticket = (
+        await Ticket.select(Ticket.order).where(Ticket.id == ticket_id).first()
+        if ticket_id <= LARGEST_ID
+        else None
+    )
     if ticket is None:
         raise NotFoundException()
     staff: Staff = request.state.staff
     try:
         await reprint_ticket(ticket_id, staff_id=staff.id, ip=client_ip(request))
     except ReprintRefused as refusal:
-        return Template(
-            "backoffice/order.html",
-            context={
-                "booking": await booking_or_404(ticket["order"]),
-                "reprinted": None,
-                "error": str(refusal),
-            },
-            status_code=409,
-        )
+        return await order_view(request, ticket["order"], error=str(refusal), status_code=409)
     return Redirect(
-        path=request.app.route_reverse("backoffice.orders.order", order_id=ticket["order"]),
+        path=order_address(request, ticket["order"]),
         query_params={"reprinted": str(ticket_id)},
         status_code=303,
     )
 
 
-ORDERS_ROUTES = [order_page, order_tickets_pdf, reprint]
+async def form_fields(request: Request) -> tuple[dict[str, str], list[int]]:
+    """The form's single fields, and the ticket ids ticked in it."""
+    form = await request.form()
+    tickets = [int(value) for value in form.getall("ticket", []) if value.isascii() and value.isdigit()]
+    return {key: str(value) for key, value in form.items()}, [
+        ticket for ticket in tickets if ticket <= LARGEST_ID
+    ]
+
+
+@post("/backoffice/orders/{order_id:int}/notes", name="backoffice.orders.note", opt=ORDERS)
+async def add_note(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    await booking_or_404(order_id)
+    form, _ = await form_fields(request)
+    staff: Staff = request.state.staff
+    try:
+        await add_order_note(order_id, form.get("note", ""), author_id=staff.id, now=datetime.now(UTC))
+    except ValueError as refusal:
+        return await order_view(request, order_id, problems={"note": str(refusal)}, status_code=400)
+    return done(request, order_id, "noted")
+
+
+@post("/backoffice/orders/{order_id:int}/resend", name="backoffice.orders.resend", opt=ORDERS)
+async def resend(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    booking = await booking_or_404(order_id)
+    if not booking.email:
+        return await order_view(
+            request, order_id, error="This order has no e-mail address to send to.", status_code=400
+        )
+    staff: Staff = request.state.staff
+    await resend_confirmation(order_id, staff_id=staff.id, ip=client_ip(request))
+    return done(request, order_id, "resent")
+
+
+@post("/backoffice/orders/{order_id:int}/pay", name="backoffice.orders.pay", opt=SELL)
+async def take_payment(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    """Take payment at the counter for an order reserved online to pay at the box office."""
+    await booking_or_404(order_id)
+    form, _ = await form_fields(request)
+    staff: Staff = request.state.staff
+    try:
+        await take_reservation_payment(
+            order_id,
+            CounterPayment.from_form(form),
+            staff_id=staff.id,
+            may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+        )
+    except (SaleRefused, PaymentRefused) as refusal:
+        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+    return done(request, order_id, "paid")
+
+
+@post(
+    "/backoffice/orders/{order_id:int}/cancel-reservation",
+    name="backoffice.orders.cancel_reservation",
+    opt=ORDERS,
+)
+async def call_off_reservation(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    await booking_or_404(order_id)
+    staff: Staff = request.state.staff
+    try:
+        await cancel_reservation(order_id, staff_id=staff.id, ip=client_ip(request))
+    except CancelRefused as refusal:
+        return await order_view(request, order_id, error=str(refusal), status_code=409)
+    return done(request, order_id, "reservation_cancelled")
+
+
+@post("/backoffice/orders/{order_id:int}/cancel", name="backoffice.orders.cancel", opt=REFUNDS)
+async def cancel(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    await booking_or_404(order_id)
+    _, tickets = await form_fields(request)
+    staff: Staff = request.state.staff
+    try:
+        cancelled = await cancel_tickets(order_id, tickets, staff_id=staff.id, ip=client_ip(request))
+    except CancelRefused as refusal:
+        return await order_view(request, order_id, problems={"tickets": str(refusal)}, status_code=409)
+    return Redirect(
+        path=order_address(request, order_id),
+        query_params={"done": "cancelled", "refund": str(cancelled.value)},
+        status_code=303,
+    )
+
+
+@post("/backoffice/orders/{order_id:int}/refund", name="backoffice.orders.refund", opt=REFUNDS)
+async def refund(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    booking = await booking_or_404(order_id)
+    form, _ = await form_fields(request)
+    staff: Staff = request.state.staff
+    payment_id = form.get("payment", "")
+    try:
+        amount = parse_amount(form.get("amount", ""), booking.total.currency)
+        done_refund = await refund_payment(
+            request.app.state.stripe,
+            order_id,
+            RefundRequest(
+                payment_id=parse_id(payment_id) or 0,
+                amount=amount,
+                reason=form.get("refund_reason", ""),
+                request_key=form.get("request_key", ""),
+            ),
+            staff_id=staff.id,
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+        )
+    except (RefundRefused, PaymentRefused) as refusal:
+        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+    return done(request, order_id, "refund_repeated" if done_refund.repeated else "refunded")
+
+
+@post("/backoffice/orders/{order_id:int}/exchange", name="backoffice.orders.exchange", opt=SELL)
+async def exchange(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+    """Move tickets to another performance; a lower price is refunded against the order's payments."""
+    await booking_or_404(order_id)
+    form, tickets = await form_fields(request)
+    staff: Staff = request.state.staff
+    target = form.get("performance", "")
+    request_key = form.get("request_key", "")
+    try:
+        if not REQUEST_KEY.fullmatch(request_key):
+            raise ExchangeRefused({"": "This form has expired; open the order again."})
+        exchanged = await exchange_tickets(
+            order_id,
+            tickets,
+            int(target) if target.isascii() and target.isdigit() and len(target) < 10 else 0,
+            CounterPayment.from_form(form) if form.get("method") else None,
+            staff_id=staff.id,
+            may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
+            may_refund=staff.may(Perm.BOX_OFFICE_REFUNDS),
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+        )
+    except (ExchangeRefused, PaymentRefused) as refusal:
+        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+    try:
+        await refund_exchange_difference(
+            request.app.state.stripe,
+            order_id,
+            -exchanged.difference,
+            request_key,
+            staff_id=staff.id,
+            ip=client_ip(request),
+            now=datetime.now(UTC),
+        )
+    except RefundPending:
+        return await order_view(
+            request,
+            order_id,
+            notice="exchanged",
+            error="Stripe could not be reached to refund the difference. The refund is filed and will be "
+            "made shortly without anything more from you: do not refund it again.",
+            status_code=502,
+        )
+    except RefundRefused as refusal:
+        return await order_view(
+            request,
+            order_id,
+            notice="exchanged",
+            error=f"The difference could not be refunded: {refusal} Make the refund below.",
+            status_code=502,
+        )
+    return done(request, order_id, "exchanged")
+
+
+ORDERS_ROUTES = [
+    orders,
+    order_page,
+    order_tickets_pdf,
+    reprint,
+    add_note,
+    resend,
+    take_payment,
+    call_off_reservation,
+    cancel,
+    refund,
+    exchange,
+]

@@ -19,6 +19,7 @@ from boxoffice.auth.permissions import Perm
 from boxoffice.auth.sessions import STORE_NAME, SessionState, rotate_session_id
 from boxoffice.mail import outbox
 from boxoffice.sales import catalog
+from boxoffice.web import forms
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -46,7 +47,7 @@ def parse_day(text: str, label: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return forms.parse_day(text)
     except ValueError:
         problems.append(f"{label} is not a date such as 2026-11-21; it was ignored.")
         return None
@@ -72,6 +73,7 @@ def parse_audit_query(actor: str, action: str, since: str, until: str) -> AuditQ
 
 @get("/backoffice/audit", name="backoffice.audit", opt={"permission": Perm.AUDIT_LOG})
 async def audit_log(
+    request: Request,
     actor: FromQuery[str] = "",
     action: FromQuery[str] = "",
     since: FromQuery[str] = "",
@@ -80,7 +82,9 @@ async def audit_log(
 ) -> Template:
     query = parse_audit_query(actor, action, since, until)
     page = max(1, min(page, 10_000))
-    entries, has_next = await audit.search(query.criteria, page)
+    entries, has_next = await audit.search(
+        query.criteria, page, with_personal=request.state.staff.may(Perm.CRM_CONTACTS)
+    )
     return Template(
         "backoffice/audit.html",
         context={

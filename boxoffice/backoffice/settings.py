@@ -1,8 +1,8 @@
-"""Settings > Storefront: checkout limits, the marketing questions, and the T&Cs and privacy policy.
+"""Settings > Storefront: checkout limits, ticket stock, and the T&Cs and privacy policy.
 
 One form saves everything; the rules (ranges, new versions only for real changes, sanitising, auditing)
-live in `storefront.settings`. Below each question and policy the page shows its versions, and for a
-question how many consents were given under each.
+live in `storefront.settings`. Below each policy the page shows its versions. The marketing questions
+are set under Marketing > Settings, beside the consents given under each of their versions.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
-from boxoffice.marketing.consent import records_by_question_version
-from boxoffice.marketing.tables import QuestionKind
 from boxoffice.storefront import settings
 from boxoffice.storefront.tables import PolicyKind
 
@@ -36,10 +34,6 @@ class StorefrontSettingsForm:
     pay_at_box_office: str = ""
     reservation_lapse_hours: str = ""
     thermal_tickets: str = ""
-    online_question_enabled: str = ""
-    online_question_text: str = ""
-    box_office_question_enabled: str = ""
-    box_office_question_text: str = ""
     terms_html: str = ""
     privacy_html: str = ""
 
@@ -51,10 +45,6 @@ class StorefrontSettingsForm:
             "pay_at_box_office": bool(self.pay_at_box_office),
             "reservation_lapse_hours": self.reservation_lapse_hours,
             "thermal_tickets": bool(self.thermal_tickets),
-            "online_question_enabled": bool(self.online_question_enabled),
-            "online_question_text": self.online_question_text,
-            "box_office_question_enabled": bool(self.box_office_question_enabled),
-            "box_office_question_text": self.box_office_question_text,
             "terms_html": self.terms_html,
             "privacy_html": self.privacy_html,
         }
@@ -77,10 +67,6 @@ class StorefrontSettingsForm:
             pay_at_box_office=bool(self.pay_at_box_office),
             reservation_lapse_hours=numbers["reservation_lapse_hours"],
             thermal_tickets=bool(self.thermal_tickets),
-            online_question_enabled=bool(self.online_question_enabled),
-            online_question_text=self.online_question_text,
-            box_office_question_enabled=bool(self.box_office_question_enabled),
-            box_office_question_text=self.box_office_question_text,
             terms_html=self.terms_html,
             privacy_html=self.privacy_html,
         )
@@ -96,10 +82,6 @@ def values_in_effect(
         "pay_at_box_office": current.pay_at_box_office,
         "reservation_lapse_hours": str(current.reservation_lapse_hours),
         "thermal_tickets": current.thermal_tickets,
-        "online_question_enabled": current.online_question.enabled,
-        "online_question_text": current.online_question.text,
-        "box_office_question_enabled": current.box_office_question.enabled,
-        "box_office_question_text": current.box_office_question.text,
         "terms_html": terms.html,
         "privacy_html": privacy.html,
     }
@@ -116,13 +98,6 @@ async def settings_page(
     current = await settings.storefront_settings()
     terms = await settings.policy_versions(PolicyKind.TERMS)
     privacy = await settings.policy_versions(PolicyKind.PRIVACY)
-    questions = {}
-    for kind in QuestionKind:
-        counts = await records_by_question_version(kind)
-        questions[kind.value] = [
-            (change, counts.get(change.version, 0))
-            for change in await settings.consent_question_history(kind)
-        ]
     errors = errors or {}
     return Template(
         "backoffice/settings_storefront.html",
@@ -132,10 +107,7 @@ async def settings_page(
             "error_list": list(errors.values()),
             "notice": notice,
             "rules": settings.NUMBER_RULES,
-            "current": current,
             "policies": {"terms": terms, "privacy": privacy},
-            "questions": questions,
-            "max_wording_length": settings.MAX_WORDING_LENGTH,
         },
         status_code=status_code,
     )

@@ -1,11 +1,19 @@
-"""Contacts as sales create them: one per e-mail address, kept up to date with what buyers give us."""
+"""Contacts: created by sales (one per e-mail address, kept up to date with what buyers give us), found
+by staff through search, and annotated with notes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from boxoffice.crm.tables import Contact
+from boxoffice.crm.tables import Contact, ContactNote
+from boxoffice.db import as_utc
+from boxoffice.web.forms import LARGEST_ID
+
+MAX_QUERY_LENGTH = 200
+MAX_NOTE_LENGTH = 4000
+FIELD_LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40, "postcode": 16}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +44,15 @@ async def upsert_contact(details: ContactDetails, now: datetime) -> int:
     if details.postcode:
         values[Contact.postcode] = details.postcode
     if existing:
-        await Contact.update(values).where(Contact.id == existing["id"])
-        return existing["id"]
+        # Checked again as it is written: a removal that committed since the read wins, and the
+        # buyer becomes a new contact instead of refilling the removed one.
+        updated = (
+            await Contact.update(values)
+            .where((Contact.id == existing["id"]) & Contact.erased_at.is_null())
+            .returning(Contact.id)
+        )
+        if updated:
+            return existing["id"]
     [created] = await Contact.insert(
         Contact(
             first_name=details.first_name,
@@ -49,4 +64,204 @@ async def upsert_contact(details: ContactDetails, now: datetime) -> int:
             updated_at=now,
         )
     ).returning(Contact.id)
+    return created["id"]
+
+
+async def lock_live_contact(contact_id: int, now: datetime) -> dict | None:
+    """The contact's row, locked for the caller's transaction by a conditional write, or None when it
+    is missing or removed. A change made under this lock and a removal cannot interleave: whichever
+    comes second waits, then sees the other's outcome (a removal blanks what the change added; a
+    change finds the contact removed)."""
+    if not 1 <= contact_id <= LARGEST_ID:
+        return None
+    rows = (
+        await Contact.update({Contact.updated_at: now})
+        .where((Contact.id == contact_id) & Contact.erased_at.is_null())
+        .returning(*Contact.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+def details_from_form(form: dict[str, str]) -> ContactDetails:
+    """Contact details as typed into a staff form: whitespace collapsed, cut to the columns' lengths,
+    the e-mail address lower-cased."""
+    fields = {name: " ".join(form.get(name, "").split())[:limit] for name, limit in FIELD_LIMITS.items()}
+    fields["email"] = fields["email"].lower()
+    return ContactDetails(**fields)
+
+
+def detail_problems(details: ContactDetails, *, email_required: bool = False) -> dict[str, str]:
+    """What is wrong with contact details entered by staff, by field; empty when they can be saved.
+    At the counter a customer may give no e-mail address, so it is optional unless asked for."""
+    found = {}
+    if not details.first_name and not details.last_name:
+        found["last_name"] = "Enter the customer's name."
+    if details.email or email_required:
+        local, at, domain = details.email.partition("@")
+        if not (local and at and "." in domain.strip(".")) or " " in details.email:
+            found["email"] = "Enter an e-mail address such as name@example.org."
+    if details.phone and not all(character.isdigit() or character in "+ ()-" for character in details.phone):
+        found["phone"] = "Enter a phone number using digits, spaces and + ( ) - only."
+    return found
+
+
+class ContactSort(StrEnum):
+    NAME = "name"
+    EMAIL = "email"
+    NEWEST = "newest"
+
+
+SORT_SQL = {
+    ContactSort.NAME: "LOWER(last_name), LOWER(first_name), id",
+    ContactSort.EMAIL: "email, id",
+    ContactSort.NEWEST: "created_at DESC, id DESC",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSummary:
+    """Enough of a contact to tell people apart in a list."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    postcode: str
+    restricted: bool
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPage:
+    contacts: list[ContactSummary]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, with LIKE's own wildcards taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_condition(
+    query: str, tag_id: int | None, *, include_restricted: bool = True
+) -> tuple[str, list[object]]:
+    """The WHERE clause (portable SQL, `{}` placeholders) and its values for a contact search.
+
+    Every word of `query` must match the first or last name, e-mail, phone or postcode; postcodes
+    and phone numbers match without their spaces. Removed contacts never match."""
+    clauses = ["erased_at IS NULL"]
+    values: list[object] = []
+    for term in query.lower().split()[:8]:
+        pattern = like_pattern(
+            term
+        )  # a word has no spaces, so it also matches spaceless phones and postcodes
+        clauses.append(
+            "(LOWER(first_name) LIKE {} ESCAPE '\\' OR LOWER(last_name) LIKE {} ESCAPE '\\'"
+            " OR email LIKE {} ESCAPE '\\' OR REPLACE(phone, ' ', '') LIKE {} ESCAPE '\\'"
+            " OR REPLACE(LOWER(postcode), ' ', '') LIKE {} ESCAPE '\\')"
+        )
+        values += [pattern] * 5
+    if tag_id is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM contact_tag WHERE contact_tag.contact = contact.id AND tag = {})"
+        )
+        values.append(tag_id)
+    if not include_restricted:
+        clauses.append("restricted = {}")
+        values.append(False)
+    return " AND ".join(clauses), values
+
+
+async def search_contacts(
+    query: str = "",
+    *,
+    tag_id: int | None = None,
+    sort: ContactSort = ContactSort.NAME,
+    page: int = 1,
+    page_size: int = 25,
+) -> ContactPage:
+    """One page of the contacts matching a staff search (see `search_condition`)."""
+    query = query[:MAX_QUERY_LENGTH]
+    where, values = search_condition(query, tag_id)
+    [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM contact WHERE {where}", *values)
+    page = max(1, page)
+    rows = await Contact.raw(
+        "SELECT id, first_name, last_name, email, phone, postcode, restricted FROM contact "
+        f"WHERE {where} ORDER BY {SORT_SQL[sort]} LIMIT {{}} OFFSET {{}}",
+        *values,
+        page_size,
+        (page - 1) * page_size,
+    )
+    contacts = [ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in rows]
+    return ContactPage(contacts, counted["total"], page, page_size)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: int
+    created_at: datetime
+    author_name: str | None  # None once the staff account is gone
+    text: str
+
+
+async def add_note(contact_id: int, text: str, *, author_id: int | None, now: datetime) -> int:
+    """Append a note to a contact and return its id. Raises ValueError for an empty note.
+    Opens no transaction: it lands with the caller's, such as the sale or consent change it explains."""
+    text = text.strip()[:MAX_NOTE_LENGTH]
+    if not text:
+        raise ValueError("A note needs some text.")
+    [created] = await ContactNote.insert(
+        ContactNote(contact=contact_id, author=author_id, text=text, created_at=now)
+    ).returning(ContactNote.id)
+    return created["id"]
+
+
+async def contact_notes(contact_id: int) -> list[Note]:
+    """A contact's notes, newest first, with their authors' names."""
+    rows = await ContactNote.raw(
+        "SELECT contact_note.id, contact_note.created_at, contact_note.text, staff_user.name AS author_name "
+        "FROM contact_note LEFT JOIN staff_user ON staff_user.id = contact_note.author "
+        "WHERE contact_note.contact = {} ORDER BY contact_note.created_at DESC, contact_note.id DESC",
+        contact_id,
+    )
+    return [Note(row["id"], as_utc(row["created_at"]), row["author_name"], row["text"]) for row in rows]
+
+
+class ContactExists(Exception):
+    """The e-mail address already belongs to a contact, whose id this carries: choose them instead."""
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__("That e-mail address already belongs to a contact.")
+        self.contact_id = contact_id
+
+
+async def create_contact(details: ContactDetails, now: datetime) -> int:
+    """A new contact from details entered by staff (at the counter, say), and its id.
+
+    The e-mail address is optional, but one already on file is refused with ContactExists, so one
+    person stays one contact. Raises ValueError when `detail_problems` finds any. Runs inside the
+    caller's transaction."""
+    if detail_problems(details):
+        raise ValueError("the contact details are not valid")
+    if details.email:
+        existing = (
+            await Contact.select(Contact.id)
+            .where((Contact.email == details.email) & Contact.erased_at.is_null())
+            .first()
+        )
+        if existing:
+            raise ContactExists(existing["id"])
+    fields = {name: getattr(details, name) for name in FIELD_LIMITS}
+    [created] = await Contact.insert(Contact(**fields, created_at=now, updated_at=now)).returning(Contact.id)
     return created["id"]

@@ -19,10 +19,10 @@ from litestar.response import Redirect, Template
 from boxoffice.auth import accounts, passwords, roles
 from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import MENUS, Perm, holds, normalise
+from boxoffice.web.forms import LARGEST_ID, parse_id
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 USERS_AND_ROLES = {"permission": Perm.CRM_USERS_ROLES}
-LARGEST_ID = 2**31 - 1  # ids are 32-bit serials; a larger one names nothing
 MAX_ROLE_NAME_LENGTH = 80
 COPY_PREFIX = "Copy of "
 
@@ -44,15 +44,6 @@ ROLE_NOTICES = {
     "created": "The role has been created.",
     "updated": "The role has been saved. Its members must sign in again.",
 }
-
-
-def parse_id(text: str) -> int | None:
-    """The id a form field names, or None when it names nothing that could exist."""
-    text = text.strip()
-    if not text.isascii() or not text.isdigit():
-        return None
-    value = int(text)
-    return value if 1 <= value <= LARGEST_ID else None
 
 
 def actor(request: Request) -> Staff:

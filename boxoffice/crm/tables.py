@@ -1,6 +1,6 @@
 """The people a venue sells to."""
 
-from piccolo.columns import Boolean, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -20,3 +20,30 @@ class Contact(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     erased_at = Timestamptz(null=True, default=None)
+
+
+class ContactNote(Table):
+    """A note on a contact, by a staff member. Notes are only ever added; erasure blanks their text.
+
+    `author` is a staff id kept as a plain integer, so notes never block removing a staff account."""
+
+    contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.restrict, index=True)
+    author = Integer(null=True, default=None)
+    text = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Tag(Table):
+    """A label staff put on contacts, for example "Direct mail" or "Friends scheme"."""
+
+    name = Varchar(length=60, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ContactTag(Table):
+    """A tag on a contact; (contact, tag) is unique (see the migrations). Deleting a tag takes it off
+    every contact."""
+
+    contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade, index=True)
+    tag = ForeignKey(references=Tag, null=False, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -56,6 +56,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class AttachmentRecipe:
+    """An attachment the worker makes when it sends the message: `made_by` names one of its makers (see
+    `mail.worker.AttachmentMaker`), `made_from` is what that maker makes it from, such as an order id.
+    Queueing a recipe keeps costly work, like rendering a PDF, out of the transaction that queues."""
+
+    filename: str
+    content_type: str
+    made_by: str
+    made_from: int
+
+
+@dataclass(frozen=True)
 class Email:
     """One e-mail to one recipient. `headers` are extra ones, such as List-Unsubscribe.
 
@@ -68,7 +80,7 @@ class Email:
     text: str
     html: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    attachments: tuple[Attachment, ...] = ()
+    attachments: tuple[Attachment | AttachmentRecipe, ...] = ()
     kind: str = "general"
 
     def __post_init__(self) -> None:
@@ -129,16 +141,35 @@ async def queue_email(email: Email) -> int:
         if email.attachments:
             await OutboxAttachment.insert(
                 *[
-                    OutboxAttachment(
-                        message=message_id,
-                        filename=attachment.filename,
-                        content_type=attachment.content_type,
-                        content=attachment.content,
-                    )
+                    OutboxAttachment(message=message_id, **attachment_columns(attachment))
                     for attachment in email.attachments
                 ]
             )
     return message_id
+
+
+def attachment_columns(attachment: Attachment | AttachmentRecipe) -> dict[str, Any]:
+    if isinstance(attachment, AttachmentRecipe):
+        return {
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "made_by": attachment.made_by,
+            "made_from": attachment.made_from,
+        }
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "content": attachment.content,
+    }
+
+
+async def store_made_attachment(message_id: int, recipe: AttachmentRecipe, content: bytes) -> None:
+    """Keep an attachment the worker has made, for retries and the e-mail log."""
+    await OutboxAttachment.update({OutboxAttachment.content: content}).where(
+        (OutboxAttachment.message == message_id)
+        & (OutboxAttachment.made_by == recipe.made_by)
+        & (OutboxAttachment.made_from == recipe.made_from)
+    )
 
 
 async def claim_due_messages(limit: int, now: datetime) -> list[ClaimedMessage]:
@@ -269,6 +300,12 @@ def entry_from_row(row: dict[str, Any]) -> OutboxEntry:
     return OutboxEntry(**{**row, "status": OutboxStatus(row["status"])})
 
 
+def attachment_from_row(row: dict[str, Any]) -> Attachment | AttachmentRecipe:
+    if row["made_by"] and not row["content"]:
+        return AttachmentRecipe(row["filename"], row["content_type"], row["made_by"], row["made_from"])
+    return Attachment(filename=row["filename"], content_type=row["content_type"], content=row["content"])
+
+
 async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
     """The messages with their attachments, as they were queued."""
     messages = await (
@@ -284,20 +321,22 @@ async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
         .where(OutboxMessage.id.is_in(message_ids))
         .output(load_json=True)
     )
-    attachments: dict[int, list[Attachment]] = {message_id: [] for message_id in message_ids}
+    attachments: dict[int, list[Attachment | AttachmentRecipe]] = {
+        message_id: [] for message_id in message_ids
+    }
     for row in await (
         OutboxAttachment.select(
             OutboxAttachment.message,
             OutboxAttachment.filename,
             OutboxAttachment.content_type,
             OutboxAttachment.content,
+            OutboxAttachment.made_by,
+            OutboxAttachment.made_from,
         )
         .where(OutboxAttachment.message.is_in(message_ids))
         .order_by(OutboxAttachment.id)
     ):
-        attachments[row["message"]].append(
-            Attachment(filename=row["filename"], content_type=row["content_type"], content=row["content"])
-        )
+        attachments[row["message"]].append(attachment_from_row(row))
     return {
         row["id"]: Email(
             recipient=row["recipient"],

@@ -42,9 +42,15 @@ class OutboxMessage(Table):
 
 
 class OutboxAttachment(Table):
-    """A file sent with a message, such as the tickets of an order as a PDF."""
+    """A file sent with a message, such as the tickets of an order as a PDF.
+
+    A file that is costly to make is queued as a recipe instead: `made_by` names the worker's maker and
+    `made_from` what it makes it from (an order id, say); `content` stays empty until the worker makes it,
+    just before the first attempt to send, and then keeps it for retries and the e-mail log."""
 
     message = ForeignKey(references=OutboxMessage, null=False, on_delete=OnDelete.cascade, index=True)
     filename = Varchar(length=255)
     content_type = Varchar(length=127)
     content = Bytea()
+    made_by = Varchar(length=32, default="")
+    made_from = Integer(null=True, default=None)

@@ -12,10 +12,19 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from boxoffice.mail.outbox import ClaimedMessage, claim_due_messages, mark_failed, mark_sent
+from boxoffice.mail.outbox import (
+    Attachment,
+    AttachmentRecipe,
+    ClaimedMessage,
+    claim_due_messages,
+    mark_failed,
+    mark_sent,
+    store_made_attachment,
+)
 from boxoffice.mail.smtp import SendFailed, ServerUnavailable, SmtpSettings, send_message
 from boxoffice.mail.tables import OutboxStatus
 
@@ -24,6 +33,9 @@ log = logging.getLogger(__name__)
 # A throttled batch is no bigger than can be sent in this time, so that stopping the worker never waits
 # long and a batch always ends well before its claims could be taken for stale.
 THROTTLED_BATCH_SECONDS = 30
+
+# Makes the content of an attachment queued as an `AttachmentRecipe`, from the recipe's `made_from`.
+AttachmentMaker = Callable[[int], Awaitable[bytes]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ async def send_due_messages(
     batch_size: int = 20,
     now: datetime | None = None,
     rate_per_minute: int | None = None,
+    attachment_makers: Mapping[str, AttachmentMaker] | None = None,
 ) -> SendReport:
     """Claim one batch of due messages and send each, recording the outcome.
 
@@ -50,6 +63,7 @@ async def send_due_messages(
     rather than tried one by one: against an unresponsive host each try would wait for the timeout.
     `now` fixes the time the outbox is read and written with (tests); by default it is the clock's.
     With `rate_per_minute`, the worker pauses after every message so that the rate holds across batches.
+    Attachments queued as recipes are made by `attachment_makers` before a message's first try.
     """
 
     def current_time() -> datetime:
@@ -62,7 +76,7 @@ async def send_due_messages(
     claimed = await claim_due_messages(batch_size, current_time())
     for position, message in enumerate(claimed):
         try:
-            await send_message(smtp, message)
+            await send_message(smtp, await with_attachments_made(message, attachment_makers or {}))
         except ServerUnavailable as outage:
             unsent = claimed[position:]
             log.warning("SMTP server unavailable (%s); %s message(s) wait for a retry", outage, len(unsent))
@@ -90,6 +104,23 @@ async def send_due_messages(
     )
 
 
+async def with_attachments_made(
+    message: ClaimedMessage, makers: Mapping[str, AttachmentMaker]
+) -> ClaimedMessage:
+    """The message with every attachment recipe made into its file, which is kept in the outbox.
+    A maker that fails (or is missing) fails this attempt, and the message is retried like any other."""
+    if not any(isinstance(attachment, AttachmentRecipe) for attachment in message.email.attachments):
+        return message
+    attachments = []
+    for attachment in message.email.attachments:
+        if isinstance(attachment, AttachmentRecipe):
+            content = await makers[attachment.made_by](attachment.made_from)
+            await store_made_attachment(message.id, attachment, content)
+            attachment = Attachment(attachment.filename, attachment.content_type, content)
+        attachments.append(attachment)
+    return replace(message, email=replace(message.email, attachments=tuple(attachments)))
+
+
 async def record_failure(message: ClaimedMessage, failure: SendFailed, now: datetime) -> OutboxStatus:
     """Note a failed attempt on the message; returns the status it was left in."""
     if await mark_failed(message.id, failure.reason, now, failure.permanent):
@@ -105,6 +136,7 @@ async def run_worker(
     poll_seconds: float = 2.0,
     batch_size: int = 20,
     rate_per_minute: int | None = None,
+    attachment_makers: Mapping[str, AttachmentMaker] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Send due messages until `stop` is set, polling the outbox every `poll_seconds` when it is empty.
@@ -118,7 +150,12 @@ async def run_worker(
         return
     while not stop.is_set():
         try:
-            report = await send_due_messages(smtp, batch_size=batch_size, rate_per_minute=rate_per_minute)
+            report = await send_due_messages(
+                smtp,
+                batch_size=batch_size,
+                rate_per_minute=rate_per_minute,
+                attachment_makers=attachment_makers,
+            )
         except Exception:  # the database may be restarting; the next round tries again
             log.exception("could not work through the outbox")
             report = SendReport()

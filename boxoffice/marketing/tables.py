@@ -64,3 +64,56 @@ class ConsentRecord(Table):
     actor = Integer(null=True, default=None)
     recorded_at = Timestamptz(default=TimestamptzNow(), index=True)
     ip = Varchar(length=45, default="")
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"  # being written; its audience is counted, nothing is queued
+    SENDING = "sending"  # its recipients are fixed and the worker is queueing their messages
+    SENT = "sent"  # every recipient's message has been queued (or skipped)
+    CANCELLED = "cancelled"  # stopped by staff; recipients not yet queued were skipped
+
+
+class Campaign(Table):
+    """A marketing e-mail to the contacts who opted in, narrowed by the filters staff chose.
+
+    The filters are plain ids (a tag, an event, a performance) rather than foreign keys: deleting the tag
+    or event afterwards must neither be blocked by an old campaign nor silently widen a draft's audience
+    (a filter naming something that no longer exists matches nobody). `next_release_at` is the worker's
+    throttle, kept here so that it holds across restarts and across several workers.
+    """
+
+    subject = Varchar(length=200)
+    body_markdown = Text(default="")
+    status = Varchar(length=16, choices=CampaignStatus, default=CampaignStatus.DRAFT, index=True)
+    tag = Integer(null=True, default=None)
+    event = Integer(null=True, default=None)
+    performance = Integer(null=True, default=None)
+    purchased_from = Timestamptz(null=True, default=None)
+    purchased_until = Timestamptz(null=True, default=None)  # exclusive
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+    send_started_at = Timestamptz(null=True, default=None)
+    send_started_by = Integer(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    next_release_at = Timestamptz(null=True, default=None)
+
+
+class RecipientStatus(StrEnum):
+    PENDING = "pending"  # in the audience, message not queued yet
+    QUEUED = "queued"  # its message is in the outbox (`message`)
+    SKIPPED = "skipped"  # opted out, restricted or removed before its turn, or the campaign was cancelled
+
+
+class CampaignRecipient(Table):
+    """One contact a campaign goes to; (campaign, contact) is unique (see the migrations), so nobody can
+    be given the same campaign twice. No address or name is kept here: the address is read from the
+    contact when the message is queued, and the outbox row holds it from then on (erasure scrubs it).
+    """
+
+    campaign = ForeignKey(references=Campaign, null=False, on_delete=OnDelete.cascade, index=True)
+    contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=16, choices=RecipientStatus, default=RecipientStatus.PENDING)
+    message = Integer(null=True, default=None)  # the outbox message, once queued
+    released_at = Timestamptz(null=True, default=None)
+    unsubscribed_at = Timestamptz(null=True, default=None)  # used this campaign's unsubscribe link

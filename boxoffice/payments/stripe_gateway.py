@@ -187,14 +187,25 @@ class StripeGateway:
             raise PaymentProviderError.from_stripe(error) from error
         return True
 
-    async def refund(self, payment_intent: str, amount: int, idempotency_key: str) -> str:
+    async def refund(
+        self,
+        payment_intent: str,
+        amount: int,
+        idempotency_key: str,
+        *,
+        metadata: dict[str, str] | None = None,
+    ) -> str:
         """Refund `amount` minor units of a payment; returns the refund's id.
 
         The caller names the key (say, per order and reason) so that retrying a refund never refunds twice.
+        `metadata` comes back on the refund in Stripe's webhooks, to recognise refunds we made.
         """
+        params: dict = {"payment_intent": payment_intent, "amount": amount}
+        if metadata:
+            params["metadata"] = metadata
         with stripe_errors_as_provider_errors():
             refund = await self._client.v1.refunds.create_async(
-                params={"payment_intent": payment_intent, "amount": amount},
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         return refund.id

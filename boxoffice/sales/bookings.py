@@ -8,8 +8,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
+from boxoffice.db import as_utc
 from boxoffice.money import Money
-from boxoffice.sales.catalog import as_utc
 from boxoffice.sales.tables import Order, OrderStatus, Ticket
 
 

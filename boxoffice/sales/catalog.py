@@ -9,9 +9,10 @@ turns each `{}` into the engine's own placeholder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
+from boxoffice.db import as_utc, optional_utc
 from boxoffice.money import Money
 from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
 
@@ -78,17 +79,6 @@ class EventDetail:
     on_sale: bool
     venue: VenueSummary
     performances: list[PerformanceListing]
-
-
-def as_utc(value: datetime | str) -> datetime:
-    """A timestamp from raw SQL: SQLite hands back text for aggregates and grouped columns."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def optional_utc(value: datetime | str | None) -> datetime | None:
-    return None if value is None else as_utc(value)
 
 
 def sales_state(now: datetime, sales_start: datetime | None, sales_end: datetime | None) -> SalesState:

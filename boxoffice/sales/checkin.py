@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from boxoffice.auth import audit
 from boxoffice.auth.tables import StaffUser
-from boxoffice.db import write_transaction
-from boxoffice.sales.catalog import ScheduledPerformance, as_utc, scheduled_performance
+from boxoffice.db import as_utc, write_transaction
+from boxoffice.sales.catalog import ScheduledPerformance, scheduled_performance
 from boxoffice.sales.tables import (
     Admission,
     OrderStatus,
@@ -150,8 +150,13 @@ async def undo_admission(ticket_code: str, *, staff_id: int, ip: str) -> int | N
 
 
 async def counts(performance_id: int) -> tuple[int, int]:
-    """(admitted, expected): admissions so far, and valid tickets of paid orders for the performance."""
-    admitted = await Admission.count().where(Admission.performance == performance_id)
+    """(admitted, expected): the valid tickets of paid orders for the performance, and how many of them
+    are in. A ticket cancelled or refunded after it was admitted leaves both."""
+    admitted = await Admission.count().where(
+        (Admission.performance == performance_id)
+        & (Admission.ticket.status == TicketStatus.VALID)
+        & (Admission.ticket.order.status == OrderStatus.PAID)
+    )
     expected = await Ticket.count().where(
         (Ticket.performance == performance_id)
         & (Ticket.status == TicketStatus.VALID)

@@ -1,13 +1,31 @@
-"""The order confirmation e-mail, queued in the same transaction that fulfils the order."""
+"""The order confirmation e-mail, queued in the same transaction that fulfils the order.
+
+The tickets PDF is queued as a recipe the worker makes when it sends the e-mail: rendering takes
+milliseconds a ticket, which the fulfilling transaction (and, on SQLite, every other writer) should not
+wait for. Made at sending, it also carries the codes current then, should a ticket be reprinted first.
+"""
 
 from __future__ import annotations
 
 from boxoffice.config import get_settings
-from boxoffice.mail.outbox import Attachment, Email, queue_email
+from boxoffice.mail.outbox import AttachmentRecipe, Email, queue_email
 from boxoffice.mail.templates import render_email
 from boxoffice.sales.bookings import booking_path, load_booking
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.tickets.pdf import venue_tickets_pdf
+
+TICKETS_PDF = "order_tickets"  # the worker's name for `order_tickets_pdf`
+
+
+async def order_tickets_pdf(order_id: int) -> bytes:
+    """The order's valid tickets as a PDF, for the worker to attach to the confirmation."""
+    booking = await load_booking(order_id)
+    if booking is None:
+        raise LookupError(f"order {order_id} is gone")
+    return await venue_tickets_pdf(booking)
+
+
+ATTACHMENT_MAKERS = {TICKETS_PDF: order_tickets_pdf}
 
 
 async def queue_confirmation(order_id: int) -> None:
@@ -17,10 +35,11 @@ async def queue_confirmation(order_id: int) -> None:
         return
     manage_url = settings.base_url + booking_path(booking.reference, settings.secret_key.encode())
     text, html = render_email("order_confirmation", {"booking": booking, "manage_url": manage_url})
-    attachments: tuple[Attachment, ...] = ()
+    attachments = ()
     if booking.status is OrderStatus.PAID:
-        pdf = await venue_tickets_pdf(booking)
-        attachments = (Attachment(f"tickets-{booking.reference}.pdf", "application/pdf", pdf),)
+        attachments = (
+            AttachmentRecipe(f"tickets-{booking.reference}.pdf", "application/pdf", TICKETS_PDF, order_id),
+        )
     await queue_email(
         Email(
             recipient=booking.email,

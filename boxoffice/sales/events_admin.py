@@ -33,10 +33,10 @@ from babel.numbers import get_currency_precision, is_currency
 from piccolo.engine.sqlite import SQLiteEngine
 
 from boxoffice.auth import audit
-from boxoffice.db import current_engine, write_transaction
+from boxoffice.db import as_utc, current_engine, optional_utc, write_transaction
 from boxoffice.money import Money
-from boxoffice.sales.catalog import as_utc, optional_utc
 from boxoffice.sales.tables import Event, EventStatus, OrderStatus, Performance, TicketType, Venue
+from boxoffice.web.forms import parse_id
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 MAX_SLUG_LENGTH = 80
@@ -358,14 +358,6 @@ def parse_currency(text: str) -> str:
             "Enter a currency by its ISO 4217 code, such as GBP, EUR or USD.", "currency"
         )
     return value
-
-
-def parse_id(text: str) -> int | None:
-    value = text.strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 1 <= number <= 2**31 - 1 else None
 
 
 def counted(count: int, noun: str) -> str:

@@ -12,9 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from boxoffice.db import write_transaction
+from boxoffice.db import as_utc, write_transaction
 from boxoffice.money import Money
-from boxoffice.sales.catalog import as_utc
 from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, TicketType
 
 
@@ -73,25 +72,28 @@ class OnSaleType:
     price: Money
 
 
-async def on_sale_types(performance_id: int, now: datetime) -> list[OnSaleType]:
-    """The ticket types a buyer may choose now, or HoldRefused when the performance is not on sale."""
-    rows = await TicketType.raw(
-        """
-        SELECT t.id, t.name, t.price, t.currency
-        FROM ticket_type t
-        JOIN performance p ON p.id = t.performance
-        JOIN event e ON e.id = p.event
-        WHERE p.id = {} AND e.status = {} AND p.starts_at > {}
-          AND (p.sales_start IS NULL OR p.sales_start <= {})
-          AND (p.sales_end IS NULL OR p.sales_end > {})
-        ORDER BY t.position, t.id
-        """,
-        performance_id,
-        EventStatus.ON_SALE.value,
-        now,
-        now,
-        now,
-    )
+ON_SALE_TYPES_SQL = """
+    SELECT t.id, t.name, t.price, t.currency
+    FROM ticket_type t
+    JOIN performance p ON p.id = t.performance
+    JOIN event e ON e.id = p.event
+    WHERE p.id = {} AND e.status = {} AND p.starts_at > {}
+"""
+ONLINE_SALES_WINDOW_SQL = """
+      AND (p.sales_start IS NULL OR p.sales_start <= {})
+      AND (p.sales_end IS NULL OR p.sales_end > {})
+"""
+
+
+async def on_sale_types(performance_id: int, now: datetime, *, counter: bool = False) -> list[OnSaleType]:
+    """The ticket types a buyer may choose now, or HoldRefused when the performance is not on sale.
+
+    The box office (`counter`) sells outside the online sales window too: before online booking opens
+    and on the door after it closes, until the performance starts."""
+    sql, values = ON_SALE_TYPES_SQL, [performance_id, EventStatus.ON_SALE.value, now]
+    if not counter:
+        sql, values = sql + ONLINE_SALES_WINDOW_SQL, [*values, now, now]
+    rows = await TicketType.raw(sql + " ORDER BY t.position, t.id", *values)
     if not rows:
         raise HoldRefused("Tickets for this performance are not on sale.")
     return [OnSaleType(row["id"], row["name"], Money(row["currency"], row["price"])) for row in rows]
@@ -105,16 +107,18 @@ async def hold_tickets(
     hold_minutes: int,
     max_per_order: int,
     now: datetime,
+    counter: bool = False,
 ) -> datetime:
     """Hold the chosen quantities (ticket type id -> count) for the basket; returns when they lapse.
 
-    All or nothing: if any type, or the performance, has too few seats left, nothing is held."""
+    All or nothing: if any type, or the performance, has too few seats left, nothing is held. A box
+    office basket (`counter`) may hold outside the online sales window (see `on_sale_types`)."""
     chosen = {type_id: count for type_id, count in quantities.items() if count}
     if any(count < 0 for count in chosen.values()):
         raise HoldRefused("Choose how many tickets you would like, from 0 upwards.")
     if not chosen:
         raise HoldRefused("Choose at least one ticket.")
-    types = {ticket_type.id for ticket_type in await on_sale_types(performance_id, now)}
+    types = {ticket_type.id for ticket_type in await on_sale_types(performance_id, now, counter=counter)}
     if not set(chosen) <= types:
         raise HoldRefused("One of those tickets is not sold for this performance.")
     basket = basket_key(basket_token)

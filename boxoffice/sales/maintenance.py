@@ -1,5 +1,6 @@
 """The sales side of `boxoffice worker`: seats of lapsed holds and unpaid orders come back on time even
-when no buyer happens to look, and their Stripe sessions are closed."""
+when no buyer happens to look, their Stripe sessions are closed, and refunds left waiting for Stripe are
+made."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.holds import release_lapsed
 from boxoffice.sales.online_payment import close_lapsed_sessions
+from boxoffice.sales.refunds import finish_pending_refunds
 
 logger = logging.getLogger("boxoffice.worker")
 
@@ -21,6 +23,9 @@ async def tidy_sales(gateway: StripeGateway | None, now: datetime) -> None:
         logger.info("released %s seats of lapsed holds and orders", released)
     if gateway is not None:
         await close_lapsed_sessions(gateway)
+        finished = await finish_pending_refunds(gateway, now)
+        if finished:
+            logger.info("made %s refunds at Stripe that were left waiting", finished)
 
 
 async def run_sales_maintenance(

@@ -21,6 +21,7 @@ from boxoffice.payments.stripe_gateway import (
     StripeGateway,
     checkout_session_from,
 )
+from boxoffice.sales.cancellations import cancel_all_tickets
 from boxoffice.sales.holds import LAPSING_STATUSES, release_holds
 from boxoffice.sales.orders import (
     Fulfilment,
@@ -36,8 +37,6 @@ from boxoffice.sales.tables import (
     Payment,
     PaymentMethod,
     Refund,
-    Ticket,
-    TicketStatus,
 )
 
 logger = logging.getLogger("boxoffice.payments")
@@ -140,6 +139,7 @@ async def refund_late_payment(
                 currency=payment.currency,
                 provider_reference=payment.provider_reference,
                 created_at=now,
+                refunded=payment.amount,
             )
         ).returning(Payment.id)
         await Refund.insert(
@@ -199,23 +199,32 @@ async def record_stripe_refund(charge: dict, *, event_id: str, now: datetime) ->
         if payment is None:
             return
         for refund in (charge.get("refunds") or {}).get("data", []):
-            if not await Refund.exists().where(Refund.provider_reference == refund["id"]):
-                await Refund.insert(
-                    Refund(
-                        order=payment["order"],
-                        payment=payment["id"],
-                        amount=refund["amount"],
-                        currency=payment["currency"],
-                        reason="refunded in Stripe",
-                        provider_reference=refund["id"],
-                        created_at=now,
-                    )
+            if await Refund.exists().where(Refund.provider_reference == refund["id"]):
+                continue
+            request_key = (refund.get("metadata") or {}).get("refund_request")
+            if request_key and await Refund.exists().where(Refund.request_key == request_key):
+                # made from the order page, which records it itself; the webhook only confirms it
+                await Refund.update({Refund.provider_reference: refund["id"]}).where(
+                    (Refund.request_key == request_key) & Refund.provider_reference.is_null()
                 )
+                continue
+            await Payment.raw(
+                "UPDATE payment SET refunded = refunded + {} WHERE id = {}", refund["amount"], payment["id"]
+            )
+            await Refund.insert(
+                Refund(
+                    order=payment["order"],
+                    payment=payment["id"],
+                    amount=refund["amount"],
+                    currency=payment["currency"],
+                    reason="refunded in Stripe",
+                    provider_reference=refund["id"],
+                    created_at=now,
+                )
+            )
         if charge.get("refunded"):
             await Order.update({Order.status: OrderStatus.REFUNDED}).where(Order.id == payment["order"])
-            await Ticket.update({Ticket.status: TicketStatus.CANCELLED}).where(
-                Ticket.order == payment["order"]
-            )
+            await cancel_all_tickets(payment["order"])
 
 
 async def apply_stripe_event(gateway: StripeGateway, event: Any, *, now: datetime) -> None:

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
-from boxoffice.db import write_transaction
+from boxoffice.db import as_utc, write_transaction
 from boxoffice.marketing.consent import record_consent
 from boxoffice.money import Money
-from boxoffice.sales.catalog import as_utc
 from boxoffice.sales.confirmation import queue_confirmation
 from boxoffice.sales.holds import LAPSING_STATUSES, basket_key, release_holds, take_seats
 from boxoffice.sales.tables import (
@@ -84,27 +83,10 @@ async def place_order(
     office); the seats pass from the holds to the order without ever being free in between."""
     assert status in (OrderStatus.PENDING_PAYMENT, OrderStatus.RESERVED)
     async with write_transaction():
-        holds = await Hold.raw(
-            "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity, expires_at",
-            basket_key(basket_token),
-        )
-        live = [row for row in holds if as_utc(row["expires_at"]) > now]
-        await release_holds([row for row in holds if as_utc(row["expires_at"]) <= now])
-        if not live:
-            raise BasketLapsed()
-        prices = {
-            row["id"]: row
-            for row in await TicketType.select(
-                TicketType.id,
-                TicketType.name,
-                TicketType.price,
-                TicketType.currency,
-                TicketType.performance.starts_at.as_alias("starts_at"),
-                TicketType.performance.event.title.as_alias("title"),
-            ).where(TicketType.id.is_in([row["ticket_type"] for row in live]))
-        }
+        live = await take_basket_holds(basket_token, now)
+        prices = await ticket_prices([row["ticket_type"] for row in live])
         currency = prices[live[0]["ticket_type"]]["currency"]
-        total = sum(prices[row["ticket_type"]]["price"] * row["quantity"] for row in live)
+        total = basket_total(live, prices)
         reference = await unused_reference()
         [order] = await Order.insert(
             Order(
@@ -127,20 +109,60 @@ async def place_order(
                 expires_at=expires_at,
             )
         ).returning(Order.id)
-        await OrderLine.insert(
-            *[
-                OrderLine(
-                    order=order["id"],
-                    performance=row["performance"],
-                    ticket_type=row["ticket_type"],
-                    description=line_description(prices[row["ticket_type"]]),
-                    quantity=row["quantity"],
-                    unit_price=prices[row["ticket_type"]]["price"],
-                )
-                for row in live
-            ]
-        )
+        await insert_order_lines(order["id"], live, prices)
     return PlacedOrder(order["id"], reference, Money(currency, total), expires_at)
+
+
+async def take_basket_holds(basket_token: str, now: datetime) -> list[dict]:
+    """Empty the basket and return its live holds (performance, ticket_type, quantity), whose seats pass
+    to the order being made; lapsed ones give their seats back. Raises BasketLapsed when nothing is live.
+    Runs inside the caller's transaction."""
+    holds = await Hold.raw(
+        "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity, expires_at",
+        basket_key(basket_token),
+    )
+    live = [row for row in holds if as_utc(row["expires_at"]) > now]
+    await release_holds([row for row in holds if as_utc(row["expires_at"]) <= now])
+    if not live:
+        raise BasketLapsed()
+    return live
+
+
+async def ticket_prices(type_ids: list[int]) -> dict[int, dict]:
+    """Ticket types by id, with price, currency and the titles that describe an order line."""
+    return {
+        row["id"]: row
+        for row in await TicketType.select(
+            TicketType.id,
+            TicketType.name,
+            TicketType.price,
+            TicketType.currency,
+            TicketType.performance.starts_at.as_alias("starts_at"),
+            TicketType.performance.event.title.as_alias("title"),
+        ).where(TicketType.id.is_in(type_ids))
+    }
+
+
+def basket_total(live: list[dict], prices: dict[int, dict]) -> int:
+    return sum(prices[row["ticket_type"]]["price"] * row["quantity"] for row in live)
+
+
+async def insert_order_lines(order_id: int, live: list[dict], prices: dict[int, dict]) -> list[int]:
+    """One order line per (performance, ticket type) held, at today's price; returns their ids."""
+    rows = await OrderLine.insert(
+        *[
+            OrderLine(
+                order=order_id,
+                performance=row["performance"],
+                ticket_type=row["ticket_type"],
+                description=line_description(prices[row["ticket_type"]]),
+                quantity=row["quantity"],
+                unit_price=prices[row["ticket_type"]]["price"],
+            )
+            for row in live
+        ]
+    ).returning(OrderLine.id)
+    return [row["id"] for row in rows]
 
 
 def line_description(ticket_type: dict) -> str:
@@ -167,6 +189,8 @@ class PaymentReceived:
     provider_reference: str = ""
     stripe_event_id: str | None = None
     staff_id: int | None = None
+    tendered: int | None = None  # cash handed over at the counter
+    reason: str = ""  # why tickets were given away, for complimentary ones
 
 
 async def fulfil_order(order_id: int, payment: PaymentReceived, *, now: datetime) -> Fulfilment:
@@ -204,6 +228,8 @@ async def fulfil_order(order_id: int, payment: PaymentReceived, *, now: datetime
                 currency=payment.currency,
                 provider_reference=payment.provider_reference,
                 staff=payment.staff_id,
+                tendered=payment.tendered,
+                reason=payment.reason,
                 created_at=now,
             )
         )
@@ -248,10 +274,14 @@ async def retake_lapsed_seats(order_id: int) -> bool:
     return True
 
 
-async def issue_tickets(order_id: int, now: datetime) -> None:
-    lines = await OrderLine.select(OrderLine.id, OrderLine.performance, OrderLine.quantity).where(
+async def issue_tickets(order_id: int, now: datetime, *, line_ids: list[int] | None = None) -> None:
+    """One ticket per admission on the order's lines (or only on `line_ids`, new lines of an exchange)."""
+    query = OrderLine.select(OrderLine.id, OrderLine.performance, OrderLine.quantity).where(
         OrderLine.order == order_id
     )
+    if line_ids is not None:
+        query = query.where(OrderLine.id.is_in(line_ids))
+    lines = await query
     await Ticket.insert(
         *[
             Ticket(

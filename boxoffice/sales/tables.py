@@ -113,6 +113,8 @@ class Order(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(null=True, default=None, index=True)
     paid_at = Timestamptz(null=True, default=None)
+    # the box-office sale form that made it; unique (see the migrations), so a double click sells once
+    sale_key = Varchar(length=32, null=True, default=None)
 
 
 class OrderLine(Table):
@@ -148,6 +150,13 @@ class PaymentMethod(StrEnum):
 
 
 class Payment(Table):
+    """Money received for an order (or, for complimentary tickets, the face value given away).
+
+    `refunded` counts what has been given back of it; it only grows by a conditional UPDATE
+    (`refunded = refunded + n WHERE amount - refunded >= n`), so no payment is ever refunded beyond
+    what was paid, however many refunds race. `provider_reference` is Stripe's payment intent or the
+    card terminal's receipt reference."""
+
     order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
     method = Varchar(length=20, choices=PaymentMethod)
     amount = Integer()
@@ -155,6 +164,9 @@ class Payment(Table):
     provider_reference = Varchar(length=255, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     staff = Integer(null=True, default=None)  # the operator, for in-person payments
+    tendered = Integer(null=True, default=None)  # cash handed over, when more than the amount
+    refunded = Integer(default=0)
+    reason = Varchar(length=200, default="")  # why tickets were given away (complimentary)
 
 
 class Refund(Table):
@@ -166,6 +178,19 @@ class Refund(Table):
     provider_reference = Varchar(length=255, null=True, default=None, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
     staff = Integer(null=True, default=None)
+    # the form that asked for it; unique (see the migrations), so one form refunds once
+    request_key = Varchar(length=64, null=True, default=None)
+
+
+class OrderNote(Table):
+    """A note on an order by a staff member ("collected by her son"); only ever added.
+
+    `author` is a staff id kept as a plain integer, so notes never block removing a staff account."""
+
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
+    author = Integer(null=True, default=None)
+    text = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class StripeEvent(Table):

@@ -4,6 +4,8 @@ Simple values live in `SiteSetting` rows and fall back to their defaults until a
 (only values that differ from what is in effect are written, so saving an untouched form changes
 nothing). The marketing questions and the policies are versioned instead: every change adds a row and
 no row is ever edited, so the exact words a customer saw, and the version they accepted, stay on record.
+The questions are read here, where checkout and the box office look for them, and changed from
+Marketing > Settings (`marketing.questions`).
 
 Version 1 of each question and each policy is created the first time it is read (a storefront page, the
 settings page, a sale), not by a migration: a database emptied by a test or a restore gets it back as
@@ -175,17 +177,14 @@ class StorefrontSettings:
 
 @dataclass(frozen=True, slots=True)
 class StorefrontChanges:
-    """The whole settings form, typed: what `save_storefront_settings` is asked to make true."""
+    """The whole settings form, typed: what `save_storefront_settings` is asked to make true. The
+    marketing questions are saved apart, from Marketing > Settings (`marketing.questions`)."""
 
     hold_minutes: int
     max_tickets_per_order: int
     pay_at_box_office: bool
     reservation_lapse_hours: int
     thermal_tickets: bool
-    online_question_enabled: bool
-    online_question_text: str
-    box_office_question_enabled: bool
-    box_office_question_text: str
     terms_html: str
     privacy_html: str
 
@@ -240,7 +239,7 @@ def _policy_kind(kind: str) -> PolicyKind:
         raise ValueError(f"no policy of kind {kind!r}") from None
 
 
-async def _latest_question(kind: QuestionKind) -> ConsentQuestionVersion:
+async def current_question(kind: QuestionKind) -> ConsentQuestionVersion:
     for _ in range(2):
         row = (
             await ConsentQuestion.select(
@@ -289,15 +288,15 @@ async def storefront_settings() -> StorefrontSettings:
         pay_at_box_office=bool(values["pay_at_box_office"]),
         reservation_lapse_hours=int(values["reservation_lapse_hours"]),
         thermal_tickets=bool(values["thermal_tickets"]),
-        online_question=await _latest_question(QuestionKind.ONLINE),
-        box_office_question=await _latest_question(QuestionKind.BOX_OFFICE),
+        online_question=await current_question(QuestionKind.ONLINE),
+        box_office_question=await current_question(QuestionKind.BOX_OFFICE),
     )
 
 
 async def consent_question_history(kind: str) -> list[ConsentQuestionChange]:
     """Every version of a question, newest first."""
     question_kind = _question_kind(kind)
-    await _latest_question(question_kind)
+    await current_question(question_kind)
     rows = (
         await ConsentQuestion.select(
             ConsentQuestion.id,
@@ -398,15 +397,6 @@ def find_problems(changes: StorefrontChanges) -> dict[str, str]:
     for name, rule in NUMBER_RULES.items():
         if not rule.allows(getattr(changes, name)):
             problems[name] = rule.message
-    for field, label in (
-        ("online_question_text", "the online marketing question"),
-        ("box_office_question_text", "the back-office marketing question"),
-    ):
-        wording = tidy_wording(getattr(changes, field))
-        if not wording:
-            problems[field] = f"Enter the wording of {label}."
-        elif len(wording) > MAX_WORDING_LENGTH:
-            problems[field] = f"Use at most {MAX_WORDING_LENGTH} characters for the wording of {label}."
     for field, label in (("terms_html", "terms and conditions"), ("privacy_html", "privacy policy")):
         html = getattr(changes, field)
         if len(html) > MAX_POLICY_LENGTH:
@@ -414,34 +404,6 @@ def find_problems(changes: StorefrontChanges) -> dict[str, str]:
         elif not _visible_text(sanitise_policy_html(html)):
             problems[field] = f"Enter the {label}."
     return problems
-
-
-async def _save_question(
-    kind: QuestionKind, *, enabled: bool, text: str, actor_id: int, ip: str, now: datetime
-) -> None:
-    current = await _latest_question(kind)
-    if (current.text, current.enabled) == (text, enabled):
-        return
-    version = current.version + 1
-    added = (
-        await ConsentQuestion.insert(
-            ConsentQuestion(
-                kind=kind, version=version, text=text, enabled=enabled, created_at=now, created_by=actor_id
-            )
-        )
-        .on_conflict(action="DO NOTHING")
-        .returning(ConsentQuestion.id)
-    )
-    if not added:
-        raise SettingsRefused({"": CONCURRENT_CHANGE})
-    await audit.record(
-        "consent_question.changed",
-        actor_id=actor_id,
-        ip=ip,
-        object_type="consent_question",
-        object_id=added[0]["id"],
-        detail={"kind": kind.value, "version": version, "enabled": enabled},
-    )
 
 
 async def _save_policy(kind: PolicyKind, *, html: str, actor_id: int, ip: str, now: datetime) -> None:
@@ -470,12 +432,22 @@ async def _save_policy(kind: PolicyKind, *, html: str, actor_id: int, ip: str, n
     )
 
 
+async def store_site_setting(key: str, value: str, *, actor_id: int, now: datetime) -> None:
+    """Write one simple setting, adding it or replacing its value; inside the caller's transaction."""
+    await SiteSetting.insert(
+        SiteSetting(key=key, value=value, updated_at=now, updated_by=actor_id)
+    ).on_conflict(
+        target=SiteSetting.key,
+        action="DO UPDATE",
+        values=[SiteSetting.value, SiteSetting.updated_at, SiteSetting.updated_by],
+    )
+
+
 async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int, ip: str) -> None:
     """Make `changes` the settings in effect, all or nothing, or raise SettingsRefused.
 
-    Only what differs from the settings in effect is written: a simple value that changed, a new
-    question version when a question's wording or switch changed, a new policy version when its
-    sanitised HTML changed; each is audited (without customers' data)."""
+    Only what differs from the settings in effect is written: a simple value that changed, a new policy
+    version when its sanitised HTML changed; each is audited (without customers' data)."""
     problems = find_problems(changes)
     if problems:
         raise SettingsRefused(problems)
@@ -491,15 +463,7 @@ async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int,
         in_effect = await _simple_values()
         changed = {key: value for key, value in wanted.items() if in_effect[key] != value}
         for key, value in changed.items():
-            await SiteSetting.insert(
-                SiteSetting(
-                    key=KEY_PREFIX + key, value=_stored_text(value), updated_at=now, updated_by=actor_id
-                )
-            ).on_conflict(
-                target=SiteSetting.key,
-                action="DO UPDATE",
-                values=[SiteSetting.value, SiteSetting.updated_at, SiteSetting.updated_by],
-            )
+            await store_site_setting(KEY_PREFIX + key, _stored_text(value), actor_id=actor_id, now=now)
         if changed:
             await audit.record(
                 "settings.storefront_updated",
@@ -508,22 +472,6 @@ async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int,
                 object_type="storefront_settings",
                 detail={"changed": changed},
             )
-        await _save_question(
-            QuestionKind.ONLINE,
-            enabled=changes.online_question_enabled,
-            text=tidy_wording(changes.online_question_text),
-            actor_id=actor_id,
-            ip=ip,
-            now=now,
-        )
-        await _save_question(
-            QuestionKind.BOX_OFFICE,
-            enabled=changes.box_office_question_enabled,
-            text=tidy_wording(changes.box_office_question_text),
-            actor_id=actor_id,
-            ip=ip,
-            now=now,
-        )
         await _save_policy(
             PolicyKind.TERMS, html=sanitise_policy_html(changes.terms_html), actor_id=actor_id, ip=ip, now=now
         )

@@ -1,10 +1,15 @@
+import io
 import re
 import secrets
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
-from playwright.sync_api import Page, expect
+import segno
+from PIL import Image
+from playwright.sync_api import BrowserType, Page, expect
 
+from boxoffice.tickets.signing import ticket_signer
 from tests.e2e.conftest import boxoffice
 
 GATE_EMAIL = "gate@venue.example"
@@ -39,25 +44,48 @@ def sell_a_ticket(server_env: dict[str, str], performance_id: int) -> str:
     return code
 
 
-def test_door_staff_scan_a_paid_ticket_in_and_a_second_scan_is_refused(
-    page: Page, live_server: str, server_env: dict[str, str]
-):
+def door_staff_signed_in(
+    page: Page, live_server: str, server_env: dict[str, str], email: str, name: str
+) -> None:
     boxoffice(
         server_env,
         "create-staff",
         "--email",
-        GATE_EMAIL,
+        email,
         "--name",
-        "Gus Gate",
+        name,
         "--role",
         "Door staff",
         "--password",
         GATE_PASSWORD,
     )
     page.goto(f"{live_server}/backoffice/login")
-    page.get_by_label("E-mail address").fill(GATE_EMAIL)
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(GATE_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def camera_film(payload: str, folder: Path) -> Path:
+    """A Y4M video of the QR code of `payload` held up to a 640 x 480 camera, as Chromium's fake camera
+    plays it: each frame a full-size luma plane and two quarter-size chroma planes (grey)."""
+    qr = io.BytesIO()
+    segno.make_qr(payload, error="m").save(qr, kind="png", scale=6, border=4)
+    frame = Image.new("L", (640, 480), 255)
+    code = Image.open(qr).convert("L")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    chroma = bytes([128]) * (320 * 240)
+    film = folder / "qr.y4m"
+    with film.open("wb") as file:
+        file.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            file.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return film
+
+
+def test_door_staff_scan_a_paid_ticket_in_and_a_second_scan_is_refused(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    door_staff_signed_in(page, live_server, server_env, GATE_EMAIL, "Gus Gate")
 
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Check-in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
@@ -85,3 +113,40 @@ def test_door_staff_scan_a_paid_ticket_in_and_a_second_scan_is_refused(
     expect(result.locator(".checkin-verdict")).to_have_text("Already admitted")
     expect(result).to_contain_text("by Gus Gate")
     expect(page.locator("#checkin-counts")).to_contain_text("Admitted 1 of")
+
+
+def test_the_camera_reads_a_tickets_qr_code_and_admits_it(
+    browser_type: BrowserType,
+    browser_type_launch_args: dict,
+    live_server: str,
+    server_env: dict[str, str],
+    tmp_path: Path,
+):
+    database = Path(server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///"))
+    signer = ticket_signer(str(database.parent / "ticket-signing.key"))
+    with closing(sqlite3.connect(database)) as connection:
+        [performance_id] = connection.execute(
+            "SELECT id FROM performance ORDER BY starts_at LIMIT 1"
+        ).fetchone()
+    code = sell_a_ticket(server_env, performance_id)
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera_film(signer.qr_payload(code), tmp_path)}",
+    ]
+    browser = browser_type.launch(
+        **{**browser_type_launch_args, "args": [*browser_type_launch_args["args"], *camera]}
+    )
+    try:
+        context = browser.new_context(permissions=["camera"])
+        page = context.new_page()
+        door_staff_signed_in(page, live_server, server_env, "camera@venue.example", "Cam Era")
+        page.goto(f"{live_server}/backoffice/checkin/{performance_id}")
+
+        page.get_by_role("button", name="Use the camera").click()
+
+        result = page.get_by_role("status")
+        expect(result.locator(".checkin-verdict")).to_have_text("Admitted", timeout=15_000)
+        expect(page.get_by_role("button", name="Stop the camera")).to_be_visible()
+    finally:
+        browser.close()

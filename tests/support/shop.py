@@ -50,11 +50,16 @@ async def seats_left(performance_id: int) -> int:
 
 
 async def paid_order(
-    client: httpx.AsyncClient, performance_id: int, quantities: dict[int, str], stripe: FakeStripe
+    client: httpx.AsyncClient,
+    performance_id: int,
+    quantities: dict[int, str],
+    stripe: FakeStripe,
+    **buyer: str,
 ) -> dict:
-    """Choose, check out and pay through the fake Stripe, whose signed webhook fulfils the order."""
+    """Choose, check out (as BUYER, with `buyer`'s fields instead where given) and pay through the fake
+    Stripe, whose signed webhook fulfils the order."""
     await choose(client, performance_id, quantities)
-    await check_out(client)
+    await check_out(client, **buyer)
     order = await Order.select().order_by(Order.id, ascending=False).first()
     payload, signature = stripe.webhook_event(
         "checkout.session.completed", stripe.complete_session(order["stripe_session"])

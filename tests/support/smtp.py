@@ -13,7 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from boxoffice.mail.smtp import SmtpSettings
 from tests.support.server import free_port
+
+SENDER_ADDRESS = "boxoffice@townhall.example"
 
 
 @dataclass(frozen=True)
@@ -116,3 +119,18 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def smtp_settings(smtp_server: SmtpServer) -> SmtpSettings:
+    """Settings that send to `smtp_server`, as the venue's box office."""
+    return SmtpSettings(
+        host=smtp_server.host,
+        port=smtp_server.port,
+        username=None,
+        password=None,
+        starttls=False,
+        use_tls=False,
+        sender=f"Town Hall Box Office <{SENDER_ADDRESS}>",
+        timeout=5,
+    )

@@ -254,6 +254,16 @@ async def test_counts_are_admissions_of_valid_paid_tickets_expected(door, show):
     assert "Admitted <strong>2</strong> of 3" in page.text
 
 
+async def test_a_ticket_cancelled_after_it_was_admitted_leaves_both_counts(door, show):
+    codes = await sell_tickets(show, 3)
+    await scan(door, show.id, codes[0])
+    await scan(door, show.id, codes[1])
+
+    await Ticket.update({Ticket.status: TicketStatus.CANCELLED}).where(Ticket.code == codes[0])
+
+    assert await checkin.counts(show.id) == (1, 2)
+
+
 async def test_an_admission_can_be_undone_audited_and_the_ticket_scanned_again(door, show):
     [code] = await sell_tickets(show)
     admitted = await scan(door, show.id, code)

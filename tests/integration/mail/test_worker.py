@@ -14,6 +14,7 @@ import pytest
 from boxoffice.mail.outbox import (
     MAX_ATTEMPTS,
     Attachment,
+    AttachmentRecipe,
     Email,
     OutboxEntry,
     message_detail,
@@ -23,8 +24,7 @@ from boxoffice.mail.outbox import (
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.mail.tables import OutboxStatus
 from boxoffice.mail.worker import SendReport, run_worker, send_due_messages
-from tests.integration.mail.conftest import SENDER_ADDRESS
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SENDER_ADDRESS, SmtpServer
 
 TICKETS_PDF = Attachment(
     "tickets.pdf", "application/pdf", b"%PDF-1.7\n\x00\xff\xfe\x80 binary \r\n.\r\n%%EOF"
@@ -260,3 +260,48 @@ async def test_without_smtp_the_worker_keeps_mail_in_the_outbox(database, caplog
 
     assert (await status_of(message_id)).status is OutboxStatus.QUEUED
     assert "no SMTP server is configured" in caplog.text
+
+
+async def test_an_attachment_queued_as_a_recipe_is_made_once_before_sending(
+    database, smtp_server: SmtpServer, smtp_settings: SmtpSettings
+):
+    made_from: list[int] = []
+
+    async def make_programme(order_id: int) -> bytes:
+        made_from.append(order_id)
+        return f"programme for order {order_id}".encode()
+
+    recipe = AttachmentRecipe("programme.txt", "text/plain", "programme", 42)
+    message_id = await queue_email(confirmation(attachments=(TICKETS_PDF, recipe)))
+
+    report = await send_due_messages(
+        smtp_settings, now=soon(), attachment_makers={"programme": make_programme}
+    )
+
+    assert report == SendReport(sent=1) and made_from == [42]
+    [received] = smtp_server.messages
+    assert [(part.get_filename(), part.get_content()) for part in received.iter_attachments()] == [
+        ("tickets.pdf", TICKETS_PDF.content),
+        ("programme.txt", "programme for order 42"),
+    ]
+    detail = await message_detail(message_id)
+    assert detail.email.attachments[1] == Attachment("programme.txt", "text/plain", b"programme for order 42")
+
+
+async def test_a_maker_that_fails_holds_its_message_for_a_retry_and_the_rest_still_go(
+    database, smtp_server: SmtpServer, smtp_settings: SmtpSettings
+):
+    async def broken(order_id: int) -> bytes:
+        raise LookupError(f"order {order_id} is gone")
+
+    held = await queue_email(
+        confirmation(attachments=(AttachmentRecipe("t.pdf", "application/pdf", "tickets", 7),))
+    )
+    await queue_email(confirmation("grace@example.org"))
+
+    report = await send_due_messages(smtp_settings, now=soon(), attachment_makers={"tickets": broken})
+
+    assert report == SendReport(sent=1, retrying=1)
+    assert [message["To"] for message in smtp_server.messages] == ["grace@example.org"]
+    entry = await status_of(held)
+    assert entry.status is OutboxStatus.QUEUED and "order 7 is gone" in entry.last_error

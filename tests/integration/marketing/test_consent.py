@@ -17,7 +17,8 @@ from boxoffice.marketing.consent import (
     record_consent,
     records_by_question_version,
 )
-from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.marketing.questions import QuestionChange, save_marketing_questions
+from boxoffice.marketing.tables import ConsentRecord, QuestionKind
 from boxoffice.storefront import settings
 from tests.support.staff import make_staff, sign_in
 
@@ -221,21 +222,11 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
             question=version_1,
             now=NOW,
         )
-    terms, privacy = await settings.current_policy("terms"), await settings.current_policy("privacy")
-    await settings.save_storefront_settings(
-        settings.StorefrontChanges(
-            hold_minutes=current.hold_minutes,
-            max_tickets_per_order=current.max_tickets_per_order,
-            pay_at_box_office=current.pay_at_box_office,
-            reservation_lapse_hours=current.reservation_lapse_hours,
-            thermal_tickets=False,
-            online_question_enabled=True,
-            online_question_text="Send me the season brochure by e-mail.",
-            box_office_question_enabled=True,
-            box_office_question_text=current.box_office_question.text,
-            terms_html=terms.html,
-            privacy_html=privacy.html,
-        ),
+    await save_marketing_questions(
+        [
+            QuestionChange(QuestionKind.ONLINE, True, "Send me the season brochure by e-mail."),
+            QuestionChange(QuestionKind.BOX_OFFICE, True, current.box_office_question.text),
+        ],
         actor_id=admin.id,
         ip="127.0.0.1",
     )
@@ -253,7 +244,7 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
 
     assert await records_by_question_version("online") == {1: 2, 2: 1}
     assert await records_by_question_version("box_office") == {}
-    page = (await client.get("/backoffice/settings/storefront")).text
+    page = (await client.get("/marketing/settings")).text
     rows = re.findall(
         r"<tr>\s*<td>(\d+)</td>\s*<td><time[^>]*>[^<]*</time></td>\s*<td>(Yes|No)</td>\s*"
         r"<td>([^<]*)</td>\s*<td>(\d+)</td>",

@@ -1,5 +1,6 @@
 """Settings > Storefront and the public policy pages, through HTTP with the real app: defaults, versions
-kept for every change and only for real ones, sanitised policies, refused input, who may save."""
+kept for every change and only for real ones, sanitised policies, refused input, who may save. The
+marketing questions moved to Marketing > Settings (tests/integration/marketing/test_settings.py)."""
 
 from __future__ import annotations
 
@@ -110,9 +111,8 @@ async def test_the_defaults_are_in_effect_before_anything_is_saved(client, admin
     form = await page_form(client)
     assert form["hold_minutes"] == "15" and form["max_tickets_per_order"] == "10"
     assert form["reservation_lapse_hours"] == "2"
-    assert form["pay_at_box_office"] == form["online_question_enabled"] == "yes"
-    assert form["box_office_question_enabled"] == "yes"
-    assert form["online_question_text"] == current.online_question.text
+    assert form["pay_at_box_office"] == "yes"
+    assert not {name for name in form if "question" in name}  # set under Marketing > Settings
     for kind in ("terms", "privacy"):
         policy = await settings.current_policy(kind)
         assert policy.version == 1 and "should replace" in policy.html
@@ -138,55 +138,6 @@ async def test_an_unchanged_save_adds_no_versions_and_no_audit_entries(client, a
     assert await stored_rows() == before
     assert await audit_rows() == []
     assert "The storefront settings have been saved." in (await client.get(response.headers["location"])).text
-
-
-async def test_a_changed_wording_adds_version_2_and_keeps_version_1(client, admin):
-    await client.get(PAGE)  # version 1 is in place, as a buyer would have seen it
-
-    response = await save(
-        client,
-        online_question_text="  Yes, e-mail me\r\n about new shows. ",
-        box_office_question_enabled=None,
-    )
-
-    assert response.status_code == 303, response.text
-    online = (
-        await ConsentQuestion.select()
-        .where(ConsentQuestion.kind == "online")
-        .order_by(ConsentQuestion.version)
-    )
-    assert [(row["version"], row["text"], row["enabled"]) for row in online] == [
-        (1, "Yes, please e-mail me about upcoming shows, events and offers.", True),
-        (2, "Yes, e-mail me about new shows.", True),
-    ]
-    assert online[1]["created_by"] == admin.id
-    box_office = (
-        await ConsentQuestion.select()
-        .where(ConsentQuestion.kind == "box_office")
-        .order_by(ConsentQuestion.version)
-    )
-    assert [(row["version"], row["enabled"]) for row in box_office] == [(1, True), (2, False)]
-    assert box_office[0]["text"] == box_office[1]["text"]
-
-    current = await settings.storefront_settings()
-    assert (current.online_question.version, current.online_question.text) == (
-        2,
-        "Yes, e-mail me about new shows.",
-    )
-    assert current.box_office_question.enabled is False
-    changes = [(row["action"], json.loads(row["detail"]), row["actor"]) for row in await audit_rows()]
-    assert changes == [
-        ("consent_question.changed", {"kind": "online", "version": 2, "enabled": True}, admin.id),
-        ("consent_question.changed", {"kind": "box_office", "version": 2, "enabled": False}, admin.id),
-    ]
-
-    page = (await client.get(PAGE)).text
-    assert "Yes, please e-mail me about upcoming shows, events and offers." in page  # in the history
-    assert "In use: version 2." in page
-
-    again = await save(client)
-    assert again.status_code == 303
-    assert await ConsentQuestion.count() == 4
 
 
 async def test_checkout_numbers_are_saved_and_audited_without_new_versions(client, admin):
@@ -328,21 +279,6 @@ async def test_first_readers_at_once_create_a_single_version_1(database):
             "Enter a number of hours from 0 to 168.",
         ),
         (
-            {"online_question_text": "   "},
-            "online_question_text",
-            "Enter the wording of the online marketing question.",
-        ),
-        (
-            {"box_office_question_text": ""},
-            "box_office_question_text",
-            "Enter the wording of the back-office marketing question.",
-        ),
-        (
-            {"online_question_text": "x" * 501},
-            "online_question_text",
-            "Use at most 500 characters for the wording of the online marketing question.",
-        ),
-        (
             {"terms_html": "<script>alert(1)</script><img src=x>"},
             "terms_html",
             "Enter the terms and conditions.",
@@ -355,7 +291,7 @@ async def test_refused_input_re_renders_with_the_message_and_saves_nothing(
 ):
     valid_changes = {
         "hold_minutes": "30",
-        "online_question_text": "Changed wording.",
+        "privacy_html": "<p>Changed privacy</p>",
         "terms_html": "<p>New</p>",
     }
     form = await page_form(client, **{**valid_changes, **changes})
@@ -373,10 +309,10 @@ async def test_refused_input_re_renders_with_the_message_and_saves_nothing(
 
 
 async def test_several_problems_are_reported_together(client, admin):
-    response = await save(client, hold_minutes="0", max_tickets_per_order="100", online_question_text="")
+    response = await save(client, hold_minutes="0", max_tickets_per_order="100", privacy_html="")
 
     assert response.status_code == 400
-    for field in ("hold_minutes", "max_tickets_per_order", "online_question_text"):
+    for field in ("hold_minutes", "max_tickets_per_order", "privacy_html"):
         assert f'id="error-{field}"' in response.text
     assert "There is a problem" in response.text
 
@@ -418,10 +354,6 @@ async def test_the_service_refuses_out_of_range_values_itself(database):
         pay_at_box_office=True,
         reservation_lapse_hours=500,
         thermal_tickets=False,
-        online_question_enabled=True,
-        online_question_text="Wording",
-        box_office_question_enabled=True,
-        box_office_question_text="Wording",
         terms_html="<p>Terms</p>",
         privacy_html="<p>Privacy</p>",
     )

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from boxoffice.sales.catalog import SalesState, as_utc, sales_state
+from boxoffice.db import as_utc
+from boxoffice.sales.catalog import SalesState, sales_state
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,44 @@
+"""The till summary: each operator's takings and refunds on a day, by payment method, for cashing up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from litestar import get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from boxoffice.auth import audit
+from boxoffice.auth.permissions import Perm
+from boxoffice.sales.tills import till_summary, venue_locale
+from boxoffice.web.forms import parse_day, parse_id
+
+
+@get("/backoffice/till", name="backoffice.till", opt={"permission": Perm.BOX_OFFICE_TILL})
+async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Template:
+    problems = []
+    locale, timezone = await venue_locale()
+    today = datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
+    chosen_day = today
+    if day:
+        try:
+            chosen_day = parse_day(day)
+        except ValueError:
+            problems.append("The day is not a date such as 2026-11-21; showing today.")
+    operator_id = parse_id(operator)
+    return Template(
+        "backoffice/till.html",
+        context={
+            "day": chosen_day,
+            "operator": operator_id,
+            "operators": await audit.actors(),
+            "tills": await till_summary(chosen_day, staff_id=operator_id),
+            "problems": problems,
+            "locale": locale,
+            "timezone": timezone,
+        },
+    )
+
+
+TILL_ROUTES = [till]

@@ -1,0 +1,402 @@
+"""A contact's record as staff see it, and the changes staff make to it: details (rectification),
+restriction of processing and consent given or withdrawn by phone or letter. Every change is audited;
+the audit keeps old and new values under its personal part (see `auth.audit`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from boxoffice.auth import audit
+from boxoffice.crm.contacts import (
+    FIELD_LIMITS,
+    ContactDetails,
+    Note,
+    add_note,
+    contact_notes,
+    detail_problems,
+    lock_live_contact,
+)
+from boxoffice.crm.tables import Contact
+from boxoffice.crm.tags import TagSummary, contact_tags
+from boxoffice.db import as_utc, optional_utc, write_transaction
+from boxoffice.marketing.consent import ConsentEntry, consent_history, consent_status, record_consent
+from boxoffice.marketing.tables import Channel, ConsentSource
+from boxoffice.money import Money
+from boxoffice.sales.tables import Venue
+from boxoffice.web.formatting import LocalFormat, local_format
+from boxoffice.web.forms import LARGEST_ID
+
+DETAIL_FIELDS = tuple(FIELD_LIMITS)
+CHANNEL_LABELS = {Channel.EMAIL: "E-mail", Channel.POST: "Post", Channel.PHONE: "Phone"}
+CONSENT_MEANS = {
+    "phone": "a phone call",
+    "letter": "a letter",
+    "in_person": "a conversation in person",
+    "email": "an e-mail from them",
+}
+MAX_CONSENT_NOTE_LENGTH = 2000
+
+
+class ContactGone(LookupError):
+    """No such contact, or it has been removed."""
+
+
+class ChangeRefused(Exception):
+    """Nothing was saved. `problems` maps each form field at fault to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class ContactOrder:
+    id: int
+    reference: str
+    channel: str
+    status: str
+    created_at: datetime
+    paid_at: datetime | None
+    total: Money
+    ticket_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactTicket:
+    id: int
+    order_reference: str
+    event_title: str
+    starts_at: datetime
+    ticket_name: str
+    code: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetailChange:
+    """One audited edit of a contact's details; `values` maps a field to its old and new value."""
+
+    at: datetime
+    actor_name: str | None
+    action: str
+    values: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    postcode: str
+    restricted: bool
+    created_at: datetime
+    updated_at: datetime
+    erased_at: datetime | None
+    orders: list[ContactOrder] = field(default_factory=list)
+    tickets: list[ContactTicket] = field(default_factory=list)
+    spend: list[Money] = field(default_factory=list)  # paid less refunded, one per currency
+    consent: dict[str, bool] = field(default_factory=dict)
+    consent_history: list[ConsentEntry] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    tags: list[TagSummary] = field(default_factory=list)
+    changes: list[DetailChange] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or "(no name)"
+
+    @property
+    def details(self) -> ContactDetails:
+        return ContactDetails(self.first_name, self.last_name, self.email, self.phone, self.postcode)
+
+
+async def locked_contact(contact_id: int, now: datetime) -> dict:
+    """The contact's row locked for a change (see `lock_live_contact`); raises ContactGone."""
+    row = await lock_live_contact(contact_id, now) if 1 <= contact_id <= LARGEST_ID else None
+    if row is None:
+        raise ContactGone(contact_id)
+    return row
+
+
+async def venue_format() -> LocalFormat:
+    """How the venue writes dates and money (the first venue's, for a venue with several)."""
+    venue = await Venue.select(Venue.locale, Venue.timezone).order_by(Venue.id).first()
+    return (
+        local_format(venue["locale"], venue["timezone"]) if venue else local_format("en_GB", "Europe/London")
+    )
+
+
+async def contact_row(contact_id: int) -> dict | None:
+    return await Contact.select().where(Contact.id == contact_id).first()
+
+
+async def live_contact(contact_id: int) -> dict:
+    """The contact's row; raises ContactGone for a missing or removed one."""
+    row = await contact_row(contact_id) if 1 <= contact_id <= LARGEST_ID else None
+    if row is None or row["erased_at"] is not None:
+        raise ContactGone(contact_id)
+    return row
+
+
+def record_from_row(row: dict) -> ContactRecord:
+    return ContactRecord(
+        id=row["id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        email=row["email"],
+        phone=row["phone"],
+        postcode=row["postcode"],
+        restricted=bool(row["restricted"]),
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
+        erased_at=optional_utc(row["erased_at"]),
+    )
+
+
+async def contact_orders(contact_id: int) -> list[ContactOrder]:
+    rows = await Contact.raw(
+        "SELECT o.id, o.reference, o.channel, o.status, o.created_at, o.paid_at, o.total, o.currency, "
+        '(SELECT COUNT(*) FROM ticket WHERE ticket."order" = o.id) AS ticket_count '
+        'FROM "order" o WHERE o.contact = {} ORDER BY o.created_at DESC, o.id DESC',
+        contact_id,
+    )
+    return [
+        ContactOrder(
+            id=row["id"],
+            reference=row["reference"],
+            channel=row["channel"],
+            status=row["status"],
+            created_at=as_utc(row["created_at"]),
+            paid_at=optional_utc(row["paid_at"]),
+            total=Money(row["currency"], row["total"]),
+            ticket_count=row["ticket_count"],
+        )
+        for row in rows
+    ]
+
+
+async def contact_tickets(contact_id: int) -> list[ContactTicket]:
+    rows = await Contact.raw(
+        "SELECT k.id, o.reference, e.title, p.starts_at, t.name AS ticket_name, k.code, k.status "
+        'FROM ticket k JOIN "order" o ON o.id = k."order" '
+        "JOIN order_line l ON l.id = k.order_line JOIN ticket_type t ON t.id = l.ticket_type "
+        "JOIN performance p ON p.id = k.performance JOIN event e ON e.id = p.event "
+        "WHERE o.contact = {} ORDER BY p.starts_at DESC, k.id",
+        contact_id,
+    )
+    return [
+        ContactTicket(
+            id=row["id"],
+            order_reference=row["reference"],
+            event_title=row["title"],
+            starts_at=as_utc(row["starts_at"]),
+            ticket_name=row["ticket_name"],
+            code=row["code"],
+            status=row["status"],
+        )
+        for row in rows
+    ]
+
+
+async def lifetime_spend(contact_id: int) -> list[Money]:
+    """What the contact has paid, less what was refunded, in each currency they paid in."""
+    paid = await Contact.raw(
+        'SELECT p.currency, SUM(p.amount) AS amount FROM payment p JOIN "order" o ON o.id = p."order" '
+        "WHERE o.contact = {} GROUP BY p.currency",
+        contact_id,
+    )
+    refunded = await Contact.raw(
+        'SELECT r.currency, SUM(r.amount) AS amount FROM refund r JOIN "order" o ON o.id = r."order" '
+        "WHERE o.contact = {} GROUP BY r.currency",
+        contact_id,
+    )
+    totals = {row["currency"]: int(row["amount"]) for row in paid}
+    for row in refunded:
+        totals[row["currency"]] = totals.get(row["currency"], 0) - int(row["amount"])
+    return [Money(currency, amount) for currency, amount in sorted(totals.items())]
+
+
+async def detail_changes(contact_ids: list[int]) -> list[DetailChange]:
+    """The audited changes of these contacts' details, newest first."""
+    entries = await audit.personal_entries("contact", [str(contact_id) for contact_id in contact_ids])
+    return [
+        DetailChange(entry.at, entry.actor_name, entry.action, entry.detail.get(audit.PERSONAL) or {})
+        for entry in reversed(entries)
+    ]
+
+
+async def contact_record(contact_id: int) -> ContactRecord:
+    """Everything the record page shows; raises ContactGone for a missing or removed contact."""
+    row = await live_contact(contact_id)
+    record = record_from_row(row)
+    record.orders.extend(await contact_orders(contact_id))
+    record.tickets.extend(await contact_tickets(contact_id))
+    record.spend.extend(await lifetime_spend(contact_id))
+    record.consent.update(await consent_status(contact_id))
+    record.consent_history.extend(await consent_history(contact_id))
+    record.notes.extend(await contact_notes(contact_id))
+    record.tags.extend(await contact_tags(contact_id))
+    record.changes.extend(await detail_changes([contact_id]))
+    return record
+
+
+async def open_record(contact_id: int, *, actor_id: int, ip: str) -> ContactRecord:
+    """The record, with an audit entry saying who opened it [ASVS 7.1.3]."""
+    record = await contact_record(contact_id)
+    await audit.record(
+        "contact.viewed", actor_id=actor_id, ip=ip, object_type="contact", object_id=contact_id
+    )
+    return record
+
+
+async def email_taken(email: str, other_than: int | None = None) -> bool:
+    """Whether another current contact has this (lower-cased) e-mail address."""
+    clash = Contact.exists().where((Contact.email == email) & Contact.erased_at.is_null())
+    return bool(email) and await (clash.where(Contact.id != other_than) if other_than else clash)
+
+
+async def create_contact(details: ContactDetails, *, actor_id: int, ip: str, now: datetime) -> int:
+    """Add a contact staff typed in (a customer who called, say). Raises ChangeRefused."""
+    problems = detail_problems(details)
+    if problems:
+        raise ChangeRefused(problems)
+    async with write_transaction():
+        if await email_taken(details.email):
+            raise ChangeRefused({"email": "A contact with this e-mail address already exists."})
+        [created] = await Contact.insert(
+            Contact(
+                **{name: getattr(details, name) for name in DETAIL_FIELDS}, created_at=now, updated_at=now
+            )
+        ).returning(Contact.id)
+        await audit.record(
+            "contact.created",
+            actor_id=actor_id,
+            ip=ip,
+            object_type="contact",
+            object_id=created["id"],
+            detail={"fields": [name for name in DETAIL_FIELDS if getattr(details, name)]},
+        )
+    return created["id"]
+
+
+async def update_details(
+    contact_id: int, details: ContactDetails, *, actor_id: int, ip: str, now: datetime
+) -> list[str]:
+    """Save staff's corrections to a contact's details (rectification) and return the fields changed.
+
+    The e-mail address stays one person's: an address another contact has is refused (merge them under
+    Duplicates instead). Raises ChangeRefused, or ContactGone."""
+    problems = detail_problems(details)
+    if problems:
+        raise ChangeRefused(problems)
+    async with write_transaction():
+        current = await locked_contact(contact_id, now)
+        if await email_taken(details.email, other_than=contact_id):
+            raise ChangeRefused(
+                {"email": "Another contact has this e-mail address. Merge the two under Duplicates."}
+            )
+        changed = {
+            name: {"old": current[name], "new": getattr(details, name)}
+            for name in DETAIL_FIELDS
+            if current[name] != getattr(details, name)
+        }
+        if not changed:
+            return []
+        await Contact.update(
+            {
+                **{getattr(Contact, name): values["new"] for name, values in changed.items()},
+                Contact.updated_at: now,
+            }
+        ).where(Contact.id == contact_id)
+        await audit.record(
+            "contact.updated",
+            actor_id=actor_id,
+            ip=ip,
+            object_type="contact",
+            object_id=contact_id,
+            detail={"fields": sorted(changed), audit.PERSONAL: changed},
+        )
+    return sorted(changed)
+
+
+async def note_on_contact(contact_id: int, text: str, *, author_id: int, now: datetime) -> int:
+    """Append a staff note to a current contact. Raises ValueError for an empty note, or ContactGone."""
+    async with write_transaction():
+        await locked_contact(contact_id, now)
+        return await add_note(contact_id, text, author_id=author_id, now=now)
+
+
+async def set_restricted(contact_id: int, restricted: bool, *, actor_id: int, ip: str, now: datetime) -> None:
+    """Restrict processing (GDPR 18): while set, the contact is left out of marketing and bulk exports."""
+    async with write_transaction():
+        await locked_contact(contact_id, now)
+        await Contact.update({Contact.restricted: restricted}).where(Contact.id == contact_id)
+        await audit.record(
+            "contact.restricted" if restricted else "contact.unrestricted",
+            actor_id=actor_id,
+            ip=ip,
+            object_type="contact",
+            object_id=contact_id,
+        )
+
+
+def consent_wording(channel: Channel, granted: bool, means: str) -> str:
+    """The venue's own words for a consent change staff record, naming how it was given."""
+    decision = "agreed to" if granted else "withdrew from"
+    return (
+        f"The customer {decision} venue marketing by {CHANNEL_LABELS[channel].lower()}, "
+        f"through {CONSENT_MEANS[means]} with the box office."
+    )
+
+
+async def record_staff_consent(
+    contact_id: int,
+    *,
+    channel: str,
+    decision: str,
+    means: str,
+    note: str,
+    actor_id: int,
+    ip: str,
+    now: datetime,
+) -> int:
+    """Record a consent change a customer gave by phone, letter or in person. A note saying what they
+    said is required; it lands in the consent history like any other change. Raises ChangeRefused."""
+    problems = {}
+    if channel not in {item.value for item in Channel}:
+        problems["channel"] = "Choose e-mail, post or phone."
+    if decision not in {"opt_in", "opt_out"}:
+        problems["decision"] = "Choose opt in or opt out."
+    if means not in CONSENT_MEANS:
+        problems["means"] = "Choose how the customer told you."
+    note = note.strip()[:MAX_CONSENT_NOTE_LENGTH]
+    if not note:
+        problems["note"] = "Write a note saying what the customer said, and when."
+    if problems:
+        raise ChangeRefused(problems)
+    granted = decision == "opt_in"
+    async with write_transaction():
+        await locked_contact(contact_id, now)
+        record_id = await record_consent(
+            contact_id=contact_id,
+            channel=channel,
+            granted=granted,
+            source=ConsentSource.STAFF,
+            wording=consent_wording(Channel(channel), granted, means),
+            note=note,
+            actor_id=actor_id,
+            ip=ip,
+            now=now,
+        )
+        await audit.record(
+            "consent.recorded",
+            actor_id=actor_id,
+            ip=ip,
+            object_type="contact",
+            object_id=contact_id,
+            detail={"channel": channel, "granted": granted, "consent_record": record_id},
+        )
+    return record_id

@@ -1,0 +1,25 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine.finder import engine_finder
+
+ID = "2026-11-21T09:56:30:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "Make each contact a campaign's recipient at most once"
+
+INDEX_NAME = "campaign_recipient_campaign_contact"
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="marketing", description=DESCRIPTION)
+
+    async def create_index():
+        await engine_finder().run_ddl(
+            f"CREATE UNIQUE INDEX {INDEX_NAME} ON campaign_recipient (campaign, contact)"
+        )
+
+    async def drop_index():
+        await engine_finder().run_ddl(f"DROP INDEX {INDEX_NAME}")
+
+    manager.add_raw(create_index)
+    manager.add_raw_backwards(drop_index)
+
+    return manager

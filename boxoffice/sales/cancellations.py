@@ -1,0 +1,111 @@
+"""Cancelling tickets: they stop scanning at the door and their seats go back on sale.
+
+A ticket is cancelled by one conditional UPDATE (only while valid and not yet let in), and the seats of
+exactly the tickets that UPDATE reports are given back, so a double click or two operators at once give
+each seat back once. Money is a separate step (refunds), because a venue may cancel without refunding
+(a no-show's seat resold) or refund without cancelling (a goodwill gesture).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from boxoffice.auth import audit
+from boxoffice.db import write_transaction
+from boxoffice.sales.holds import give_back_seats, release_holds
+from boxoffice.sales.refunds import settle_order_status
+from boxoffice.sales.tables import Order, OrderLine, OrderStatus, Ticket, TicketStatus
+
+CANCEL_SQL = """
+    UPDATE ticket SET status = {}
+    WHERE "order" = {} AND status = {} AND id IN ({})
+      AND NOT EXISTS (SELECT 1 FROM admission WHERE admission.ticket = ticket.id)
+    RETURNING id, order_line
+"""
+
+
+class CancelRefused(Exception):
+    """Nothing was cancelled; the message says why, for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    ticket_ids: list[int]
+    value: int  # what the cancelled tickets were sold for, in minor units
+
+
+async def cancel_ticket_rows(order_id: int, ticket_ids: list[int]) -> Cancelled:
+    """Cancel those of the tickets still valid and not let in, giving their seats back. Runs inside the
+    caller's transaction."""
+    if not ticket_ids:
+        return Cancelled([], 0)
+    cancelled = await Ticket.raw(
+        CANCEL_SQL.replace("IN ({})", f"IN ({', '.join('{}' for _ in ticket_ids)})"),
+        TicketStatus.CANCELLED.value,
+        order_id,
+        TicketStatus.VALID.value,
+        *ticket_ids,
+    )
+    per_line = Counter(row["order_line"] for row in cancelled)
+    value = 0
+    if per_line:
+        lines = await OrderLine.select(
+            OrderLine.id, OrderLine.performance, OrderLine.ticket_type, OrderLine.unit_price
+        ).where(OrderLine.id.is_in(list(per_line)))
+        for line in lines:
+            await give_back_seats(line["performance"], line["ticket_type"], per_line[line["id"]])
+            value += line["unit_price"] * per_line[line["id"]]
+    return Cancelled([row["id"] for row in cancelled], value)
+
+
+async def cancel_tickets(order_id: int, ticket_ids: list[int], *, staff_id: int, ip: str) -> Cancelled:
+    """Cancel the chosen tickets of an order; CancelRefused when none of them could be. Audited."""
+    async with write_transaction():
+        cancelled = await cancel_ticket_rows(order_id, ticket_ids)
+        if not cancelled.ticket_ids:
+            raise CancelRefused(
+                "Nothing was cancelled: choose valid tickets of this order that have not been let in."
+            )
+        await settle_order_status(order_id)
+        await audit.record(
+            "order.tickets_cancelled",
+            actor_id=staff_id,
+            ip=ip,
+            object_type="order",
+            object_id=order_id,
+            detail={"tickets": cancelled.ticket_ids},
+        )
+    return cancelled
+
+
+async def cancel_all_tickets(order_id: int) -> None:
+    """Every valid ticket of the order cancelled and its seat given back (the whole payment was refunded
+    in Stripe). Runs inside the caller's transaction."""
+    valid = await Ticket.select(Ticket.id).where(
+        (Ticket.order == order_id) & (Ticket.status == TicketStatus.VALID)
+    )
+    await cancel_ticket_rows(order_id, [row["id"] for row in valid])
+
+
+async def cancel_reservation(order_id: int, *, staff_id: int, ip: str) -> None:
+    """A reservation to pay at the box office called off: its seats go back at once rather than when it
+    lapses. Audited. An order in the middle of paying online is not a reservation: its payment may yet
+    land, and must find the order still waiting for it."""
+    async with write_transaction():
+        called_off = await Order.raw(
+            'UPDATE "order" SET status = {} WHERE id = {} AND status = {} RETURNING id',
+            OrderStatus.CANCELLED.value,
+            order_id,
+            OrderStatus.RESERVED.value,
+        )
+        if not called_off:
+            raise CancelRefused("Only an unpaid reservation can be called off.")
+        await release_holds(
+            await OrderLine.raw(
+                'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}', order_id
+            )
+        )
+        await audit.record(
+            "order.reservation_cancelled", actor_id=staff_id, ip=ip, object_type="order", object_id=order_id
+        )

@@ -1,0 +1,215 @@
+"""Exchanging tickets to another performance of the same event.
+
+All in one transaction: the new seats are taken (by the same conditional UPDATE as any sale, so a
+sold-out performance refuses and nothing changes), the old tickets are cancelled and their seats given
+back, new tickets are issued on new order lines at the new performance's prices, and a higher price is
+paid at the counter. A lower price is refunded afterwards, through `refunds`, against the order's
+payments (Stripe cannot take part in a database transaction).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from boxoffice.auth import audit
+from boxoffice.db import as_utc, write_transaction
+from boxoffice.payments.stripe_gateway import StripeGateway
+from boxoffice.sales.cancellations import cancel_ticket_rows
+from boxoffice.sales.counter_payments import CounterPayment, check_payment, record_counter_payment
+from boxoffice.sales.holds import take_seats
+from boxoffice.sales.orders import insert_order_lines, issue_tickets, ticket_prices
+from boxoffice.sales.refunds import RefundRequest, refund_payment
+from boxoffice.sales.tables import (
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Performance,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+
+EXCHANGEABLE_TICKETS_SQL = """
+    SELECT k.id, k.performance, l.unit_price, t.name AS type_name, p.event
+    FROM ticket k
+    JOIN order_line l ON l.id = k.order_line
+    JOIN ticket_type t ON t.id = l.ticket_type
+    JOIN performance p ON p.id = k.performance
+    WHERE k."order" = {} AND k.status = {}
+      AND NOT EXISTS (SELECT 1 FROM admission a WHERE a.ticket = k.id)
+"""
+
+
+class ExchangeRefused(Exception):
+    """Nothing was exchanged. `problems` maps each form field at fault to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Exchanged:
+    tickets: int
+    difference: int  # minor units: more than zero was paid, less than zero is to be refunded
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeTarget:
+    """A performance tickets may move to."""
+
+    id: int
+    starts_at: datetime
+
+
+async def exchange_targets(order_id: int, now: datetime) -> list[ExchangeTarget]:
+    """The other performances still to come of the events the order has tickets for."""
+    rows = await Performance.raw(
+        """
+        SELECT DISTINCT p.id, p.starts_at FROM performance p
+        WHERE p.starts_at > {} AND p.event IN (
+            SELECT op.event FROM ticket k JOIN performance op ON op.id = k.performance WHERE k."order" = {}
+        ) AND p.id NOT IN (SELECT k.performance FROM ticket k WHERE k."order" = {} AND k.status = {})
+        ORDER BY p.starts_at
+        """,
+        now,
+        order_id,
+        order_id,
+        TicketStatus.VALID.value,
+    )
+    return [ExchangeTarget(row["id"], as_utc(row["starts_at"])) for row in rows]
+
+
+async def exchange_tickets(
+    order_id: int,
+    ticket_ids: list[int],
+    target_performance_id: int,
+    payment: CounterPayment | None,
+    *,
+    staff_id: int,
+    may_comp: bool,
+    may_refund: bool,
+    ip: str,
+    now: datetime,
+) -> Exchanged:
+    """Move the chosen tickets to `target_performance_id`, each to the ticket type of the same name there.
+    A higher total is paid with `payment`; a lower one needs `may_refund`, and the caller refunds it with
+    `refund_exchange_difference` once this transaction has committed. Audited."""
+    async with write_transaction():
+        order = await Order.select(Order.status, Order.currency).where(Order.id == order_id).first()
+        if order is None or order["status"] != OrderStatus.PAID:
+            raise ExchangeRefused({"": "Only the tickets of a paid order can be exchanged."})
+        chosen = [
+            row
+            for row in await Ticket.raw(EXCHANGEABLE_TICKETS_SQL, order_id, TicketStatus.VALID.value)
+            if row["id"] in set(ticket_ids)
+        ]
+        if not chosen or len(chosen) != len(set(ticket_ids)):
+            raise ExchangeRefused(
+                {"tickets": "Choose valid tickets of this order that have not been let in."}
+            )
+        target = (
+            await Performance.select(Performance.id, Performance.event, Performance.starts_at)
+            .where(Performance.id == target_performance_id)
+            .first()
+        )
+        if (
+            target is None
+            or {row["event"] for row in chosen} != {target["event"]}
+            or as_utc(target["starts_at"]) <= now
+            or any(row["performance"] == target["id"] for row in chosen)
+        ):
+            raise ExchangeRefused(
+                {"performance": "Choose another performance of the same event, still to come."}
+            )
+        target_types = {
+            row["name"]: row["id"]
+            for row in await TicketType.select(TicketType.id, TicketType.name).where(
+                TicketType.performance == target["id"]
+            )
+        }
+        missing = sorted({row["type_name"] for row in chosen} - set(target_types))
+        if missing:
+            raise ExchangeRefused(
+                {"performance": f"That performance has no {', '.join(missing)} tickets to exchange into."}
+            )
+        wanted = Counter(target_types[row["type_name"]] for row in chosen)
+        for type_id, count in wanted.items():
+            if not await take_seats(target["id"], type_id, count):
+                raise ExchangeRefused({"performance": "Sorry, that performance has too few seats left."})
+        cancelled = await cancel_ticket_rows(order_id, [row["id"] for row in chosen])
+        if len(cancelled.ticket_ids) != len(chosen):  # one was let in (or cancelled) meanwhile
+            raise ExchangeRefused(
+                {"tickets": "A chosen ticket has just been used or cancelled; choose again."}
+            )
+        new_lines = [
+            {"performance": target["id"], "ticket_type": type_id, "quantity": count}
+            for type_id, count in wanted.items()
+        ]
+        prices = await ticket_prices(list(wanted))
+        line_ids = await insert_order_lines(order_id, new_lines, prices)
+        await issue_tickets(order_id, now, line_ids=line_ids)
+        difference = sum(prices[type_id]["price"] * count for type_id, count in wanted.items()) - sum(
+            row["unit_price"] for row in chosen
+        )
+        currency = order["currency"]
+        payment_id = None
+        if difference > 0:
+            if payment is None:
+                raise ExchangeRefused({"method": "The new tickets cost more: take the difference."})
+            checked = check_payment(payment, difference, currency, may_comp=may_comp)
+            payment_id = await record_counter_payment(order_id, checked, currency, staff_id=staff_id, now=now)
+        elif difference < 0 and not may_refund:
+            raise ExchangeRefused({"": "The new tickets cost less, and you may not give refunds."})
+        await Order.raw('UPDATE "order" SET total = total + {} WHERE id = {}', difference, order_id)
+        await audit.record(
+            "order.exchanged",
+            actor_id=staff_id,
+            ip=ip,
+            object_type="order",
+            object_id=order_id,
+            detail={
+                "tickets": [row["id"] for row in chosen],
+                "to_performance": target["id"],
+                "difference": difference,
+                "payment": payment_id,
+            },
+        )
+    return Exchanged(len(chosen), difference, currency)
+
+
+async def refund_exchange_difference(
+    gateway: StripeGateway | None,
+    order_id: int,
+    owed: int,
+    request_key: str,
+    *,
+    staff_id: int,
+    ip: str,
+    now: datetime,
+) -> None:
+    """Refund what an exchange to cheaper tickets left owing, against the order's payments (the most
+    recent first, complimentary ones having nothing to give back). Each refund's key comes from the
+    exchange form's, so submitting it again never refunds twice."""
+    payments = (
+        await Payment.select(Payment.id, Payment.amount, Payment.refunded)
+        .where((Payment.order == order_id) & (Payment.method != PaymentMethod.COMPLIMENTARY))
+        .order_by(Payment.id, ascending=False)
+    )
+    for payment in payments:
+        amount = min(owed, payment["amount"] - payment["refunded"])
+        if amount <= 0:
+            continue
+        await refund_payment(
+            gateway,
+            order_id,
+            RefundRequest(payment["id"], amount, "exchange", f"{request_key}-exchange{payment['id']}"),
+            staff_id=staff_id,
+            ip=ip,
+            now=now,
+        )
+        owed -= amount

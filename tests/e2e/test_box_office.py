@@ -1,0 +1,92 @@
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import boxoffice
+from tests.e2e.test_staff import sign_in
+
+OPERATOR_EMAIL = "counter@venue.example"
+OPERATOR_PASSWORD = "one ticket for the matinee"
+NOTE = "Agreed in person at the box office"
+
+
+def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_and_prints(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    boxoffice(
+        server_env,
+        "create-staff",
+        "--email",
+        OPERATOR_EMAIL,
+        "--name",
+        "Cora Counter",
+        "--role",
+        "Box office operator",
+        "--password",
+        OPERATOR_PASSWORD,
+    )
+    sign_in(page, live_server, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Sell").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sell")
+    expect(page.get_by_label("Find a performance by event title")).to_be_focused()
+
+    # The customer is on file (added at an earlier visit); find them as you type.
+    page.get_by_text("Add a new customer").click()
+    page.get_by_label("First name").fill("Mary")
+    page.get_by_label("Last name").fill("Seacole")
+    page.get_by_label("E-mail address (optional)").fill("mary.seacole@example.org")
+    page.get_by_role("button", name="Add customer").click()
+    expect(page.get_by_text("Venue marketing: Opt out")).to_be_visible()
+    page.get_by_role("link", name="Change customer (or sell to a walk-in)").click()
+
+    page.locator("#performance-results a").first.click()
+    quantity = page.locator("input.quantity").first
+    expect(quantity).to_be_focused()
+    quantity.fill("2")
+    page.get_by_role("button", name="Add to basket").click()
+    expect(page.locator("#basket-total")).to_be_visible()
+    total = page.locator("#basket-total").inner_text()
+
+    search = page.get_by_label("Find a customer by name, e-mail, phone or postcode")
+    expect(search).to_be_focused()
+    search.press_sequentially("seaco")
+    page.get_by_role("link", name="Choose Mary Seacole").click()
+    expect(page.locator(".marketing-status")).to_have_text("Venue marketing: Opt out")
+
+    question = page.get_by_label(re.compile("agreed to hear about upcoming shows"))
+    expect(question).to_be_focused()
+    question.check()
+    page.get_by_label("Note for the customer's record (needed when ticked)").fill(NOTE)
+    expect(page.get_by_label("Cash", exact=True)).to_be_checked()
+    page.get_by_label("Cash tendered (leave empty for the exact amount)").fill("200")
+    page.get_by_role("button", name=re.compile("^Complete sale")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Sale complete")
+    expect(page.locator("#change-due")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Print the tickets (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    page.get_by_role("link", name="Next customer").click()
+    page.get_by_label("Find a customer by name, e-mail, phone or postcode").fill("mary.seacole@example.org")
+    page.get_by_role("link", name="Choose Mary Seacole").click()
+    expect(page.locator(".marketing-status")).to_have_text("Venue marketing: Opt in")
+    expect(page.locator(".contact-notes")).to_contain_text(NOTE)
+    expect(page.locator(".contact-notes")).to_contain_text("Cora Counter")
+
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Till summary").click()
+    expect(page.get_by_role("heading", name="Cora Counter")).to_be_visible()
+    cash = page.get_by_role("row", name=re.compile("^Cash"))
+    expect(cash).to_contain_text(total)
+
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Contacts").click()
+    page.get_by_label("Search by name, e-mail, phone or postcode").press_sequentially("seacole")
+    page.get_by_role("link", name="Mary Seacole").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mary Seacole")
+    expect(page.get_by_role("row", name=re.compile("^E-mail Venue marketing"))).to_contain_text(
+        "Venue marketing: Opt in"
+    )
+    expect(page.locator(".notes")).to_contain_text(NOTE)
+    expect(page.locator(".notes")).to_contain_text("Cora Counter")

@@ -1,0 +1,168 @@
+"""Duplicate contacts: the likely ones are listed with their reason, and a merge keeps every order,
+note, tag and consent record, is audited, and refuses to merge a contact with itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+from boxoffice.auth.tables import AuditEntry
+from boxoffice.crm.contacts import add_note
+from boxoffice.crm.duplicates import likely_duplicates, merge_contacts
+from boxoffice.crm.erasure import erase_contact
+from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
+from boxoffice.marketing.consent import consent_status, record_consent
+from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.sales.tables import Order
+from tests.integration.crm.test_erasure import personal_data_found
+from tests.support.staff import make_staff, post_form, sign_in
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+async def make_contact(first: str, last: str, email: str, phone: str = "", postcode: str = "") -> int:
+    contact = Contact(first_name=first, last_name=last, email=email, phone=phone, postcode=postcode)
+    await contact.save()
+    return contact.id
+
+
+async def make_order(contact_id: int, reference: str) -> None:
+    await Order(
+        reference=reference, channel="online", status="paid", contact=contact_id, currency="GBP", total=100
+    ).save()
+
+
+async def test_likely_duplicates_share_an_address_a_name_and_postcode_or_a_phone(database):
+    await make_contact("Ada", "Lovelace", "ada@example.org", "0117 496 0000", "BS1 4DJ")
+    await make_contact("ADA", "lovelace", "", "", "bs14dj")
+    await make_contact("Augusta", "King", "", "01174960000")
+    await make_contact("Charles", "Babbage", "cb@example.org", "", "SW1A 2AA")
+    await make_contact("A.", "Lovelace", "ADA@Example.org")
+
+    groups = {
+        group.reason: sorted(contact.name for contact in group.contacts)
+        for group in await likely_duplicates()
+    }
+
+    assert groups == {
+        "The same e-mail address": ["A. Lovelace", "Ada Lovelace"],
+        "The same name and postcode": ["ADA lovelace", "Ada Lovelace"],
+        "The same phone number": ["Ada Lovelace", "Augusta King"],
+    }
+
+
+async def test_a_merge_keeps_orders_notes_tags_and_consent_and_is_audited(client):
+    kept = await make_contact("Ada", "Lovelace", "ada@example.org", "", "BS1 4DJ")
+    merged = await make_contact("Ada", "Lovelace", "ada.work@example.org", "0117 496 0000", "BS1 4DJ")
+    admin = await make_staff("admin")
+    await make_order(kept, "KEPT0001")
+    await make_order(merged, "MERGED01")
+    await add_note(merged, "Prefers matinees", author_id=admin.id, now=NOW)
+    friends, post = Tag(name="Friends"), Tag(name="Post")
+    await friends.save()
+    await post.save()
+    await ContactTag(contact=kept, tag=friends.id).save()
+    await ContactTag(contact=merged, tag=friends.id).save()
+    await ContactTag(contact=merged, tag=post.id).save()
+    await record_consent(
+        contact_id=merged, channel="post", granted=True, source="import", wording="Form", now=NOW
+    )
+    await sign_in(client, admin)
+    listed = (await client.get("/crm/duplicates")).text
+    assert "The same name and postcode" in listed
+    assert f'href="/crm/duplicates/merge?keep={kept}&amp;merge={merged}"' in listed
+    review = (
+        await client.get("/crm/duplicates/merge", params={"keep": str(kept), "merge": str(merged)})
+    ).text
+    assert f"Merge contact {merged} into contact {kept}" in review
+    assert "takes phone from contact" in review
+    assert "1 order, 1 note, 1 consent record and 1 tag" in " ".join(review.split())
+
+    response = await post_form(
+        client,
+        "/crm/duplicates/merge",
+        {"keep": str(kept), "merge": str(merged)},
+        form_page="/crm/duplicates",
+    )
+
+    assert response.status_code == 303
+    assert sorted(
+        row["reference"] for row in await Order.select(Order.reference).where(Order.contact == kept)
+    ) == [
+        "KEPT0001",
+        "MERGED01",
+    ]
+    assert await ContactNote.count().where(ContactNote.contact == kept) == 1
+    assert sorted(
+        row["tag"] for row in await ContactTag.select(ContactTag.tag).where(ContactTag.contact == kept)
+    ) == sorted([friends.id, post.id])
+    assert await ConsentRecord.count().where(ConsentRecord.contact == kept) == 1
+    assert (await consent_status(kept))["post"] is True
+    survivor = await Contact.select().where(Contact.id == kept).first()
+    assert (survivor["email"], survivor["phone"]) == ("ada@example.org", "0117 496 0000")
+    gone = await Contact.select().where(Contact.id == merged).first()
+    assert gone["erased_at"] is not None and gone["email"] == ""
+    [entry] = await AuditEntry.select(AuditEntry.detail, AuditEntry.object_id).where(
+        AuditEntry.action == "contact.merged"
+    )
+    detail = json.loads(entry["detail"])
+    assert entry["object_id"] == str(kept) and detail["merged"] == merged and detail["orders"] == 1
+    assert detail["personal"]["merged_contact"]["email"] == "ada.work@example.org"
+    assert "No likely duplicates." in (await client.get("/crm/duplicates")).text
+    merged_page = await client.get(f"/crm/contacts/{merged}")
+    assert merged_page.status_code == 410
+    assert f'was merged into <a href="/crm/contacts/{kept}">' in merged_page.text
+
+    await erase_contact(kept, actor_id=admin.id, ip="", now=NOW)
+    assert (
+        await personal_data_found(["ada.work@example.org", "ada@example.org", "0117 496 0000", "Lovelace"])
+        == []
+    )
+
+
+async def test_merging_a_contact_with_itself_or_a_removed_one_changes_nothing(client):
+    ada = await make_contact("Ada", "Lovelace", "ada@example.org")
+    removed = await make_contact("", "", "")
+    await Contact.update({Contact.erased_at: NOW}).where(Contact.id == removed)
+    await sign_in(client, await make_staff("admin"))
+
+    itself = await post_form(
+        client, "/crm/duplicates/merge", {"keep": str(ada), "merge": str(ada)}, form_page="/crm/duplicates"
+    )
+    with_removed = await post_form(
+        client,
+        "/crm/duplicates/merge",
+        {"keep": str(ada), "merge": str(removed)},
+        form_page="/crm/duplicates",
+    )
+    review_itself = await client.get("/crm/duplicates/merge", params={"keep": str(ada), "merge": str(ada)})
+    assert review_itself.status_code == 400 and "cannot be merged with itself" in review_itself.text
+    nonsense = await post_form(
+        client, "/crm/duplicates/merge", {"keep": "x", "merge": ""}, form_page="/crm/duplicates"
+    )
+
+    assert itself.status_code == 400 and "A contact cannot be merged with itself." in itself.text
+    assert with_removed.status_code == 400 and "no longer exists or has been removed" in with_removed.text
+    assert nonsense.status_code == 400 and "Choose the contact to keep" in nonsense.text
+    assert (await Contact.select(Contact.erased_at).where(Contact.id == ada).first())["erased_at"] is None
+    assert await AuditEntry.count().where(AuditEntry.action == "contact.merged") == 0
+
+
+async def test_two_merges_of_one_pair_at_once_leave_one_contact(database):
+    first = await make_contact("Ada", "Lovelace", "ada@example.org")
+    second = await make_contact("Ada", "Lovelace", "ada.work@example.org")
+    await make_order(first, "FIRST001")
+    await make_order(second, "SECOND01")
+    admin = await make_staff("admin")
+
+    outcomes = await asyncio.gather(
+        merge_contacts(first, second, actor_id=admin.id, ip="", now=NOW),
+        merge_contacts(second, first, actor_id=admin.id, ip="", now=NOW),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["MergeRefused", "NoneType"]
+    live = await Contact.select(Contact.id).where(Contact.erased_at.is_null())
+    assert len(live) == 1
+    assert await Order.count().where(Order.contact == live[0]["id"]) == 2

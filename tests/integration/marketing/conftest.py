@@ -1,0 +1,140 @@
+"""Contacts, purchases and campaigns for the marketing tests (the real SMTP server to send them through
+is the `smtp_server` fixture of tests/support/smtp.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from boxoffice.config import get_settings
+from boxoffice.crm.tables import Contact, ContactTag, Tag
+from boxoffice.mail.smtp import SmtpSettings
+from boxoffice.mail.worker import send_due_messages
+from boxoffice.marketing import campaigns
+from boxoffice.marketing.audience import AudienceFilter
+from boxoffice.marketing.consent import record_consent
+from boxoffice.marketing.tables import Campaign, CampaignStatus
+from boxoffice.sales.tables import Order, OrderLine, Ticket, TicketType
+from tests.support.staff import TestStaff, make_staff
+
+RATE = 600  # messages a minute in tests: one release every 0.1 s of the test's own clock
+START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def mail_settings() -> campaigns.MailSettings:
+    settings = get_settings()
+    return campaigns.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
+
+
+async def make_contact(
+    email: str,
+    *,
+    opted_in: bool | None = True,
+    first_name: str = "Pat",
+    restricted: bool = False,
+    erased: bool = False,
+) -> int:
+    """A contact; `opted_in` True or False records that e-mail consent, None records nothing."""
+    contact = Contact(
+        first_name=first_name,
+        last_name="Buyer",
+        email=email,
+        restricted=restricted,
+        erased_at=START if erased else None,
+    )
+    await contact.save()
+    if opted_in is not None:
+        await record_consent(
+            contact_id=contact.id,
+            channel="email",
+            granted=opted_in,
+            source="online_checkout",
+            wording="Yes, please e-mail me about upcoming shows, events and offers.",
+            now=START - timedelta(days=30),
+        )
+    return contact.id
+
+
+async def tag_contacts(name: str, *contact_ids: int) -> int:
+    tag = Tag(name=name)
+    await tag.save()
+    for contact_id in contact_ids:
+        await ContactTag(contact=contact_id, tag=tag.id).save()
+    return tag.id
+
+
+async def buy_ticket(contact_id: int, performance_id: int, *, when: datetime, status: str = "paid") -> int:
+    """A box-office order with one ticket, as the sales side would have written it."""
+    ticket_type = (
+        await TicketType.select(TicketType.id, TicketType.price)
+        .where(TicketType.performance == performance_id)
+        .first()
+    )
+    [order] = await Order.insert(
+        Order(
+            reference=f"R{contact_id}P{performance_id}{when:%H%M%S}"[:16],
+            channel="box_office",
+            status=status,
+            contact=contact_id,
+            currency="GBP",
+            total=ticket_type["price"],
+            created_at=when,
+            paid_at=when,
+        )
+    ).returning(Order.id)
+    [line] = await OrderLine.insert(
+        OrderLine(
+            order=order["id"],
+            performance=performance_id,
+            ticket_type=ticket_type["id"],
+            description="Adult",
+            quantity=1,
+            unit_price=ticket_type["price"],
+        )
+    ).returning(OrderLine.id)
+    await Ticket.insert(
+        Ticket(
+            order=order["id"], order_line=line["id"], performance=performance_id, code=f"T{order['id']:015d}"
+        )
+    )
+    return order["id"]
+
+
+@pytest.fixture
+async def marketing_staff(database) -> TestStaff:
+    """A staff member of the Marketing role, who writes and sends the campaigns."""
+    return await make_staff("marketing", name="Mo Marketing")
+
+
+async def draft_campaign(
+    actor: TestStaff, subject: str = "Spring season on sale", audience: AudienceFilter | None = None
+) -> int:
+    return await campaigns.save_draft(
+        None,
+        campaigns.CampaignDraft(
+            subject=subject,
+            body_markdown="# Spring at the Town Hall\n\nTickets for **The Tempest** are on sale.",
+            audience=audience or AudienceFilter(),
+        ),
+        actor_id=actor.id,
+        ip="127.0.0.1",
+        now=START,
+    )
+
+
+async def start(actor: TestStaff, campaign_id: int, now: datetime = START) -> int:
+    return await campaigns.start_sending(campaign_id, actor_id=actor.id, ip="127.0.0.1", now=now)
+
+
+async def deliver_campaign(campaign_id: int, smtp: SmtpSettings, *, now: datetime = START) -> datetime:
+    """Run the worker's two halves, releasing and sending, until the campaign has finished; returns
+    the clock reached."""
+    for _ in range(200):
+        await campaigns.release_due_messages(RATE, mail_settings(), now)
+        await send_due_messages(smtp, now=now + timedelta(seconds=1))
+        status = (await Campaign.select(Campaign.status).where(Campaign.id == campaign_id).first())["status"]
+        if status != CampaignStatus.SENDING:
+            return now
+        now += timedelta(seconds=1)
+    raise AssertionError("the campaign did not finish")
