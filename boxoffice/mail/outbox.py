@@ -124,8 +124,11 @@ class OutboxMessageDetail:
     email: Email
 
 
-async def queue_email(email: Email) -> int:
-    """Put a message in the outbox, inside the caller's transaction if one is open; returns its id."""
+async def queue_email(email: Email, now: datetime | None = None) -> int:
+    """Put a message in the outbox, inside the caller's transaction if one is open; returns its id.
+    It is due at `now`: callers that keep their own clock (the campaign sender) pass it, the others
+    leave it to the database's clock."""
+    clock = {"created_at": now, "next_attempt_at": now} if now is not None else {}
     async with write_transaction():
         inserted = await OutboxMessage.insert(
             OutboxMessage(
@@ -135,6 +138,7 @@ async def queue_email(email: Email) -> int:
                 html_body=email.html,
                 headers=dict(email.headers),
                 kind=email.kind,
+                **clock,
             )
         )
         message_id = inserted[0]["id"]

@@ -406,7 +406,7 @@ async def send_test(
         raise LookupError(campaign_id)
     email = campaign_email(campaign, recipient=staff_email, contact_id=TEST_SEND_CONTACT, mail=mail, now=now)
     async with write_transaction():
-        message_id = await queue_email(email)
+        message_id = await queue_email(email, now)
         await audit.record(
             "campaign.test_sent",
             actor_id=staff_id,
@@ -501,7 +501,7 @@ async def release_due_messages(rate_per_minute: int, mail: MailSettings, now: da
                     campaign, recipient=address, contact_id=row["contact"], mail=mail, now=now
                 )
                 changes[CampaignRecipient.status] = RecipientStatus.QUEUED
-                changes[CampaignRecipient.message] = await queue_email(email)
+                changes[CampaignRecipient.message] = await queue_email(email, now)
             await CampaignRecipient.update(changes).where(CampaignRecipient.id == row["id"])
     log.info("campaign %s: %s recipient(s) released", campaign_id, len(batch))
     return len(batch)

@@ -159,8 +159,9 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
         ContactDetails("Olive", "Otherwise", "olive@example.org", "0161 496 0999"), NOW
     )
     contact_id, _ = await customer_with_history(shop, show, fake_stripe)
-    [first_email] = await claim_due_messages(1, NOW)
-    await mark_sent(first_email.id, NOW)  # one confirmation sent, the other still queued
+    sent_at = datetime.now(UTC)  # the purchases queued their confirmations by the real clock
+    [first_email] = await claim_due_messages(1, sent_at)
+    await mark_sent(first_email.id, sent_at)  # one confirmation sent, the other still queued
     assert (await shop.get("/backoffice/audit")).text.count(CORRECTED_POSTCODE) == 1  # old/new kept
     before = await personal_data_found(PERSONAL)
     tables_before = {find.split(".")[0] for find in before}

@@ -15,6 +15,7 @@ import pytest
 from boxoffice.config import get_settings
 from boxoffice.crm.duplicates import merge_contacts
 from boxoffice.crm.tables import Contact
+from boxoffice.mail.outbox import claim_due_messages
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.marketing import campaigns
@@ -257,3 +258,16 @@ async def test_the_worker_releases_messages_at_the_configured_pace_even_with_sev
     assert await release(timedelta(seconds=4)) == 0  # nobody left: the campaign is finished
     assert (await campaigns.get_campaign(campaign_id)).status == CampaignStatus.SENT
     assert await OutboxMessage.count() == 4
+
+
+async def test_a_released_message_is_due_by_the_senders_clock_not_the_databases(
+    database, marketing_staff: support.TestStaff
+):
+    await make_contact("ada@example.org")
+    campaign_id = await draft_campaign(marketing_staff)
+    an_hour_ago = START - timedelta(hours=1)
+    await start(marketing_staff, campaign_id, now=an_hour_ago)
+
+    assert await campaigns.release_due_messages(60, mail_settings(), an_hour_ago) == 1
+    [claimed] = await claim_due_messages(5, an_hour_ago)
+    assert claimed.email.recipient == "ada@example.org"
