@@ -6,19 +6,18 @@ address (ignoring case), a name and postcode (ignoring case and spaces), or a ph
 spaces).
 
 A merge moves everything of one contact to the other (orders, notes, tags, consent history) and fills
-the kept contact's empty details from the merged one. The merged contact's row stays, blank and marked
-removed, so nothing that points at it breaks; its details are kept in the merge's audit entry (under its
-personal part), which erasing the kept contact later blanks too.
+the kept contact's empty details from the merged one. The merged contact's row stays, blank, marked
+removed and naming the kept one in `merged_into`, so nothing that points at it breaks and its unsubscribe
+links still reach the person; its details are kept in the merge's audit entry (under its personal part),
+which erasing the kept contact later blanks too.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from boxoffice.auth import audit
-from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import FIELD_LIMITS, ContactSummary, lock_live_contact
 from boxoffice.crm.records import live_contact
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
@@ -74,31 +73,18 @@ async def likely_duplicates() -> list[DuplicateGroup]:
 async def merged_family(contact_id: int) -> list[int]:
     """The contact and every contact merged into it, directly or through others."""
     found = [contact_id]
-    for current in found:
-        rows = await AuditEntry.select(AuditEntry.detail).where(
-            (AuditEntry.action == MERGED)
-            & (AuditEntry.object_type == "contact")
-            & (AuditEntry.object_id == str(current))
-        )
-        for row in rows:
-            merged = json.loads(row["detail"]).get("merged")
-            if isinstance(merged, int) and merged not in found:
-                found.append(merged)
+    generation = [contact_id]
+    while generation:
+        rows = await Contact.select(Contact.id).where(Contact.merged_into.is_in(generation))
+        generation = [row["id"] for row in rows if row["id"] not in found]
+        found.extend(generation)
     return found
 
 
 async def merged_into(contact_id: int) -> int | None:
     """The contact that `contact_id` was merged into, if it was."""
-    row = (
-        await AuditEntry.select(AuditEntry.object_id)
-        .where(
-            (AuditEntry.action == MERGED)
-            & (AuditEntry.object_type == "contact")
-            & AuditEntry.detail.like(f'%"merged": {contact_id},%')
-        )
-        .first()
-    )
-    return int(row["object_id"]) if row else None
+    row = await Contact.select(Contact.merged_into).where(Contact.id == contact_id).first()
+    return row["merged_into"] if row else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +174,7 @@ async def merge_contacts(keep_id: int, merge_id: int, *, actor_id: int, ip: str,
             {
                 **{getattr(Contact, name): "" for name in FIELD_LIMITS},
                 Contact.erased_at: now,
+                Contact.merged_into: keep_id,
                 Contact.updated_at: now,
             }
         ).where(Contact.id == merge_id)

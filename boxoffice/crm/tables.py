@@ -9,7 +9,8 @@ class Contact(Table):
     """A customer. `email` is kept lower-cased: one person, one contact, however they type it.
 
     A removed contact keeps its row (orders and consent events point at it, for accounting) with every
-    personal field blanked and `erased_at` set."""
+    personal field blanked and `erased_at` set. A contact merged into another is removed that way too,
+    and `merged_into` names the one it lives on as: an unsubscribe link sent to it reaches that one."""
 
     first_name = Varchar(length=100, default="")
     last_name = Varchar(length=100, default="")
@@ -20,6 +21,9 @@ class Contact(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     erased_at = Timestamptz(null=True, default=None)
+    merged_into = ForeignKey(
+        references="self", null=True, default=None, on_delete=OnDelete.restrict, index=True
+    )
 
 
 class ContactNote(Table):

@@ -29,7 +29,6 @@ from enum import StrEnum
 from piccolo.engine.postgres import PostgresEngine
 
 from boxoffice.auth import audit
-from boxoffice.crm.duplicates import merged_into
 from boxoffice.crm.tables import Contact
 from boxoffice.db import current_engine, write_transaction
 from boxoffice.marketing.consent import consent_status, record_consent
@@ -110,7 +109,7 @@ def wording_for(*, one_click: bool, subject: str) -> str:
 async def lock_contact(contact_id: int) -> dict | None:
     """The contact's row, locked until the transaction ends on PostgreSQL (SQLite's write lock is already
     held), so that two requests at once cannot both find the contact opted in."""
-    query = Contact.select(Contact.id, Contact.erased_at).where(Contact.id == contact_id)
+    query = Contact.select(Contact.id, Contact.erased_at, Contact.merged_into).where(Contact.id == contact_id)
     if isinstance(current_engine(), PostgresEngine):
         query = query.lock_rows("UPDATE")
     return await query.first()
@@ -129,10 +128,9 @@ async def lock_live_contact(contact_id: int) -> int | None:
             return None
         if contact["erased_at"] is None:
             return contact_id
-        kept = await merged_into(contact_id)
-        if kept is None:
+        if contact["merged_into"] is None:
             return None
-        contact_id = kept
+        contact_id = contact["merged_into"]
     return None
 
 

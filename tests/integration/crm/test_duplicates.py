@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import add_note
-from boxoffice.crm.duplicates import likely_duplicates, merge_contacts
+from boxoffice.crm.duplicates import likely_duplicates, merge_contacts, merged_family, merged_into
 from boxoffice.crm.erasure import erase_contact
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import consent_status, record_consent
@@ -166,3 +166,18 @@ async def test_two_merges_of_one_pair_at_once_leave_one_contact(database):
     live = await Contact.select(Contact.id).where(Contact.erased_at.is_null())
     assert len(live) == 1
     assert await Order.count().where(Order.contact == live[0]["id"]) == 2
+
+
+async def test_merges_outlive_the_audit_entries_that_recorded_them(database):
+    first = await make_contact("Ada", "Lovelace", "ada@example.org")
+    second = await make_contact("Ada", "Lovelace", "ada.work@example.org")
+    third = await make_contact("Ada", "Lovelace", "ada.home@example.org")
+    admin = await make_staff("admin")
+    await merge_contacts(second, first, actor_id=admin.id, ip="", now=NOW)
+    await merge_contacts(third, second, actor_id=admin.id, ip="", now=NOW)
+
+    await AuditEntry.delete().where(AuditEntry.action == "contact.merged")  # past the audit period
+
+    assert await merged_family(third) == [third, second, first]
+    assert await merged_into(first) == second
+    assert await merged_into(third) is None

@@ -12,6 +12,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
+from boxoffice.auth.tables import AuditEntry
 from boxoffice.config import get_settings
 from boxoffice.crm.duplicates import merge_contacts
 from boxoffice.crm.tables import Contact
@@ -230,6 +231,20 @@ async def test_a_link_sent_before_a_merge_opts_out_the_contact_it_was_merged_int
     kept = await make_contact("ada.lovelace@example.org")
     await merge_contacts(kept, ada, actor_id=marketing_staff.id, ip="", now=START)
     assert (await consent_status(kept))["email"] is True
+
+    page = await client.get(link)
+
+    assert page.status_code == 200 and "You have been unsubscribed." in page.text
+    assert (await consent_status(kept))["email"] is False
+
+
+async def test_a_link_reaches_the_merged_contact_after_the_merge_has_left_the_audit_log(
+    client: httpx.AsyncClient, ada_received: tuple[int, int, str], marketing_staff: support.TestStaff
+):
+    ada, _, link = ada_received
+    kept = await make_contact("ada.lovelace@example.org")
+    await merge_contacts(kept, ada, actor_id=marketing_staff.id, ip="", now=START)
+    await AuditEntry.delete().where(AuditEntry.action == "contact.merged")  # the audit period is shorter
 
     page = await client.get(link)
 
