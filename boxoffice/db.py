@@ -1,12 +1,14 @@
 """The database engine that `BOXOFFICE_DATABASE_URL` selects, and the write-transaction helper.
 
-Piccolo binds every table to the engine in `boxoffice.piccolo_conf` when the table's module is imported,
-so settings must be valid before any `tables` module is imported (the CLI and the tests see to that).
+A process has one engine, made from its settings on first use (`current_engine`), so the settings must
+be in place before the first query (the CLI and the tests see to that). `boxoffice.piccolo_conf` hands
+the same engine to Piccolo's migration tooling.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,12 +18,12 @@ from typing import Any
 
 import aiosqlite
 from piccolo.engine.base import Engine
-from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
-from boxoffice.config import Settings
+from boxoffice.config import Settings, get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
@@ -155,10 +157,23 @@ def engine_for(settings: Settings) -> Engine:
     return PostgresEngine(config={"dsn": database.url})
 
 
+@functools.cache
 def current_engine() -> Engine:
-    engine = engine_finder()
-    assert engine is not None, "boxoffice.piccolo_conf defines DB"
+    """This process's engine. Every table imported by now is bound to it here: left unbound, a table
+    looks its engine up through `piccolo_conf`, and importing Piccolo's app registry there brings its
+    migration tooling (the black formatter among it, about 9 MiB) into processes that never migrate.
+    A table imported later still finds the same engine that way."""
+    engine = engine_for(get_settings())
+    bind_tables(engine)
     return engine
+
+
+def bind_tables(engine: Engine) -> None:
+    pending = Table.__subclasses__()
+    while pending:
+        table = pending.pop()
+        table._meta.db = engine
+        pending.extend(table.__subclasses__())
 
 
 async def open_database(settings: Settings) -> None:

@@ -1,11 +1,11 @@
-"""Piccolo's configuration: the engine from the settings and every app with tables and migrations."""
+"""Piccolo's configuration, for its migration tooling: the process's engine and every app with tables
+and migrations. The app itself never imports it (see `boxoffice.db.current_engine`)."""
 
 from piccolo.conf.apps import AppRegistry
 
-from boxoffice.config import get_settings
-from boxoffice.db import engine_for
+from boxoffice.db import current_engine
 
-DB = engine_for(get_settings())
+DB = current_engine()
 
 APP_REGISTRY = AppRegistry(
     apps=[

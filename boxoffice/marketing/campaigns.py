@@ -29,9 +29,8 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
 from piccolo.engine.postgres import PostgresEngine
 
 from boxoffice.auth import audit
@@ -50,6 +49,10 @@ from boxoffice.marketing.tables import (
 )
 from boxoffice.marketing.unsubscribe import TEST_SEND_CONTACT, make_token
 
+if TYPE_CHECKING:
+    import nh3
+    from markdown_it import MarkdownIt
+
 log = logging.getLogger(__name__)
 
 MAX_SUBJECT_LENGTH = 200
@@ -58,19 +61,29 @@ IDLE_POLL_SECONDS = 2.0
 MESSAGE_KIND = "campaign"
 TEST_MESSAGE_KIND = "campaign_test"
 
-_MARKDOWN = MarkdownIt("js-default")  # CommonMark with tables and strikethrough; raw HTML is escaped
-_BODY_CLEANER = nh3.Cleaner(
-    tags={
-        "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "s", "a",
-        "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
-    },
-    clean_content_tags={"script", "style"},
-    attributes={"a": {"href"}},
-    link_rel="noopener noreferrer",
-    url_schemes={"http", "https", "mailto"},
-    url_relative="deny",
-    strip_comments=True,
-)  # fmt: skip
+
+@functools.cache
+def body_renderer() -> tuple[MarkdownIt, nh3.Cleaner]:
+    """markdown-it and the nh3 cleaner, loaded with the first campaign body rendered: the processes
+    serving the storefront never render one."""
+    import nh3
+    from markdown_it import MarkdownIt
+
+    cleaner = nh3.Cleaner(
+        tags={
+            "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "s", "a",
+            "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+        },
+        clean_content_tags={"script", "style"},
+        attributes={"a": {"href"}},
+        link_rel="noopener noreferrer",
+        url_schemes={"http", "https", "mailto"},
+        url_relative="deny",
+        strip_comments=True,
+    )  # fmt: skip
+    return MarkdownIt("js-default"), cleaner  # CommonMark with tables and strikethrough; raw HTML escaped
+
+
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 
@@ -79,11 +92,12 @@ def render_body(markdown: str, *, top_heading: int = 1) -> str:
     """The body as e-mail HTML: Markdown rendered without raw HTML, then sanitised. `top_heading` is the
     level a `#` heading gets: 1 in the e-mail itself, lower inside a staff page that has its own.
     Remembered: a campaign's body is the same for each of its recipients."""
-    tokens = _MARKDOWN.parse(markdown)
+    markdown_it, cleaner = body_renderer()
+    tokens = markdown_it.parse(markdown)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + top_heading - 1, 6)}"
-    return _BODY_CLEANER.clean(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})).strip()
+    return cleaner.clean(markdown_it.renderer.render(tokens, markdown_it.options, {})).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,18 @@ is stored and again when it is read.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import nh3
+from typing import TYPE_CHECKING
 
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from boxoffice.storefront.tables import PolicyDocument, PolicyKind, SiteSetting
+
+if TYPE_CHECKING:
+    import nh3
 
 MAX_WORDING_LENGTH = 500
 MAX_POLICY_LENGTH = 200_000  # characters of HTML as submitted
@@ -79,16 +82,23 @@ CONCURRENT_CHANGE = (
     "then make yours again."
 )
 
-_POLICY_CLEANER = nh3.Cleaner(
-    tags={"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a"},
-    clean_content_tags={"script", "style"},
-    attributes={"a": {"href"}},
-    link_rel="noopener noreferrer",
-    url_schemes={"http", "https", "mailto"},
-    url_relative="deny",
-    strip_comments=True,
-)
-_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
+
+@functools.cache
+def policy_cleaners() -> tuple[nh3.Cleaner, nh3.Cleaner]:
+    """The cleaner for policy HTML and one that keeps only its text. nh3 is loaded when a policy is
+    first saved: serving the storefront never needs it."""
+    import nh3
+
+    policy = nh3.Cleaner(
+        tags={"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a"},
+        clean_content_tags={"script", "style"},
+        attributes={"a": {"href"}},
+        link_rel="noopener noreferrer",
+        url_schemes={"http", "https", "mailto"},
+        url_relative="deny",
+        strip_comments=True,
+    )
+    return policy, nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
 
 
 def sanitise_policy_html(html: str) -> str:
@@ -96,7 +106,8 @@ def sanitise_policy_html(html: str) -> str:
     strong, em, and links to http, https or mailto addresses (which get rel="noopener noreferrer").
     Scripts and styles go with their content; images, style and event-handler attributes, relative and
     `javascript:` URLs, and every other tag or attribute are dropped."""
-    return _POLICY_CLEANER.clean(html.replace("\r\n", "\n").strip()).strip()
+    policy, _ = policy_cleaners()
+    return policy.clean(html.replace("\r\n", "\n").strip()).strip()
 
 
 def tidy_wording(text: str) -> str:
@@ -388,7 +399,8 @@ async def policy_versions(kind: str) -> list[PolicyVersion]:
 
 
 def _visible_text(html: str) -> str:
-    return _TEXT_ONLY.clean(html).strip()
+    _, text_only = policy_cleaners()
+    return text_only.clean(html).strip()
 
 
 def find_problems(changes: StorefrontChanges) -> dict[str, str]:
