@@ -142,6 +142,8 @@ async def reserve_refund(
                 request.amount,
             )
             if not counted:
+                if await refund_by_request(request.request_key) is not None:
+                    raise DuplicateRequest()  # the same form, sent twice at once, took it all first
                 raise RefundRefused(
                     {"amount": "That is more than is left to refund of this payment (see Payments)."}
                 )

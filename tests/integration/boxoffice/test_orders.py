@@ -552,3 +552,18 @@ async def test_the_worker_makes_a_refund_left_waiting_for_stripe(shop, show, fak
         fake_stripe.requests_to("POST", "/v1/refunds")[-1].idempotency_key
         == f"order-{order['id']}-refund-{key}"
     )
+
+
+async def test_a_full_refund_clicked_twice_at_once_is_made_once_and_the_second_says_so(client, manager, show):
+    performance_id, types = show
+    order = await sell(client, performance_id, {types["Adult"]: "2"})
+    payment = await Payment.select().first()
+    one_form = RefundRequest(payment["id"], payment["amount"], "", secrets.token_hex(16))
+
+    outcomes = await asyncio.gather(
+        *[refund_payment(None, order["id"], one_form, staff_id=manager.id, ip="", now=NOW) for _ in range(2)],
+        return_exceptions=True,
+    )
+
+    assert sorted(outcome.repeated for outcome in outcomes) == [False, True], outcomes
+    assert [row["amount"] for row in await Refund.select(Refund.amount)] == [payment["amount"]]
