@@ -246,6 +246,15 @@ class ContactExists(Exception):
         self.contact_id = contact_id
 
 
+async def contact_with_email(email: str, other_than: int | None = None) -> int | None:
+    """The id of the current contact, other than `other_than`, with this (lower-cased) e-mail address."""
+    if not email:
+        return None
+    query = Contact.select(Contact.id).where((Contact.email == email) & Contact.erased_at.is_null())
+    row = await (query.where(Contact.id != other_than) if other_than else query).first()
+    return row["id"] if row else None
+
+
 async def create_contact(details: ContactDetails, now: datetime) -> int:
     """A new contact from details entered by staff (at the counter, say), and its id.
 
@@ -254,14 +263,9 @@ async def create_contact(details: ContactDetails, now: datetime) -> int:
     caller's transaction."""
     if detail_problems(details):
         raise ValueError("the contact details are not valid")
-    if details.email:
-        existing = (
-            await Contact.select(Contact.id)
-            .where((Contact.email == details.email) & Contact.erased_at.is_null())
-            .first()
-        )
-        if existing:
-            raise ContactExists(existing["id"])
+    existing = await contact_with_email(details.email)
+    if existing:
+        raise ContactExists(existing)
     fields = {name: getattr(details, name) for name in FIELD_LIMITS}
     [created] = await Contact.insert(Contact(**fields, created_at=now, updated_at=now)).returning(Contact.id)
     return created["id"]

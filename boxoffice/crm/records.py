@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from boxoffice.auth import audit
+from boxoffice.crm import contacts
 from boxoffice.crm.contacts import (
     FIELD_LIMITS,
     ContactDetails,
+    ContactExists,
     Note,
     add_note,
     contact_notes,
+    contact_with_email,
     detail_problems,
     lock_live_contact,
 )
@@ -252,34 +255,25 @@ async def open_record(contact_id: int, *, actor_id: int, ip: str) -> ContactReco
     return record
 
 
-async def email_taken(email: str, other_than: int | None = None) -> bool:
-    """Whether another current contact has this (lower-cased) e-mail address."""
-    clash = Contact.exists().where((Contact.email == email) & Contact.erased_at.is_null())
-    return bool(email) and await (clash.where(Contact.id != other_than) if other_than else clash)
-
-
 async def create_contact(details: ContactDetails, *, actor_id: int, ip: str, now: datetime) -> int:
     """Add a contact staff typed in (a customer who called, say). Raises ChangeRefused."""
     problems = detail_problems(details)
     if problems:
         raise ChangeRefused(problems)
     async with write_transaction():
-        if await email_taken(details.email):
-            raise ChangeRefused({"email": "A contact with this e-mail address already exists."})
-        [created] = await Contact.insert(
-            Contact(
-                **{name: getattr(details, name) for name in DETAIL_FIELDS}, created_at=now, updated_at=now
-            )
-        ).returning(Contact.id)
+        try:
+            contact_id = await contacts.create_contact(details, now)
+        except ContactExists:
+            raise ChangeRefused({"email": "A contact with this e-mail address already exists."}) from None
         await audit.record(
             "contact.created",
             actor_id=actor_id,
             ip=ip,
             object_type="contact",
-            object_id=created["id"],
+            object_id=contact_id,
             detail={"fields": [name for name in DETAIL_FIELDS if getattr(details, name)]},
         )
-    return created["id"]
+    return contact_id
 
 
 async def update_details(
@@ -294,7 +288,7 @@ async def update_details(
         raise ChangeRefused(problems)
     async with write_transaction():
         current = await locked_contact(contact_id, now)
-        if await email_taken(details.email, other_than=contact_id):
+        if await contact_with_email(details.email, other_than=contact_id):
             raise ChangeRefused(
                 {"email": "Another contact has this e-mail address. Merge the two under Duplicates."}
             )
