@@ -31,10 +31,10 @@ from boxoffice.sales.exchanges import (
 from boxoffice.sales.order_records import add_order_note, order_ledger, resend_confirmation, search_orders
 from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, RefundRequest, refund_payment
 from boxoffice.sales.tables import Ticket
-from boxoffice.sales.tills import venue_locale
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.downloads import pdf_download
+from boxoffice.web.formatting import house_locale
 from boxoffice.web.forms import LARGEST_ID, parse_id
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}
@@ -71,7 +71,7 @@ def done(request: Request, order_id: int, notice: str) -> Redirect:
 
 @get("/backoffice/orders", name="backoffice.orders", opt=ORDERS)
 async def orders(q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
-    locale, timezone = await venue_locale()
+    locale, timezone = await house_locale()
     return Template(
         "backoffice/orders.html",
         context={

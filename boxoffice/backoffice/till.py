@@ -11,14 +11,15 @@ from litestar.response import Template
 
 from boxoffice.auth import audit
 from boxoffice.auth.permissions import Perm
-from boxoffice.sales.tills import till_summary, venue_locale
+from boxoffice.sales.tills import till_summary
+from boxoffice.web.formatting import house_locale
 from boxoffice.web.forms import parse_day, parse_id
 
 
 @get("/backoffice/till", name="backoffice.till", opt={"permission": Perm.BOX_OFFICE_TILL})
 async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Template:
     problems = []
-    locale, timezone = await venue_locale()
+    locale, timezone = await house_locale()
     today = datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
     chosen_day = today
     if day:

@@ -21,12 +21,13 @@ from boxoffice.auth import audit
 from boxoffice.crm.contacts import contact_notes
 from boxoffice.crm.duplicates import merged_family
 from boxoffice.crm.erasure import audited_values
-from boxoffice.crm.records import CHANNEL_LABELS, detail_changes, live_contact, venue_format
+from boxoffice.crm.records import CHANNEL_LABELS, detail_changes, live_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.crm.tags import contact_tags
 from boxoffice.db import as_utc
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.money import Money
+from boxoffice.web.formatting import house_format
 from boxoffice.web.pdf import render_pdf
 from boxoffice.web.templating import TEMPLATES_DIR
 
@@ -197,6 +198,6 @@ async def export_pdf(export: dict[str, Any]) -> bytes:
     html = (
         export_environment()
         .get_template("access_export.html")
-        .render(export=export, fmt=await venue_format())
+        .render(export=export, fmt=await house_format())
     )
     return await render_pdf(html)

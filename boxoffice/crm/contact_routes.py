@@ -31,6 +31,7 @@ from boxoffice.crm.contacts import (
 from boxoffice.crm.routes import actor
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.errors import error_page
+from boxoffice.web.formatting import house_format
 from boxoffice.web.forms import LARGEST_ID, parse_id
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -146,7 +147,7 @@ async def record_page(
         "crm/contact.html",
         context={
             "contact": record,
-            "fmt": await records.venue_format(),
+            "fmt": await house_format(),
             "may_export": actor(request).may(Perm.CRM_EXPORT),
             "may_remove": actor(request).may(Perm.CRM_REMOVE),
             "may_open_orders": actor(request).may(Perm.BOX_OFFICE_ORDERS),

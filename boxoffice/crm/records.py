@@ -26,8 +26,6 @@ from boxoffice.db import as_utc, optional_utc, write_transaction
 from boxoffice.marketing.consent import ConsentEntry, consent_history, consent_status, record_consent
 from boxoffice.marketing.tables import Channel, ConsentSource
 from boxoffice.money import Money
-from boxoffice.sales.tables import Venue
-from boxoffice.web.formatting import LocalFormat, local_format
 from boxoffice.web.forms import LARGEST_ID
 
 DETAIL_FIELDS = tuple(FIELD_LIMITS)
@@ -122,14 +120,6 @@ async def locked_contact(contact_id: int, now: datetime) -> dict:
     if row is None:
         raise ContactGone(contact_id)
     return row
-
-
-async def venue_format() -> LocalFormat:
-    """How the venue writes dates and money (the first venue's, for a venue with several)."""
-    venue = await Venue.select(Venue.locale, Venue.timezone).order_by(Venue.id).first()
-    return (
-        local_format(venue["locale"], venue["timezone"]) if venue else local_format("en_GB", "Europe/London")
-    )
 
 
 async def contact_row(contact_id: int) -> dict | None:

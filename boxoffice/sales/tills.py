@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from boxoffice.money import Money
-from boxoffice.sales.tables import Payment, PaymentMethod, Venue
+from boxoffice.sales.tables import Payment, PaymentMethod
+from boxoffice.web.formatting import house_locale
 
 METHOD_ORDER = [method.value for method in PaymentMethod]
 
@@ -53,12 +54,6 @@ class OperatorTill:
     methods: list[MethodTotals] = field(default_factory=list)
 
 
-async def venue_locale() -> tuple[str, str]:
-    """The (locale, time zone) the till is read in: the first venue's, as venues share one till."""
-    venue = await Venue.select(Venue.locale, Venue.timezone).order_by(Venue.id).first()
-    return (venue["locale"], venue["timezone"]) if venue else ("en_GB", "UTC")
-
-
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, zone)
     end = datetime.combine(day + timedelta(days=1), time.min, zone)
@@ -67,7 +62,7 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 async def till_summary(day: date, *, staff_id: int | None = None) -> list[OperatorTill]:
     """Each operator's takings and refunds on `day` by payment method (all operators, or one)."""
-    start, end = day_bounds(day, ZoneInfo((await venue_locale())[1]))
+    start, end = day_bounds(day, ZoneInfo((await house_locale())[1]))
     tills: dict[int, OperatorTill] = {}
     totals: dict[tuple[int, str, str], MethodTotals] = {}
 
