@@ -48,6 +48,7 @@ from boxoffice.marketing.tables import (
     RecipientStatus,
 )
 from boxoffice.marketing.unsubscribe import TEST_SEND_CONTACT, make_token
+from boxoffice.web.html import formatting_cleaner
 
 if TYPE_CHECKING:
     import nh3
@@ -64,23 +65,14 @@ TEST_MESSAGE_KIND = "campaign_test"
 
 @functools.cache
 def body_renderer() -> tuple[MarkdownIt, nh3.Cleaner]:
-    """markdown-it and the nh3 cleaner, loaded with the first campaign body rendered: the processes
-    serving the storefront never render one."""
-    import nh3
+    """markdown-it and the cleaner for its output, loaded with the first campaign body rendered: the
+    processes serving the storefront never render one."""
     from markdown_it import MarkdownIt
 
-    cleaner = nh3.Cleaner(
-        tags={
-            "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "s", "a",
-            "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
-        },
-        clean_content_tags={"script", "style"},
-        attributes={"a": {"href"}},
-        link_rel="noopener noreferrer",
-        url_schemes={"http", "https", "mailto"},
-        url_relative="deny",
-        strip_comments=True,
-    )  # fmt: skip
+    cleaner = formatting_cleaner({
+        "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "s", "a",
+        "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+    })  # fmt: skip
     return MarkdownIt("js-default"), cleaner  # CommonMark with tables and strikethrough; raw HTML escaped
 
 

@@ -27,6 +27,7 @@ from boxoffice.auth import audit
 from boxoffice.db import write_transaction
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from boxoffice.storefront.tables import PolicyDocument, PolicyKind, SiteSetting
+from boxoffice.web.html import formatting_cleaner
 
 if TYPE_CHECKING:
     import nh3
@@ -85,20 +86,9 @@ CONCURRENT_CHANGE = (
 
 @functools.cache
 def policy_cleaners() -> tuple[nh3.Cleaner, nh3.Cleaner]:
-    """The cleaner for policy HTML and one that keeps only its text. nh3 is loaded when a policy is
-    first saved: serving the storefront never needs it."""
-    import nh3
-
-    policy = nh3.Cleaner(
-        tags={"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a"},
-        clean_content_tags={"script", "style"},
-        attributes={"a": {"href"}},
-        link_rel="noopener noreferrer",
-        url_schemes={"http", "https", "mailto"},
-        url_relative="deny",
-        strip_comments=True,
-    )
-    return policy, nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
+    """The cleaner for policy HTML, and one that keeps only its text."""
+    policy = formatting_cleaner({"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a"})
+    return policy, formatting_cleaner(set())
 
 
 def sanitise_policy_html(html: str) -> str:
