@@ -20,7 +20,8 @@ from boxoffice.web.forms import parse_day, parse_id
 async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Template:
     problems = []
     locale, timezone = await house_locale()
-    today = datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
+    zone = ZoneInfo(timezone)
+    today = datetime.now(UTC).astimezone(zone).date()
     chosen_day = today
     if day:
         try:
@@ -34,7 +35,7 @@ async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Templ
             "day": chosen_day,
             "operator": operator_id,
             "operators": await audit.actors(),
-            "tills": await till_summary(chosen_day, staff_id=operator_id),
+            "tills": await till_summary(chosen_day, zone, staff_id=operator_id),
             "problems": problems,
             "locale": locale,
             "timezone": timezone,

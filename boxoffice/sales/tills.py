@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from boxoffice.money import Money
 from boxoffice.sales.tables import Payment, PaymentMethod
-from boxoffice.web.formatting import house_locale
 
 METHOD_ORDER = [method.value for method in PaymentMethod]
 
@@ -60,9 +59,10 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-async def till_summary(day: date, *, staff_id: int | None = None) -> list[OperatorTill]:
-    """Each operator's takings and refunds on `day` by payment method (all operators, or one)."""
-    start, end = day_bounds(day, ZoneInfo((await house_locale())[1]))
+async def till_summary(day: date, zone: ZoneInfo, *, staff_id: int | None = None) -> list[OperatorTill]:
+    """Each operator's takings and refunds on `day` in time zone `zone`, by payment method (all
+    operators, or one)."""
+    start, end = day_bounds(day, zone)
     tills: dict[int, OperatorTill] = {}
     totals: dict[tuple[int, str, str], MethodTotals] = {}
 
