@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def formatting_cleaner(tags: set[str]) -> nh3.Cleaner:
     """An nh3 cleaner that keeps only `tags`, links only to http, https or mailto addresses (given
     rel="noopener noreferrer"), and drops scripts and styles with their content, comments, and every
-    other attribute. nh3 is loaded on the first call: serving the storefront never needs it."""
+    other attribute. nh3 is loaded on the first call, so a worker that only shows events never loads it."""
     import nh3
 
     return nh3.Cleaner(

@@ -1,5 +1,6 @@
-"""What a web process loads. Memory per worker is measured by bench/checkout.py; this keeps out the
-libraries a worker serving the storefront never uses, which would each cost megabytes in every process."""
+"""What a web process loads. Memory per worker is measured by bench/checkout.py; this keeps out of the
+pages visitors browse (home, event, performance) the libraries they never use, each of which would cost
+megabytes in every process. Checkout loads nh3 for the policies it shows."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="the process runs on a SQLite file of its own")
 
-NOT_FOR_THE_STOREFRONT = {
+NOT_FOR_BROWSING = {
     "piccolo.conf.apps": "Piccolo's app registry and migration tooling",
     "black": "the code formatter Piccolo's migration tooling imports",
     "rich": "httpx's command-line tool",
     "markdown_it": "campaign rendering",
-    "nh3": "campaign and policy sanitising",
+    "nh3": "sanitising campaigns and policies (checkout and staff pages)",
     "weasyprint": "PDF rendering",
 }
 
@@ -46,11 +47,11 @@ def run(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
     return done
 
 
-def test_serving_the_storefront_loads_nothing_it_does_not_use(tmp_path):
+def test_browsing_the_storefront_loads_nothing_it_does_not_use(tmp_path):
     env = {**os.environ, "BOXOFFICE_DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}"}
     run(env, "-m", "boxoffice.cli", "demo")  # migrates, in a process of its own as `boxoffice serve` does
 
     served = run(env, "-c", SERVE_PAGES)
 
     loaded = set(served.stdout.split())
-    assert {name: why for name, why in NOT_FOR_THE_STOREFRONT.items() if name in loaded} == {}
+    assert {name: why for name, why in NOT_FOR_BROWSING.items() if name in loaded} == {}
