@@ -1,5 +1,6 @@
-"""Test-wide set-up. It runs before any test module imports Boxoffice, because Piccolo binds each table
-to the configured engine at import time: the database URL must point at the test database first.
+"""Test-wide set-up. It runs before any test module imports Boxoffice, because the settings are read once
+and the process's one engine is made from them (`boxoffice.db.current_engine`): the database URL must
+point at the test database first.
 
 `BOXOFFICE_TEST_DATABASE_URL=postgresql://...` runs the suites on PostgreSQL (a database of that name is
 created, and dropped afterwards); without it they run on SQLite files in a temporary folder.
