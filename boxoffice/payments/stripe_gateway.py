@@ -7,12 +7,17 @@ or refund twice. The SDK itself retries transient failures, with the same key.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated, Any
 
+import msgspec
 import stripe
 
 from boxoffice.config import Settings
@@ -21,6 +26,12 @@ MAX_NETWORK_RETRIES = 2
 WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_SHORTEST_EXPIRY = timedelta(minutes=30)
 EXPIRY_MARGIN = timedelta(minutes=5)
+
+# What may come back from Stripe into our tables: its ids are short and plain, and a body signed with our
+# secret could still hold text PostgreSQL refuses (a NUL) or longer than a column.
+StripeId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_]{1,255}$")]
+MetadataValue = Annotated[str, msgspec.Meta(pattern=r"^[^\x00]*$", max_length=500)]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{3}$")]
 
 KEY_LIKE = re.compile(r"\b(sk|rk|pk|whsec)_\w+")
 
@@ -46,7 +57,27 @@ class PaymentProviderError(Exception):
 
 
 class WebhookRejected(Exception):
-    """A webhook we cannot prove came from Stripe just now: bad signature, stale timestamp or not JSON."""
+    """A webhook we cannot prove came from Stripe just now (bad signature, timestamp more than five minutes
+    either side of ours), or that cannot be an event at all (not JSON, not an object with an id, a type and
+    a data object)."""
+
+
+class UnusableEvent(ValueError):
+    """A genuine event whose object lacks what we act on. Stripe is told it arrived (a retry would bring the
+    same body), and the event changes nothing."""
+
+
+class EventData(msgspec.Struct, frozen=True):
+    object: dict[str, Any]
+
+
+class WebhookEvent(msgspec.Struct, frozen=True):
+    """A verified webhook event. Its object stays a plain mapping: a signed body can still be shaped unlike
+    the type it names, so every field we use is checked where it is read (`checkout_session_from`)."""
+
+    id: StripeId
+    type: str
+    data: EventData
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +101,14 @@ class CheckoutRequest:
 
 @dataclass(frozen=True, slots=True)
 class CheckoutSession:
-    id: str
+    id: StripeId
     url: str | None  # the page to send the buyer to; None once the session is no longer open
     status: str  # "open", "complete" or "expired"
     payment_status: str  # "unpaid", "paid" or "no_payment_required"
     amount_total: int  # minor units
-    currency: str  # ISO 4217 in upper case, as in Money (Stripe writes it in lower case)
-    payment_intent: str | None  # set once paid; refunds are made against it
-    metadata: dict[str, str]
+    currency: CurrencyCode  # ISO 4217 in upper case, as in Money (Stripe writes it in lower case)
+    payment_intent: StripeId | None  # set once paid; refunds are made against it
+    metadata: dict[str, MetadataValue]
 
 
 def stripe_expiry(hold_ends_at: datetime) -> int:
@@ -161,12 +192,12 @@ class StripeGateway:
         response = session.last_response
         if response is not None and response.headers.get("idempotent-replayed") == "true":
             return await self.retrieve_checkout_session(session.id)
-        return checkout_session_from(session)
+        return checkout_session_from(session.to_dict())
 
     async def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
         with stripe_errors_as_provider_errors():
             session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
-        return checkout_session_from(session)
+        return checkout_session_from(session.to_dict())
 
     async def expire_checkout_session(self, session_id: str, order_id: int) -> bool:
         """Close the session so that it can no longer be paid; True if our request expired it.
@@ -210,30 +241,71 @@ class StripeGateway:
             )
         return refund.id
 
-    def parse_webhook(self, payload: bytes, signature_header: str | None) -> stripe.Event:
-        """The event in a webhook body, once its signature proves it came from Stripe in the last 5 minutes.
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> WebhookEvent:
+        """The event in a webhook body, once its signature proves it came from Stripe within 5 minutes of now.
 
-        `payload` must be the raw body as received: the signature covers its exact bytes.
+        `payload` must be the raw body as received: the signature covers its exact bytes. Stripe's SDK
+        refuses only timestamps too far in the past; one too far ahead is refused here, so that a body
+        signed with a leaked secret and a future date cannot be replayed for as long as its date lasts.
         """
         try:
-            return self._client.construct_event(
-                payload, signature_header, self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            text = payload.decode("utf-8")
+            stripe.WebhookSignature.verify_header(
+                text, signature_header, self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
             )
-        except (stripe.SignatureVerificationError, ValueError) as error:
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
             raise WebhookRejected(str(error)) from error
+        if signed_at(signature_header or "") > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookRejected("the signature is dated in the future")
+        try:
+            return msgspec.convert(json.loads(text), WebhookEvent)
+        except (ValueError, msgspec.ValidationError) as error:
+            raise WebhookRejected(f"not an event: {error}") from error
 
 
-def checkout_session_from(session: stripe.checkout.Session) -> CheckoutSession:
-    return CheckoutSession(
-        id=session.id,
-        url=session.url,
-        status=session.status,
-        payment_status=session.payment_status,
-        amount_total=session.amount_total,
-        currency=session.currency.upper(),
-        payment_intent=session.payment_intent,
-        metadata=session.metadata.to_dict() if session.metadata else {},
+def signed_at(signature_header: str) -> int:
+    """The time in a verified `Stripe-Signature` header, read as Stripe's SDK reads it (the first `t`)."""
+    return next(
+        int(value)
+        for key, _, value in (item.partition("=") for item in signature_header.split(","))
+        if key == "t"
     )
+
+
+class StripeRefund(msgspec.Struct, frozen=True):
+    id: StripeId
+    amount: int  # minor units
+    metadata: dict[str, MetadataValue] = {}
+
+
+class RefundList(msgspec.Struct, frozen=True):
+    data: list[StripeRefund] = []
+
+
+class RefundedCharge(msgspec.Struct, frozen=True):
+    """What a `charge.refunded` event tells us: the payment it was for and its refunds so far."""
+
+    payment_intent: StripeId | None
+    refunded: bool  # the whole charge is refunded
+    refunds: RefundList = RefundList()
+
+
+def refunded_charge_from(charge: Mapping[str, Any]) -> RefundedCharge:
+    """The refunds on a charge; UnusableEvent when the charge is not shaped like one."""
+    try:
+        return msgspec.convert(charge, RefundedCharge)
+    except msgspec.ValidationError as error:
+        raise UnusableEvent(f"not a usable charge: {error}") from error
+
+
+def checkout_session_from(session: Mapping[str, Any]) -> CheckoutSession:
+    """Our view of a Checkout Session, from the API or a webhook; UnusableEvent when it lacks a field we
+    use or holds one of another type."""
+    try:
+        parsed = msgspec.convert(session, CheckoutSession)
+    except msgspec.ValidationError as error:
+        raise UnusableEvent(f"not a usable Checkout Session: {error}") from error
+    return dataclasses.replace(parsed, currency=parsed.currency.upper())
 
 
 def gateway_from_settings(settings: Settings) -> StripeGateway | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from boxoffice.db import write_transaction
 from boxoffice.payments.stripe_gateway import (
@@ -18,8 +17,12 @@ from boxoffice.payments.stripe_gateway import (
     CheckoutRequest,
     CheckoutSession,
     PaymentProviderError,
+    RefundedCharge,
     StripeGateway,
+    UnusableEvent,
+    WebhookEvent,
     checkout_session_from,
+    refunded_charge_from,
 )
 from boxoffice.sales.cancellations import cancel_all_tickets
 from boxoffice.sales.holds import LAPSING_STATUSES, release_holds
@@ -38,6 +41,7 @@ from boxoffice.sales.tables import (
     PaymentMethod,
     Refund,
 )
+from boxoffice.web.forms import parse_id
 
 logger = logging.getLogger("boxoffice.payments")
 
@@ -77,13 +81,15 @@ async def start_checkout(
 
 
 async def order_of_session(session: CheckoutSession) -> dict | None:
-    """Our order for a Checkout Session, named in the metadata we gave it."""
-    order_id = session.metadata.get("order_id", "")
-    if not order_id.isdigit():
+    """Our order for a Checkout Session: the one its metadata names, and only if this session is the one
+    we opened for it. Metadata alone proves nothing: any session on the venue's Stripe account may carry
+    an order id, and an event about it must not touch our order."""
+    order_id = parse_id(session.metadata.get("order_id"))
+    if order_id is None:
         return None
     return (
-        await Order.select(Order.id, Order.total, Order.currency, Order.stripe_session)
-        .where(Order.id == int(order_id))
+        await Order.select(Order.id, Order.total, Order.currency)
+        .where((Order.id == order_id) & (Order.stripe_session == session.id))
         .first()
     )
 
@@ -96,8 +102,8 @@ async def settle_paid_session(
     if session.payment_status != "paid":
         return None
     order = await order_of_session(session)
-    if order is None or order["stripe_session"] != session.id:
-        logger.warning("ignored a paid Checkout Session that matches no order")
+    if order is None:
+        logger.warning("ignored paid Checkout Session %s: it is no order's own", session.id)
         return None
     if session.amount_total != order["total"] or session.currency != order["currency"]:
         logger.error("Checkout Session amount differs from order %s; not fulfilled", order["id"])
@@ -162,10 +168,11 @@ async def refund_late_payment(
 async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime) -> None:
     """Checkout expired or an asynchronous payment failed: the order lapses and its seats come back."""
     async with write_transaction():
-        if not await claim_stripe_event(event_id, "lapse", now):
-            return
         order = await order_of_session(session)
         if order is None:
+            logger.warning("ignored lapsed Checkout Session %s: it is no order's own", session.id)
+            return
+        if not await claim_stripe_event(event_id, "lapse", now):
             return
         lapsed = await Order.raw(
             'UPDATE "order" SET status = {} WHERE id = {} AND status IN ({}, {}) RETURNING id',
@@ -182,7 +189,7 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
             )
 
 
-async def record_stripe_refund(charge: dict, *, event_id: str, now: datetime) -> None:
+async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: datetime) -> None:
     """A refund made in Stripe's dashboard (or by us): record what is not yet recorded, and when the whole
     payment is refunded, mark the order refunded and its tickets cancelled."""
     async with write_transaction():
@@ -192,50 +199,58 @@ async def record_stripe_refund(charge: dict, *, event_id: str, now: datetime) ->
             await Payment.select(Payment.id, Payment.order, Payment.amount, Payment.currency)
             .where(
                 (Payment.method == PaymentMethod.STRIPE)
-                & (Payment.provider_reference == (charge.get("payment_intent") or ""))
+                & (Payment.provider_reference == (charge.payment_intent or ""))
             )
             .first()
         )
         if payment is None:
             return
-        for refund in (charge.get("refunds") or {}).get("data", []):
-            if await Refund.exists().where(Refund.provider_reference == refund["id"]):
+        for refund in charge.refunds.data:
+            if await Refund.exists().where(Refund.provider_reference == refund.id):
                 continue
-            request_key = (refund.get("metadata") or {}).get("refund_request")
+            request_key = refund.metadata.get("refund_request")
             if request_key and await Refund.exists().where(Refund.request_key == request_key):
                 # made from the order page, which records it itself; the webhook only confirms it
-                await Refund.update({Refund.provider_reference: refund["id"]}).where(
+                await Refund.update({Refund.provider_reference: refund.id}).where(
                     (Refund.request_key == request_key) & Refund.provider_reference.is_null()
                 )
                 continue
             await Payment.raw(
-                "UPDATE payment SET refunded = refunded + {} WHERE id = {}", refund["amount"], payment["id"]
+                "UPDATE payment SET refunded = refunded + {} WHERE id = {}", refund.amount, payment["id"]
             )
             await Refund.insert(
                 Refund(
                     order=payment["order"],
                     payment=payment["id"],
-                    amount=refund["amount"],
+                    amount=refund.amount,
                     currency=payment["currency"],
                     reason="refunded in Stripe",
-                    provider_reference=refund["id"],
+                    provider_reference=refund.id,
                     created_at=now,
                 )
             )
-        if charge.get("refunded"):
+        if charge.refunded:
             await Order.update({Order.status: OrderStatus.REFUNDED}).where(Order.id == payment["order"])
             await cancel_all_tickets(payment["order"])
 
 
-async def apply_stripe_event(gateway: StripeGateway, event: Any, *, now: datetime) -> None:
-    """Act on one verified webhook event; events we do not use are acknowledged and ignored."""
+PAID_SESSION_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+LAPSED_SESSION_EVENTS = {"checkout.session.async_payment_failed", "checkout.session.expired"}
+
+
+async def apply_stripe_event(gateway: StripeGateway, event: WebhookEvent, *, now: datetime) -> None:
+    """Act on one verified webhook event. Events we do not use, and events whose object we cannot use, are
+    acknowledged and change nothing: Stripe would only send the same body again."""
     kind, subject = event.type, event.data.object
-    if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
-        await settle_paid_session(gateway, checkout_session_from(subject), event_id=event.id, now=now)
-    elif kind in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
-        await lapse_unpaid(checkout_session_from(subject), event_id=event.id, now=now)
-    elif kind == "charge.refunded":
-        await record_stripe_refund(subject.to_dict(), event_id=event.id, now=now)
+    try:
+        if kind in PAID_SESSION_EVENTS:
+            await settle_paid_session(gateway, checkout_session_from(subject), event_id=event.id, now=now)
+        elif kind in LAPSED_SESSION_EVENTS:
+            await lapse_unpaid(checkout_session_from(subject), event_id=event.id, now=now)
+        elif kind == "charge.refunded":
+            await record_stripe_refund(refunded_charge_from(subject), event_id=event.id, now=now)
+    except UnusableEvent as error:
+        logger.warning("ignored Stripe event %s (%s): %s", event.id, kind, error)
 
 
 async def close_lapsed_sessions(gateway: StripeGateway) -> int:
