@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -243,3 +245,13 @@ def as_utc(value: datetime | str) -> datetime:
 
 def optional_utc(value: datetime | str | None) -> datetime | None:
     return None if value is None else as_utc(value)
+
+
+def one_of(column: Column, values: Collection[Any]) -> Combinable:
+    """`column IN values`; with no values, a condition no row meets (Piccolo refuses to build `IN ()`)."""
+    return column.is_in(list(values)) if values else WhereRaw("1 = 0")
+
+
+def none_of(column: Column, values: Collection[Any]) -> Combinable:
+    """`column NOT IN values`; with no values, a condition every row meets."""
+    return column.not_in(list(values)) if values else WhereRaw("1 = 1")

@@ -16,6 +16,7 @@ from typing import Any
 from piccolo.columns.combination import Combination
 
 from boxoffice.auth.tables import AuditEntry, StaffUser
+from boxoffice.db import one_of
 
 PAGE_SIZE = 50
 PERSONAL = "personal"  # the detail key for customer data (see the module's docstring)
@@ -127,7 +128,7 @@ def may_hold_personal(object_type: str, object_ids: list[str]) -> Combination:
     """Entries about these objects whose detail mentions the personal key (checked exactly once read)."""
     return (
         (AuditEntry.object_type == object_type)
-        & AuditEntry.object_id.is_in(object_ids)
+        & one_of(AuditEntry.object_id, object_ids)
         & AuditEntry.detail.like(f'%"{PERSONAL}"%')
     )
 

@@ -21,7 +21,7 @@ from boxoffice.auth import audit
 from boxoffice.crm.contacts import FIELD_LIMITS, ContactSummary, lock_live_contact
 from boxoffice.crm.records import live_contact
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
-from boxoffice.db import write_transaction
+from boxoffice.db import none_of, one_of, write_transaction
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.tables import Order
 
@@ -75,7 +75,7 @@ async def merged_family(contact_id: int) -> list[int]:
     found = [contact_id]
     generation = [contact_id]
     while generation:
-        rows = await Contact.select(Contact.id).where(Contact.merged_into.is_in(generation))
+        rows = await Contact.select(Contact.id).where(one_of(Contact.merged_into, generation))
         generation = [row["id"] for row in rows if row["id"] not in found]
         found.extend(generation)
     return found
@@ -135,7 +135,7 @@ async def merge_preview(keep_id: int, merge_id: int) -> MergePreview:
         notes=await ContactNote.count().where(ContactNote.contact == merge_id),
         consent_records=await ConsentRecord.count().where(ConsentRecord.contact == merge_id),
         tags=await ContactTag.count().where(
-            (ContactTag.contact == merge_id) & ContactTag.tag.not_in(kept_tags)
+            (ContactTag.contact == merge_id) & none_of(ContactTag.tag, kept_tags)
         ),
         filled=[name for name in FIELD_LIMITS if not kept[name] and merged[name]],
     )

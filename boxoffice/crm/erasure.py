@@ -28,7 +28,7 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import FIELD_LIMITS, lock_live_contact
 from boxoffice.crm.duplicates import merged_family
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
-from boxoffice.db import write_transaction
+from boxoffice.db import one_of, write_transaction
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.tables import Order, OrderNote, Payment, Refund
@@ -146,7 +146,7 @@ async def unshared_emails(contact_id: int, emails: set[str]) -> list[str]:
     if not emails:
         return []
     taken = await Contact.select(Contact.email).where(
-        Contact.email.is_in(list(emails)) & (Contact.id != contact_id) & Contact.erased_at.is_null()
+        one_of(Contact.email, list(emails)) & (Contact.id != contact_id) & Contact.erased_at.is_null()
     )
     return sorted(emails - {row["email"] for row in taken})
 
@@ -157,7 +157,7 @@ async def erase_orders(contact_id: int, emails: list[str]) -> int:
     blank = {getattr(Order, name): "" for name in BUYER_FIELDS}
     if emails:
         await Order.update({**blank, Order.contact: contact_id}).where(
-            Order.contact.is_null() & Order.email.is_in(emails)
+            Order.contact.is_null() & one_of(Order.email, emails)
         )
     erased = await Order.update(blank).where(Order.contact == contact_id).returning(Order.id)
     return len(erased)
@@ -170,10 +170,10 @@ async def erase_order_text(contact_id: int, identifiers: list[str]) -> None:
     order_ids = [row["id"] for row in await Order.select(Order.id).where(Order.contact == contact_id)]
     if not order_ids:
         return
-    await OrderNote.update({OrderNote.text: ""}).where(OrderNote.order.is_in(order_ids))
+    await OrderNote.update({OrderNote.text: ""}).where(one_of(OrderNote.order, order_ids))
     for table in (Payment, Refund):
         rows = await table.select(table.id, table.reason, table.provider_reference).where(
-            table.order.is_in(order_ids)
+            one_of(table.order, order_ids)
         )
         for row in rows:
             values = {
@@ -199,7 +199,7 @@ async def erase_consent_text(contact_id: int, identifiers: list[str]) -> int:
     if rows:  # the person's own changes (unsubscribing, say) were audited with their address
         await AuditEntry.update({AuditEntry.ip: ""}).where(
             (AuditEntry.object_type == "consent_record")
-            & AuditEntry.object_id.is_in([str(row["id"]) for row in rows])
+            & one_of(AuditEntry.object_id, [str(row["id"]) for row in rows])
             & AuditEntry.actor.is_null()
         )
     return len(rows)
@@ -218,7 +218,7 @@ async def erase_emails(emails: list[str]) -> int:
     message_ids = [row["id"] for row in rows]
     if not message_ids:
         return 0
-    await OutboxAttachment.delete().where(OutboxAttachment.message.is_in(message_ids))
+    await OutboxAttachment.delete().where(one_of(OutboxAttachment.message, message_ids))
     await OutboxMessage.update(
         {
             OutboxMessage.recipient: "",
@@ -228,7 +228,7 @@ async def erase_emails(emails: list[str]) -> int:
             OutboxMessage.headers: "{}",
             OutboxMessage.last_error: "",
         }
-    ).where(OutboxMessage.id.is_in(message_ids))
+    ).where(one_of(OutboxMessage.id, message_ids))
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.FAILED,
@@ -236,7 +236,7 @@ async def erase_emails(emails: list[str]) -> int:
             OutboxMessage.last_error: CANCELLED_ERROR,
         }
     ).where(
-        OutboxMessage.id.is_in(message_ids)
+        one_of(OutboxMessage.id, message_ids)
         & OutboxMessage.status.is_in([OutboxStatus.QUEUED, OutboxStatus.SENDING])
     )
     return len(message_ids)

@@ -17,7 +17,7 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from boxoffice.db import current_engine, write_transaction
+from boxoffice.db import current_engine, one_of, write_transaction
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -218,7 +218,7 @@ async def claim_due_messages(limit: int, now: datetime) -> list[ClaimedMessage]:
                     OutboxMessage.attempts: OutboxMessage.attempts + 1,
                 }
             )
-            .where(OutboxMessage.id.is_in(claimed_ids))
+            .where(one_of(OutboxMessage.id, claimed_ids))
             .returning(OutboxMessage.id, OutboxMessage.attempts)
         )
         emails = await emails_by_id(claimed_ids)
@@ -322,7 +322,7 @@ async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
             OutboxMessage.headers,
             OutboxMessage.kind,
         )
-        .where(OutboxMessage.id.is_in(message_ids))
+        .where(one_of(OutboxMessage.id, message_ids))
         .output(load_json=True)
     )
     attachments: dict[int, list[Attachment | AttachmentRecipe]] = {
@@ -337,7 +337,7 @@ async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
             OutboxAttachment.made_by,
             OutboxAttachment.made_from,
         )
-        .where(OutboxAttachment.message.is_in(message_ids))
+        .where(one_of(OutboxAttachment.message, message_ids))
         .order_by(OutboxAttachment.id)
     ):
         attachments[row["message"]].append(attachment_from_row(row))

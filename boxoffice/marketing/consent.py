@@ -16,6 +16,7 @@ from datetime import datetime
 from piccolo.query.functions.aggregate import Count
 
 from boxoffice.auth.tables import StaffUser
+from boxoffice.db import one_of
 from boxoffice.marketing.tables import Channel, ConsentRecord, ConsentSource, QuestionKind
 from boxoffice.storefront.settings import ConsentQuestionVersion, consent_question
 
@@ -131,7 +132,7 @@ async def consent_history(contact_id: int) -> list[ConsentEntry]:
     names: dict[int, str] = {}
     if actor_ids:
         staff = await StaffUser.select(StaffUser.id, StaffUser.name).where(
-            StaffUser.id.is_in(list(actor_ids))
+            one_of(StaffUser.id, list(actor_ids))
         )
         names = {row["id"]: row["name"] for row in staff}
     return [

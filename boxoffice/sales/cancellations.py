@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from boxoffice.auth import audit
-from boxoffice.db import write_transaction
+from boxoffice.db import one_of, write_transaction
 from boxoffice.sales.holds import give_back_seats, release_holds
 from boxoffice.sales.refunds import settle_order_status
 from boxoffice.sales.tables import Order, OrderLine, OrderStatus, Ticket, TicketStatus
@@ -52,7 +52,7 @@ async def cancel_ticket_rows(order_id: int, ticket_ids: list[int]) -> Cancelled:
     if per_line:
         lines = await OrderLine.select(
             OrderLine.id, OrderLine.performance, OrderLine.ticket_type, OrderLine.unit_price
-        ).where(OrderLine.id.is_in(list(per_line)))
+        ).where(one_of(OrderLine.id, list(per_line)))
         for line in lines:
             await give_back_seats(line["performance"], line["ticket_type"], per_line[line["id"]])
             value += line["unit_price"] * per_line[line["id"]]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
-from boxoffice.db import as_utc, write_transaction
+from boxoffice.db import as_utc, one_of, write_transaction
 from boxoffice.marketing.consent import record_consent
 from boxoffice.money import Money
 from boxoffice.sales.confirmation import queue_confirmation
@@ -139,7 +139,7 @@ async def ticket_prices(type_ids: list[int]) -> dict[int, dict]:
             TicketType.currency,
             TicketType.performance.starts_at.as_alias("starts_at"),
             TicketType.performance.event.title.as_alias("title"),
-        ).where(TicketType.id.is_in(type_ids))
+        ).where(one_of(TicketType.id, type_ids))
     }
 
 
@@ -280,7 +280,7 @@ async def issue_tickets(order_id: int, now: datetime, *, line_ids: list[int] | N
         OrderLine.order == order_id
     )
     if line_ids is not None:
-        query = query.where(OrderLine.id.is_in(line_ids))
+        query = query.where(one_of(OrderLine.id, line_ids))
     lines = await query
     await Ticket.insert(
         *[

@@ -7,6 +7,8 @@ import asyncio
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import add_note
 from boxoffice.crm.duplicates import likely_duplicates, merge_contacts, merged_family, merged_into
@@ -181,3 +183,78 @@ async def test_merges_outlive_the_audit_entries_that_recorded_them(database):
     assert await merged_family(third) == [third, second, first]
     assert await merged_into(first) == second
     assert await merged_into(third) is None
+
+
+async def give(contact_id: int, tags: list[int], *, others: bool, author_id: int, reference: str) -> None:
+    """Tag the contact; with `others`, give it an order, a note and a consent record too."""
+    for tag in tags:
+        await ContactTag(contact=contact_id, tag=tag).save()
+    if others:
+        await make_order(contact_id, reference)
+        await add_note(contact_id, f"Note on {reference}", author_id=author_id, now=NOW)
+        await record_consent(
+            contact_id=contact_id, channel="post", granted=True, source="import", wording="Form", now=NOW
+        )
+
+
+@pytest.mark.parametrize("others_on", ["neither", "kept", "merged", "both"])
+@pytest.mark.parametrize("merged_tags", [(), ("Friends",), ("Friends", "Post")], ids=["none", "one", "two"])
+@pytest.mark.parametrize("kept_tags", [(), ("Friends",)], ids=["none", "one"])
+async def test_merge_preview_and_merge_hold_whatever_either_contact_has_or_lacks(
+    client, kept_tags, merged_tags, others_on
+):
+    admin = await make_staff("admin")
+    tag_ids = {}
+    for name in ("Friends", "Post"):
+        tag = Tag(name=name)
+        await tag.save()
+        tag_ids[name] = tag.id
+    kept = await make_contact("Ada", "Lovelace", "ada@example.org", "", "BS1 4DJ")
+    merged = await make_contact("Ada", "Lovelace", "ada.work@example.org", "", "BS1 4DJ")
+    await give(
+        kept,
+        [tag_ids[n] for n in kept_tags],
+        others=others_on in {"kept", "both"},
+        author_id=admin.id,
+        reference="KEPT0001",
+    )
+    await give(
+        merged,
+        [tag_ids[n] for n in merged_tags],
+        others=others_on in {"merged", "both"},
+        author_id=admin.id,
+        reference="MERGED01",
+    )
+    moved_over = 1 if others_on in {"merged", "both"} else 0
+    new_tags = len(set(merged_tags) - set(kept_tags))
+    await sign_in(client, admin)
+
+    review = await client.get("/crm/duplicates/merge", params={"keep": str(kept), "merge": str(merged)})
+
+    assert review.status_code == 200
+    summary = " ".join(review.text.split())
+    plural = {"order": "orders", "note": "notes", "consent record": "consent records", "tag": "tags"}
+    for noun, count in (("order", moved_over), ("note", moved_over), ("consent record", moved_over)):
+        assert f"{count} {noun if count == 1 else plural[noun]}" in summary
+    assert f"{new_tags} {'tag' if new_tags == 1 else 'tags'}" in summary
+
+    response = await post_form(
+        client,
+        "/crm/duplicates/merge",
+        {"keep": str(kept), "merge": str(merged)},
+        form_page="/crm/duplicates",
+    )
+
+    assert response.status_code == 303
+    expected_others = (1 if others_on in {"kept", "both"} else 0) + moved_over
+    assert await Order.count().where(Order.contact == kept) == expected_others
+    assert await ContactNote.count().where(ContactNote.contact == kept) == expected_others
+    assert await ConsentRecord.count().where(ConsentRecord.contact == kept) == expected_others
+    assert (await consent_status(kept))["post"] is (expected_others > 0)
+    assert sorted(
+        row["tag"] for row in await ContactTag.select(ContactTag.tag).where(ContactTag.contact == kept)
+    ) == sorted(tag_ids[name] for name in set(kept_tags) | set(merged_tags))
+    assert await ContactTag.count().where(ContactTag.contact == merged) == 0
+    assert (await Contact.select(Contact.merged_into).where(Contact.id == merged).first())[
+        "merged_into"
+    ] == kept
