@@ -1,4 +1,7 @@
-"""The one guard on every staff route: allowed network, signed in, and holding the route's permission."""
+"""The one guard on every staff route: allowed network, signed in, and holding the route's permission.
+
+A route names its permission in `opt["permission"]` (the menu it belongs to); an action that also shows
+or reaches what another menu guards names those in `opt["also_requires"]`."""
 
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ async def staff_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> 
     staff = await signed_in_staff(connection, settings)
     if staff is None:
         raise LoginRequired()
-    if not staff.may(permission):
+    if not all(staff.may(needed) for needed in (permission, *handler.opt.get("also_requires", ()))):
         raise PermissionDeniedException()
 
 

@@ -39,6 +39,8 @@ CONTACTS = {"permission": Perm.CRM_CONTACTS}
 EXPORT = {"permission": Perm.CRM_EXPORT}
 REMOVE = {"permission": Perm.CRM_REMOVE}
 TAGS = {"permission": Perm.CRM_TAGS}
+# Tagging everyone a search finds acts on, and answers with, contacts: it needs the Contacts menu too.
+TAG_FOUND_CONTACTS = {**TAGS, "also_requires": (Perm.CRM_CONTACTS,)}
 DUPLICATES = {"permission": Perm.CRM_DUPLICATES}
 PAGE_SIZE = 25
 LARGEST_PAGE = 100_000
@@ -217,7 +219,7 @@ class BulkTagForm:
     filter_tag: str = ""
 
 
-@post("/crm/contacts/tag", name="crm.contacts.tag", opt=TAGS)
+@post("/crm/contacts/tag", name="crm.contacts.tag", opt=TAG_FOUND_CONTACTS)
 async def tag_found_contacts(request: Request, data: Annotated[BulkTagForm, FORM]) -> Template | Redirect:
     query = ContactQuery.parse(data.q, data.filter_tag, "", "")
     try:

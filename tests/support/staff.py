@@ -44,8 +44,15 @@ async def make_staff(
 ) -> TestStaff:
     """A staff member with the built-in `role`; `enrolled` gives them an authenticator already."""
     email = email or f"{role.replace('_', '.')}@venue.example"
+    return await make_staff_on(await role_id(role), email=email, name=name, enrolled=enrolled)
+
+
+async def make_staff_on(
+    role: int, *, email: str, name: str = "Sam Staff", enrolled: bool = True
+) -> TestStaff:
+    """A staff member on the role with id `role`, built-in or made by the test."""
     user_id = await accounts.create_staff(
-        email=email, name=name, password=PASSWORD, role_id=await role_id(role), actor_id=None, ip="test"
+        email=email, name=name, password=PASSWORD, role_id=role, actor_id=None, ip="test"
     )
     secret = None
     if enrolled:

@@ -12,13 +12,13 @@ from litestar.routes import HTTPRoute
 
 from boxoffice.app import create_app
 from boxoffice.auth import roles
-from boxoffice.auth.permissions import Perm, holds
+from boxoffice.auth.permissions import Perm, holds, serialise
 from boxoffice.auth.roles import BUILTIN_ROLES
-from boxoffice.auth.tables import AuditEntry, StaffUser
+from boxoffice.auth.tables import AuditEntry, Role, StaffUser
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
-from tests.support.staff import make_staff, post_form, sign_in
+from tests.support.staff import make_staff, make_staff_on, post_form, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ADA = {
@@ -338,3 +338,21 @@ async def test_only_staff_who_manage_tags_tag_a_whole_search(client):
         client, "/crm/contacts/tag", {"tag": str(post.id), "q": "ada"}, form_page="/crm/contacts"
     )
     assert refused.status_code == 403 and await ContactTag.count() == 0
+
+
+async def test_staff_who_manage_tags_but_not_contacts_tag_no_search_and_see_no_contact(client):
+    await make_contact(first_name="Ada", last_name="Lovelace", email="ada@example.org")
+    post = Tag(name="Post")
+    await post.save()
+    tagger = Role(name="Tagger", permissions=serialise([Perm.CRM_TAGS]))
+    await tagger.save()
+    await sign_in(client, await make_staff_on(tagger.id, email="tagger@venue.example", enrolled=False))
+
+    for tag in (str(post.id), "999999", ""):  # a tag that exists, one that does not, none
+        refused = await post_form(
+            client, "/crm/contacts/tag", {"tag": tag, "q": "ada"}, form_page="/crm/tags"
+        )
+
+        assert refused.status_code == 403
+        assert "Lovelace" not in refused.text and "ada@example.org" not in refused.text
+    assert await ContactTag.count() == 0
