@@ -6,6 +6,7 @@ names the variable, rather than failing later in the middle of a request.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -337,8 +338,15 @@ def with_local_secrets(settings: Settings) -> Settings:
     )
 
 
+def make_private_folder(folder: Path) -> None:
+    """Create `folder` (and any missing parents) for its owner's eyes only: it will hold personal data and
+    keys. A folder that already exists is left as it is: it may be shared, like the current directory."""
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700, parents=True)
+
+
 def read_or_create(path: Path, make: Callable[[], str]) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

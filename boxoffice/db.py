@@ -8,7 +8,10 @@ the same engine to Piccolo's migration tooling.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
@@ -25,10 +28,14 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from boxoffice.config import Settings, get_settings
+from boxoffice.config import Settings, get_settings, make_private_folder
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
+CHECKPOINT_ATTEMPTS = 3  # each waits up to the busy timeout for readers to move on
+CHECKPOINT_RETRY_SECONDS = 0.1
+
+logger = logging.getLogger("boxoffice.db")
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -83,6 +90,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and fast
         await connection.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten content is zeroed, not left in free space: erasure must leave nothing.
+        await connection.execute("PRAGMA secure_delete = ON")
         return connection
 
     async def borrow_connection(self) -> aiosqlite.Connection:
@@ -154,9 +163,27 @@ def engine_for(settings: Settings) -> Engine:
     if database.engine == "sqlite":
         if sqlite3.sqlite_version_info[:2] < MINIMUM_SQLITE_VERSION:
             raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old; 3.35 or newer is needed")
-        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_sqlite_file(database.sqlite_path)
         return PooledSQLiteEngine(database.sqlite_path, pool_size=settings.database_pool_size)
     return PostgresEngine(config={"dsn": database.url})
+
+
+def make_private_sqlite_file(path: Path) -> None:
+    """Make the database file, or tighten an existing one, readable and writable by its owner only.
+
+    SQLite gives the write-ahead log and shared-memory files it makes later the database file's own
+    permissions, so the person data in all three stays private whatever the process's umask.
+    """
+    make_private_folder(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, *sqlite_companions(path)):
+        with contextlib.suppress(FileNotFoundError):
+            file.chmod(0o600)
+
+
+def sqlite_companions(path: Path) -> list[Path]:
+    """The files SQLite keeps beside a database in WAL mode."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
 @functools.cache
@@ -255,3 +282,20 @@ def one_of(column: Column, values: Collection[Any]) -> Combinable:
 def none_of(column: Column, values: Collection[Any]) -> Combinable:
     """`column NOT IN values`; with no values, a condition every row meets."""
     return column.not_in(list(values)) if values else WhereRaw("1 = 1")
+
+
+async def scrub_write_ahead_log() -> None:
+    """After an erasure: copy SQLite's write-ahead log into the database and truncate it to nothing, so no
+    earlier image of an erased row stays readable on disk (`secure_delete` zeroes what the database file
+    itself no longer uses). A reader in another process can hold the checkpoint back for a moment, so it
+    is tried again; PostgreSQL keeps its files to itself (see the README on erasure)."""
+    engine = current_engine()
+    if not isinstance(engine, PooledSQLiteEngine):
+        return
+    async with engine.pooled_connection() as connection:
+        for _ in range(CHECKPOINT_ATTEMPTS):
+            [outcome] = await fetch_all(connection, "PRAGMA wal_checkpoint(TRUNCATE)", None)
+            if not outcome["busy"]:
+                return
+            await asyncio.sleep(CHECKPOINT_RETRY_SECONDS)
+    logger.error("the write-ahead log stayed busy; erased data remains in it until the next checkpoint")

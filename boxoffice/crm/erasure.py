@@ -14,6 +14,11 @@ tickets, payments and refunds, consent events (channel, granted or withdrawn, so
 question version) and audit entries (who did what when, without the values). All of it is marked as
 belonging to the removed contact: orders through their `contact` column. Queued e-mail is cancelled.
 
+Nothing of what goes stays readable in the database's files either: SQLite zeroes the space it frees
+(`secure_delete`, on every connection) and the write-ahead log is checkpointed and truncated after each
+removal (`scrub_write_ahead_log`). PostgreSQL's files are the server's: the README says what a venue
+must know about dead rows and backups.
+
 Someone who buys again later becomes a new contact (`upsert_contact` never revives a removed one).
 """
 
@@ -28,7 +33,7 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import FIELD_LIMITS, lock_live_contact
 from boxoffice.crm.duplicates import merged_family
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
-from boxoffice.db import one_of, write_transaction
+from boxoffice.db import one_of, scrub_write_ahead_log, write_transaction
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.tables import Order, OrderNote, Payment, Refund
@@ -138,6 +143,7 @@ async def erase_contact(contact_id: int, *, actor_id: int | None, ip: str, now: 
                 "emails": messages,
             },
         )
+    await scrub_write_ahead_log()
     return erasure
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import stat
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +15,8 @@ from piccolo.conf.apps import Finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from boxoffice.db import PooledSQLiteEngine, current_engine, migrate, write_transaction
+from boxoffice.config import get_settings, parse_database_url
+from boxoffice.db import PooledSQLiteEngine, current_engine, engine_for, migrate, write_transaction
 from boxoffice.demo import seed_demo
 from boxoffice.sales.tables import Event, Performance, TicketType, Venue
 from tests.conftest import POSTGRES_URL
@@ -114,3 +118,49 @@ async def test_sqlite_connections_use_wal_and_wait_when_busy(database):
             assert next(iter((await cursor.fetchone()).values())) >= 5000
         async with connection.execute("PRAGMA foreign_keys") as cursor:
             assert (await cursor.fetchone())["foreign_keys"] == 1
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="PostgreSQL's files belong to the server")
+async def test_a_new_sqlite_database_and_its_log_are_for_the_owner_only(tmp_path, usual_umask):
+    folder = tmp_path / "data"
+    settings = replace(
+        get_settings(), database_url=parse_database_url(f"sqlite:///{folder}/boxoffice.sqlite3")
+    )
+    engine = engine_for(settings)
+    try:
+        async with engine.pooled_connection() as connection:
+            await connection.execute("CREATE TABLE note (text TEXT)")
+            await connection.execute("INSERT INTO note VALUES ('kept in the log until a checkpoint')")
+            await connection.commit()
+            modes = {file.name: stat.S_IMODE(file.stat().st_mode) for file in folder.iterdir()}
+    finally:
+        await engine.close_pool()
+
+    assert modes == {
+        "boxoffice.sqlite3": 0o600,
+        "boxoffice.sqlite3-wal": 0o600,
+        "boxoffice.sqlite3-shm": 0o600,
+    }
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="PostgreSQL's files belong to the server")
+def test_an_existing_sqlite_database_is_made_private_when_opened(tmp_path, usual_umask):
+    database = tmp_path / "boxoffice.sqlite3"
+    for file in (database, tmp_path / "boxoffice.sqlite3-wal", tmp_path / "boxoffice.sqlite3-shm"):
+        file.touch(mode=0o644)
+
+    engine_for(replace(get_settings(), database_url=parse_database_url(f"sqlite:///{database}")))
+
+    assert {file.name: stat.S_IMODE(file.stat().st_mode) for file in tmp_path.iterdir()} == {
+        "boxoffice.sqlite3": 0o600,
+        "boxoffice.sqlite3-wal": 0o600,
+        "boxoffice.sqlite3-shm": 0o600,
+    }

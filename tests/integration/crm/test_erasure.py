@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from piccolo.columns import JSON, JSONB, Bytea, Email, Text, Varchar
 from piccolo.conf.apps import Finder
 
@@ -18,6 +20,7 @@ from boxoffice.crm.contacts import ContactDetails, add_note, upsert_contact
 from boxoffice.crm.erasure import erase_contact
 from boxoffice.crm.records import ContactGone, note_on_contact, record_staff_consent, update_details
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
+from boxoffice.db import current_engine
 from boxoffice.mail.outbox import claim_due_messages, mark_sent
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.marketing.consent import record_consent
@@ -28,6 +31,7 @@ from boxoffice.sales.tables import (
     Payment,
     Ticket,
 )
+from tests.conftest import POSTGRES_URL
 from tests.support.counter import sell
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, post_form, sign_in
@@ -231,6 +235,42 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     again = await Contact.select().where(Contact.email == "perdita.quixley@example.org").first()
     assert again["id"] != contact_id and again["erased_at"] is None  # buying again makes a new contact
     assert (await Contact.select(Contact.email).where(Contact.id == contact_id).first())["email"] == ""
+
+
+def sqlite_files() -> list[Path]:
+    """The database file the test runs on, and every file SQLite keeps beside it."""
+    database = Path(current_engine().path)
+    return sorted(database.parent.glob(database.name + "*"))
+
+
+def personal_bytes_on_disk(identifiers: list[str]) -> list[str]:
+    """Where any of `identifiers` (any case) can be read in the raw bytes of the database's files."""
+    found = []
+    for file in sqlite_files():
+        content = file.read_bytes().lower()
+        found += [f"{file.name}: {each}" for each in identifiers if each.lower().encode() in content]
+    return found
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="PostgreSQL's files belong to the server, not to us")
+async def test_removal_leaves_nothing_readable_in_the_database_files(shop, show, fake_stripe):
+    contact_id, _ = await customer_with_history(shop, show, fake_stripe)
+    assert personal_bytes_on_disk(PERSONAL)  # the history is on disk, in the log and the database
+
+    removed = await post_form(
+        shop,
+        f"/crm/contacts/{contact_id}/remove",
+        {"confirm": "yes"},
+        form_page=f"/crm/contacts/{contact_id}/remove",
+    )
+
+    assert removed.status_code == 303
+    assert personal_bytes_on_disk(PERSONAL) == []
+    assert [file.name for file in sqlite_files()] == [
+        "boxoffice.sqlite3",
+        "boxoffice.sqlite3-shm",
+        "boxoffice.sqlite3-wal",
+    ]
 
 
 async def test_removing_twice_or_without_confirming_changes_nothing(client):
