@@ -233,10 +233,11 @@ async def erase_emails(emails: list[str]) -> int:
         {
             OutboxMessage.status: OutboxStatus.FAILED,
             OutboxMessage.claimed_at: None,
+            OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: CANCELLED_ERROR,
         }
     ).where(
         OutboxMessage.id.is_in(message_ids)
-        & OutboxMessage.status.is_in([OutboxStatus.QUEUED, OutboxStatus.SENDING])
+        & OutboxMessage.status.is_in([OutboxStatus.QUEUED, OutboxStatus.CLAIMED, OutboxStatus.SENDING])
     )
     return len(message_ids)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 import aiosmtplib
 
@@ -71,8 +71,7 @@ def build_mime(message: ClaimedMessage, sender: str) -> EmailMessage:
     mime["To"] = email.recipient
     mime["Subject"] = email.subject
     mime["Date"] = format_datetime(datetime.now(UTC))
-    # The domain is given so that make_msgid does not look up this host's name, which can be slow.
-    mime["Message-ID"] = make_msgid(domain=envelope_address(sender).domain)
+    mime["Message-ID"] = message_id_header(message, envelope_address(sender).domain)
     for name, value in email.headers.items():
         mime[name] = value
     mime.set_content(email.text)
@@ -84,6 +83,13 @@ def build_mime(message: ClaimedMessage, sender: str) -> EmailMessage:
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return mime
+
+
+def message_id_header(message: ClaimedMessage, domain: str) -> str:
+    """The Message-ID of an outbox row, the same on every attempt: a message sent again after a worker
+    died mid-send (at least once) reaches the recipient's mail system as the copy it is, to be dropped.
+    The time it was queued keeps ids apart across databases (a fresh install counts rows from 1 again)."""
+    return f"<{message.queued_at.astimezone(UTC):%Y%m%d%H%M%S.%f}.{message.id}.outbox@{domain}>"
 
 
 def envelope_address(sender: str) -> Address:

@@ -284,5 +284,5 @@ async def test_a_released_message_is_due_by_the_senders_clock_not_the_databases(
     await start(marketing_staff, campaign_id, now=an_hour_ago)
 
     assert await campaigns.release_due_messages(60, mail_settings(), an_hour_ago) == 1
-    [claimed] = await claim_due_messages(5, an_hour_ago)
+    [claimed] = await claim_due_messages(5, an_hour_ago, "box1:100:aaaa")
     assert claimed.email.recipient == "ada@example.org"
