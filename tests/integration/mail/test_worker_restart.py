@@ -36,7 +36,7 @@ async def test_a_confirmation_whose_worker_died_as_the_server_took_it_is_sent_ag
         await asyncio.sleep(1.5)  # time for a third copy to show, if there were one
 
     assert Counter(message["To"] for message in smtp_server.messages) == Counter(
-        ADDRESSES + [taken_before_it_died["To"]]
+        [*ADDRESSES, taken_before_it_died["To"]]
     )
     copies = [message for message in smtp_server.messages if message["To"] == taken_before_it_died["To"]]
     assert [copy["Message-ID"] for copy in copies] == [taken_before_it_died["Message-ID"]] * 2
