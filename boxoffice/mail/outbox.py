@@ -9,7 +9,8 @@ and that is committed first.
 A worker can die after the SMTP server took a message and before the outbox hears of it, so no sender can
 promise exactly once. Each message is promised one of two things instead:
 - at most once (`Email.at_most_once`, campaign messages): a message found `sending` after its worker died
-  may have gone out, so it is never sent again; it is marked `uncertain`;
+  may have gone out, so it is never sent again; it is marked `uncertain`, as is one whose connection was
+  lost while it was being sent;
 - at least once (everything else: confirmations and other transactional mail): it is sent again, with
   the same Message-ID (derived from the outbox row), so the recipient's mail system can drop the copy.
 Each worker holds a lease (`WORKER_LEASE`) that its heartbeat renews; once a dead worker's lease lapses,
@@ -328,6 +329,19 @@ async def mark_sent(message_id: int, now: datetime) -> None:
             OutboxMessage.claimed_at: None,
             OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: "",
+        }
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING))
+
+
+async def mark_uncertain(message_id: int, error: str) -> None:
+    """Record that a message being sent may or may not have reached the server (the connection was lost
+    on the way): one to be sent at most once is not tried again."""
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.UNCERTAIN,
+            OutboxMessage.claimed_at: None,
+            OutboxMessage.claimed_by: None,
+            OutboxMessage.last_error: f"uncertain: {error}"[:MAX_ERROR_LENGTH],
         }
     ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING))
 

@@ -27,6 +27,7 @@ from boxoffice.mail.outbox import (
     claim_due_messages,
     mark_failed,
     mark_sent,
+    mark_uncertain,
     new_worker_id,
     renew_lease,
     retire_worker,
@@ -53,10 +54,11 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    uncertain: int = 0
 
     @property
     def claimed(self) -> int:
-        return self.sent + self.retrying + self.failed
+        return self.sent + self.retrying + self.failed + self.uncertain
 
 
 async def send_due_messages(
@@ -110,10 +112,10 @@ async def send_due_messages(
                 continue
             await send_message(smtp, ready)
         except ServerUnavailable as outage:
-            unsent = claimed[position:]
-            log.warning("SMTP server unavailable (%s); %s message(s) wait for a retry", outage, len(unsent))
-            for waiting in unsent:
-                outcomes[await record_failure(waiting, outage, current_time())] += 1
+            log.warning("SMTP server unavailable (%s); %s message(s) left", outage, len(claimed) - position)
+            outcomes[await record_failure(message, outage, current_time())] += 1
+            for waiting in claimed[position + 1 :]:  # never handed over, so certainly not delivered
+                outcomes[await record_failure(waiting, ServerUnavailable(outage.reason), current_time())] += 1
             break
         except SendFailed as failure:
             outcomes[await record_failure(message, failure, current_time())] += 1
@@ -133,6 +135,7 @@ async def send_due_messages(
         sent=outcomes[OutboxStatus.SENT],
         retrying=outcomes[OutboxStatus.QUEUED],
         failed=outcomes[OutboxStatus.FAILED],
+        uncertain=outcomes[OutboxStatus.UNCERTAIN],
     )
 
 
@@ -154,7 +157,14 @@ async def with_attachments_made(
 
 
 async def record_failure(message: ClaimedMessage, failure: SendFailed, now: datetime) -> OutboxStatus:
-    """Note a failed attempt on the message; returns the status it was left in."""
+    """Note a failed attempt on the message; returns the status it was left in. A message to be sent at
+    most once is not tried again when the failure may have come after the server took it."""
+    if failure.maybe_delivered and message.email.at_most_once:
+        await mark_uncertain(message.id, failure.reason)
+        log.warning(
+            "message %s (%s) may have been delivered; not tried again", message.id, message.email.kind
+        )
+        return OutboxStatus.UNCERTAIN
     if await mark_failed(message.id, failure.reason, now, failure.permanent):
         log.warning("message %s (%s) failed for good", message.id, message.email.kind)
         return OutboxStatus.FAILED
