@@ -239,10 +239,11 @@ async def erase_emails(emails: list[str]) -> int:
         {
             OutboxMessage.status: OutboxStatus.FAILED,
             OutboxMessage.claimed_at: None,
+            OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: CANCELLED_ERROR,
         }
     ).where(
         one_of(OutboxMessage.id, message_ids)
-        & OutboxMessage.status.is_in([OutboxStatus.QUEUED, OutboxStatus.SENDING])
+        & OutboxMessage.status.is_in([OutboxStatus.QUEUED, OutboxStatus.CLAIMED, OutboxStatus.SENDING])
     )
     return len(message_ids)

@@ -1,15 +1,30 @@
-"""Queueing e-mail, and claiming it for sending so that each message goes out once.
+"""Queueing e-mail, and claiming it for sending, with a delivery promise that SMTP can keep.
 
 `queue_email` writes through whatever transaction the caller has open, so an order and its confirmation
-commit or vanish together. Workers claim due messages in batches: a claim marks rows `sending` and counts
-the attempt in one atomic step (row locks skipped on PostgreSQL, the write lock on SQLite), so workers
-never share a message. A worker that dies mid-batch leaves claims that come back after
-`STALE_CLAIM_AFTER`: delivery is at least once, never lost. `last_error` holds SMTP replies and exception
-text only, never bodies; it can still name the recipient, so erasure must blank it with the rest.
+commit or vanish together. Workers claim due messages in batches: a claim marks rows `claimed` by this
+worker and counts the attempt in one atomic step (row locks skipped on PostgreSQL, the write lock on
+SQLite), so workers never share a message. Just before a message is handed to SMTP it is marked `sending`,
+and that is committed first.
+
+A worker can die after the SMTP server took a message and before the outbox hears of it, so no sender can
+promise exactly once. Each message is promised one of two things instead:
+- at most once (`Email.at_most_once`, campaign messages): a message found `sending` after its worker died
+  may have gone out, so it is never sent again; it is marked `uncertain`, as is one whose connection was
+  lost while it was being sent;
+- at least once (everything else: confirmations and other transactional mail): it is sent again, with
+  the same Message-ID (derived from the outbox row), so the recipient's mail system can drop the copy.
+Each worker holds a lease (`WORKER_LEASE`) that its heartbeat renews; once a dead worker's lease lapses,
+the next claim by any worker takes its claims back at once, so the rest of its batch waits seconds.
+
+`last_error` holds SMTP replies and exception text only, never bodies; it can still name the recipient,
+so erasure must blank it with the rest.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,13 +32,14 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from boxoffice.db import current_engine, one_of, write_transaction
-from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
+from boxoffice.db import as_utc, current_engine, one_of, write_transaction
+from boxoffice.mail.tables import MailWorker, OutboxAttachment, OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY_DELAY = timedelta(minutes=1)
 LONGEST_RETRY_DELAY = timedelta(hours=1)
-STALE_CLAIM_AFTER = timedelta(minutes=10)
+# A worker's heartbeat renews its lease well within this; a worker silent for longer is taken for dead.
+WORKER_LEASE = timedelta(seconds=15)
 MAX_ERROR_LENGTH = 500
 
 # Set by build_mime itself; a caller supplying them would produce a message with two of each.
@@ -82,6 +98,7 @@ class Email:
     headers: Mapping[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment | AttachmentRecipe, ...] = ()
     kind: str = "general"
+    at_most_once: bool = False  # never sent twice, at the price of perhaps never (see the module's doc)
 
     def __post_init__(self) -> None:
         single_line = {"recipient": self.recipient, "subject": self.subject, **self.headers}
@@ -95,10 +112,12 @@ class Email:
 
 @dataclass(frozen=True)
 class ClaimedMessage:
-    """A message this worker has claimed and must now send, then report with mark_sent or mark_failed."""
+    """A message this worker has claimed and must now send (after `begin_sending`), then report with
+    mark_sent or mark_failed. `queued_at` with `id` makes its Message-ID, the same on every attempt."""
 
     id: int
     attempts: int
+    queued_at: datetime
     email: Email
 
 
@@ -138,6 +157,7 @@ async def queue_email(email: Email, now: datetime | None = None) -> int:
                 html_body=email.html,
                 headers=dict(email.headers),
                 kind=email.kind,
+                at_most_once=email.at_most_once,
                 **clock,
             )
         )
@@ -176,30 +196,79 @@ async def store_made_attachment(message_id: int, recipe: AttachmentRecipe, conte
     )
 
 
-async def claim_due_messages(limit: int, now: datetime) -> list[ClaimedMessage]:
-    """Claim up to `limit` messages that are due (or whose claim went stale) for this worker.
+def new_worker_id() -> str:
+    """An id for a worker process that says where it runs: host, process id, and a random part so that a
+    restarted process never takes over a dead one's identity."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
-    The attempt is counted at the claim, so a message whose sending crashes the worker still runs out
-    of attempts; a stale claim that has none left is given up as failed instead of being sent again.
-    """
-    stale_before = now - STALE_CLAIM_AFTER
-    is_stale_claim = (OutboxMessage.status == OutboxStatus.SENDING) & (
-        OutboxMessage.claimed_at <= stale_before
-    )
+
+async def renew_lease(worker_id: str, now: datetime) -> None:
+    """Keep the worker alive until `now` plus WORKER_LEASE, registering it if it is not known (yet, or any
+    more: a worker taken for dead that turns out to live gets its id back, but not its claims)."""
+    await MailWorker.insert(
+        MailWorker(id=worker_id, started_at=now, lease_until=now + WORKER_LEASE)
+    ).on_conflict(target=MailWorker.id, action="DO UPDATE", values=[MailWorker.lease_until])
+
+
+async def retire_worker(worker_id: str) -> None:
+    """A worker that stops gives back whatever it still claims, for the next claim to take at once."""
     async with write_transaction():
-        await OutboxMessage.update(
-            {
-                OutboxMessage.status: OutboxStatus.FAILED,
-                OutboxMessage.claimed_at: None,
-                OutboxMessage.last_error: "abandoned: no outcome was reported for the last attempt",
-            }
-        ).where(is_stale_claim & (OutboxMessage.attempts >= MAX_ATTEMPTS))
+        await OutboxMessage.update({OutboxMessage.claimed_by: None}).where(
+            OutboxMessage.claimed_by == worker_id
+        )
+        await MailWorker.delete().where(MailWorker.id == worker_id)
 
+
+# A message claimed (or being sent) by no living worker.
+IS_ORPHANED = OutboxMessage.status.is_in([OutboxStatus.CLAIMED, OutboxStatus.SENDING]) & (
+    OutboxMessage.claimed_by.is_null()
+)
+
+
+async def take_back_lapsed_claims(now: datetime) -> None:
+    """Forget the workers whose lease has lapsed, and settle what they were sending when they died: an
+    at-most-once message becomes `uncertain`, since the server may have taken it; a message out of
+    attempts is given up; the rest are left orphaned for the claim to take."""
+    lapsed = [row["id"] for row in await MailWorker.select(MailWorker.id).where(MailWorker.lease_until < now)]
+    if lapsed:
+        await OutboxMessage.update({OutboxMessage.claimed_by: None}).where(
+            one_of(OutboxMessage.claimed_by, lapsed)
+        )
+        await MailWorker.delete().where(one_of(MailWorker.id, lapsed))
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.UNCERTAIN,
+            OutboxMessage.claimed_at: None,
+            OutboxMessage.last_error: "uncertain: the worker stopped while handing it to the SMTP server,"
+            " which may have taken it; it is not sent again",
+        }
+    ).where(
+        IS_ORPHANED & (OutboxMessage.status == OutboxStatus.SENDING) & OutboxMessage.at_most_once.eq(True)
+    )
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.FAILED,
+            OutboxMessage.claimed_at: None,
+            OutboxMessage.last_error: "abandoned: no outcome was reported for the last attempt",
+        }
+    ).where(IS_ORPHANED & (OutboxMessage.attempts >= MAX_ATTEMPTS))
+
+
+async def claim_due_messages(limit: int, now: datetime, worker_id: str) -> list[ClaimedMessage]:
+    """Claim up to `limit` messages for this worker: due ones, and those a dead worker left behind.
+
+    Claiming renews the worker's own lease, so a claim never belongs to a worker taken for dead. The
+    attempt is counted at the claim, so a message whose sending crashes the worker each time still runs
+    out of attempts and is given up as failed instead of being tried for ever.
+    """
+    async with write_transaction():
+        await renew_lease(worker_id, now)
+        await take_back_lapsed_claims(now)
         due = (
             OutboxMessage.select(OutboxMessage.id)
             .where(
                 ((OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now))
-                | is_stale_claim
+                | IS_ORPHANED
             )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
@@ -213,21 +282,43 @@ async def claim_due_messages(limit: int, now: datetime) -> list[ClaimedMessage]:
         claimed_rows = await (
             OutboxMessage.update(
                 {
-                    OutboxMessage.status: OutboxStatus.SENDING,
+                    OutboxMessage.status: OutboxStatus.CLAIMED,
                     OutboxMessage.claimed_at: now,
+                    OutboxMessage.claimed_by: worker_id,
                     OutboxMessage.attempts: OutboxMessage.attempts + 1,
                 }
             )
             .where(one_of(OutboxMessage.id, claimed_ids))
-            .returning(OutboxMessage.id, OutboxMessage.attempts)
+            .returning(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.created_at)
         )
         emails = await emails_by_id(claimed_ids)
 
-    attempts_by_id = {row["id"]: row["attempts"] for row in claimed_rows}
+    rows_by_id = {row["id"]: row for row in claimed_rows}
     return [
-        ClaimedMessage(id=message_id, attempts=attempts_by_id[message_id], email=emails[message_id])
+        ClaimedMessage(
+            id=message_id,
+            attempts=rows_by_id[message_id]["attempts"],
+            queued_at=as_utc(rows_by_id[message_id]["created_at"]),
+            email=emails[message_id],
+        )
         for message_id in claimed_ids
     ]
+
+
+async def begin_sending(message_id: int, worker_id: str) -> bool:
+    """Record, committed, that this worker is handing the message to SMTP now. False when the message is
+    no longer this worker's (its claim was taken back, or it was cancelled): it must not be sent then.
+    Call it outside any transaction: a crash after the handover must find the message `sending`."""
+    started = await (
+        OutboxMessage.update({OutboxMessage.status: OutboxStatus.SENDING})
+        .where(
+            (OutboxMessage.id == message_id)
+            & (OutboxMessage.status == OutboxStatus.CLAIMED)
+            & (OutboxMessage.claimed_by == worker_id)
+        )
+        .returning(OutboxMessage.id)
+    )
+    return bool(started)
 
 
 async def mark_sent(message_id: int, now: datetime) -> None:
@@ -236,7 +327,21 @@ async def mark_sent(message_id: int, now: datetime) -> None:
             OutboxMessage.status: OutboxStatus.SENT,
             OutboxMessage.sent_at: now,
             OutboxMessage.claimed_at: None,
+            OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: "",
+        }
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING))
+
+
+async def mark_uncertain(message_id: int, error: str) -> None:
+    """Record that a message being sent may or may not have reached the server (the connection was lost
+    on the way): one to be sent at most once is not tried again."""
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.UNCERTAIN,
+            OutboxMessage.claimed_at: None,
+            OutboxMessage.claimed_by: None,
+            OutboxMessage.last_error: f"uncertain: {error}"[:MAX_ERROR_LENGTH],
         }
     ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING))
 
@@ -245,7 +350,9 @@ async def mark_failed(message_id: int, error: str, now: datetime, permanent: boo
     """Record a failed attempt: try again after a growing delay, or give up (returning True) when it was
     the last try or trying again cannot help. Only a claimed message changes: one cancelled meanwhile
     stays cancelled."""
-    claimed = (OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.SENDING)
+    claimed = (OutboxMessage.id == message_id) & OutboxMessage.status.is_in(
+        [OutboxStatus.CLAIMED, OutboxStatus.SENDING]
+    )
     async with write_transaction():
         row = await OutboxMessage.select(OutboxMessage.attempts).where(claimed).first()
         if row is None:
@@ -256,6 +363,7 @@ async def mark_failed(message_id: int, error: str, now: datetime, permanent: boo
                 OutboxMessage.status: OutboxStatus.FAILED if gives_up else OutboxStatus.QUEUED,
                 OutboxMessage.next_attempt_at: now + retry_delay(row["attempts"]),
                 OutboxMessage.claimed_at: None,
+                OutboxMessage.claimed_by: None,
                 OutboxMessage.last_error: error[:MAX_ERROR_LENGTH],
             }
         ).where(claimed)
@@ -321,6 +429,7 @@ async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
             OutboxMessage.html_body,
             OutboxMessage.headers,
             OutboxMessage.kind,
+            OutboxMessage.at_most_once,
         )
         .where(one_of(OutboxMessage.id, message_ids))
         .output(load_json=True)
@@ -350,6 +459,7 @@ async def emails_by_id(message_ids: list[int]) -> dict[int, Email]:
             headers=row["headers"],
             attachments=tuple(attachments[row["id"]]),
             kind=row["kind"],
+            at_most_once=row["at_most_once"],
         )
         for row in messages
     }

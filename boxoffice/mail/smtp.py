@@ -8,6 +8,8 @@ Failures come in three kinds, because the worker treats each differently:
   refused logins or sender): `ServerUnavailable`, which says nothing about this message and would hit the
   rest of the batch the same way, so the worker puts them all back for a retry. Refused logins and
   senders are 5xx too, but they come from the configuration and must not fail every message for good.
+A connection lost (or a reply not heard) once the message was on its way may have come after the server
+took it: such a failure says `maybe_delivered`, and a message to be sent at most once is not tried again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 import aiosmtplib
 
@@ -48,19 +50,22 @@ class SmtpSettings:
 
 
 class SendFailed(Exception):
-    """The server did not take the message; `reason` is its reply or the network error."""
+    """The server did not take the message, or (`maybe_delivered`) we cannot tell whether it did;
+    `reason` is its reply or the network error."""
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, maybe_delivered: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.maybe_delivered = maybe_delivered
 
 
 class ServerUnavailable(SendFailed):
-    """No message could have been sent: the server was unreachable or refused us, not the message."""
+    """The server was unreachable or refused us, not the message: the rest of the batch would fare the
+    same. Only a connection lost in the middle of sending leaves this message `maybe_delivered`."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, permanent=False)
+    def __init__(self, reason: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(reason, permanent=False, maybe_delivered=maybe_delivered)
 
 
 def build_mime(message: ClaimedMessage, sender: str) -> EmailMessage:
@@ -71,8 +76,7 @@ def build_mime(message: ClaimedMessage, sender: str) -> EmailMessage:
     mime["To"] = email.recipient
     mime["Subject"] = email.subject
     mime["Date"] = format_datetime(datetime.now(UTC))
-    # The domain is given so that make_msgid does not look up this host's name, which can be slow.
-    mime["Message-ID"] = make_msgid(domain=envelope_address(sender).domain)
+    mime["Message-ID"] = message_id_header(message, envelope_address(sender).domain)
     for name, value in email.headers.items():
         mime[name] = value
     mime.set_content(email.text)
@@ -86,6 +90,13 @@ def build_mime(message: ClaimedMessage, sender: str) -> EmailMessage:
     return mime
 
 
+def message_id_header(message: ClaimedMessage, domain: str) -> str:
+    """The Message-ID of an outbox row, the same on every attempt: a message sent again after a worker
+    died mid-send (at least once) reaches the recipient's mail system as the copy it is, to be dropped.
+    The time it was queued keeps ids apart across databases (a fresh install counts rows from 1 again)."""
+    return f"<{message.queued_at.astimezone(UTC):%Y%m%d%H%M%S.%f}.{message.id}.outbox@{domain}>"
+
+
 def envelope_address(sender: str) -> Address:
     """The one address in a From value such as `Town Hall <box@example.org>`, or ValueError."""
     message = EmailMessage()
@@ -97,23 +108,31 @@ def envelope_address(sender: str) -> Address:
 
 
 async def send_message(settings: SmtpSettings, message: ClaimedMessage) -> None:
-    """Deliver one message to the SMTP server, or raise SendFailed."""
+    """Deliver one message to the SMTP server, or raise SendFailed. Connecting and logging in come
+    first and apart, so that a failure there is known to have sent nothing; once the server has taken
+    the message, a failure to say goodbye is no failure of the message."""
     try:
         mime = build_mime(message, settings.sender)
     except (ValueError, TypeError, MessageError) as error:
         raise SendFailed(f"the message cannot be written as MIME: {error}", permanent=True) from error
+    client = aiosmtplib.SMTP(
+        hostname=settings.host,
+        port=settings.port,
+        username=settings.username,
+        password=settings.password,
+        start_tls=settings.starttls,
+        use_tls=settings.use_tls,
+        timeout=settings.timeout,
+    )
     try:
-        await aiosmtplib.send(
-            mime,
-            sender=envelope_address(settings.sender).addr_spec,
-            recipients=[message.email.recipient],
-            hostname=settings.host,
-            port=settings.port,
-            username=settings.username,
-            password=settings.password,
-            start_tls=settings.starttls,
-            use_tls=settings.use_tls,
-            timeout=settings.timeout,
+        await client.connect()
+    except aiosmtplib.SMTPResponseException as error:
+        raise ServerUnavailable(f"{error.code} {error.message}") from error
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise ServerUnavailable(f"{type(error).__name__}: {error}") from error
+    try:
+        await client.send_message(
+            mime, sender=envelope_address(settings.sender).addr_spec, recipients=[message.email.recipient]
         )
     except aiosmtplib.SMTPRecipientsRefused as error:
         refusals = error.recipients
@@ -126,7 +145,18 @@ async def send_message(settings: SmtpSettings, message: ClaimedMessage) -> None:
     except aiosmtplib.SMTPResponseException as error:
         raise ServerUnavailable(f"{error.code} {error.message}") from error
     except (aiosmtplib.SMTPException, OSError) as error:
-        raise ServerUnavailable(f"{type(error).__name__}: {error}") from error
+        raise ServerUnavailable(f"{type(error).__name__}: {error}", maybe_delivered=True) from error
+    finally:
+        await say_goodbye(client)
+
+
+async def say_goodbye(client: aiosmtplib.SMTP) -> None:
+    """QUIT, or just close the connection when the server will not hear it."""
+    try:
+        if client.is_connected:
+            await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()
 
 
 def is_permanent(reply_code: int) -> bool:

@@ -7,20 +7,47 @@ in place and keeps the row, so the columns stay plain values with no derived cop
 
 The claim query's index on (status, next_attempt_at) comes from a hand-written migration of this app:
 Piccolo declares indexes on single columns only.
+
+What can be promised over SMTP, whose server may take a message just as its sender dies, is one of two
+things, and each message says which (`at_most_once`): a campaign message is never sent twice, and may be
+lost instead (`uncertain`); any other message is never lost, and may arrive twice with one Message-ID.
 """
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, Bytea, Email, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    Email,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
 class OutboxStatus(StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # a worker took it in its batch and has not handed it to SMTP yet
+    SENDING = "sending"  # handed to SMTP (committed first): it may have gone out
     SENT = "sent"
     FAILED = "failed"
+    UNCERTAIN = "uncertain"  # an at-most-once message whose worker died while sending: it may have gone
+
+
+class MailWorker(Table):
+    """A running `boxoffice worker`, alive while its heartbeat keeps `lease_until` in the future.
+    Claims belong to a worker, so a worker that died gives its claims back as soon as its lease lapses,
+    not after a fixed time that a slow batch could outlast. The id names the host and process."""
+
+    id = Varchar(length=100, primary_key=True)
+    started_at = Timestamptz(default=TimestamptzNow())
+    lease_until = Timestamptz()
 
 
 class OutboxMessage(Table):
@@ -34,8 +61,10 @@ class OutboxMessage(Table):
     kind = Varchar(length=32, default="general")
     status = Varchar(length=16, choices=OutboxStatus, default=OutboxStatus.QUEUED)
     attempts = Integer(default=0)
+    at_most_once = Boolean(default=False)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claimed_at = Timestamptz(null=True, default=None)
+    claimed_by = ForeignKey(references=MailWorker, null=True, on_delete=OnDelete.set_null, index=True)
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)

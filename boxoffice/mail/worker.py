@@ -1,6 +1,8 @@
 """The loop of `boxoffice worker` that empties the outbox through SMTP.
 
-Any number of workers may run at once, on any machines: each claims its own batch. The log names messages
+Any number of workers may run at once, on any machines: each claims its own batch under an identity whose
+lease a heartbeat renews while the process lives (see `mail.outbox` for what is promised when one dies
+mid-batch). The log names messages
 by id and kind only; recipients, subjects and the server's verdicts on messages (which often quote the
 recipient) stay in the outbox rows, where erasure can reach them. Only replies that concern the server
 itself (unreachable, login refused) are logged as they are.
@@ -17,12 +19,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from boxoffice.mail.outbox import (
+    WORKER_LEASE,
     Attachment,
     AttachmentRecipe,
     ClaimedMessage,
+    begin_sending,
     claim_due_messages,
     mark_failed,
     mark_sent,
+    mark_uncertain,
+    new_worker_id,
+    renew_lease,
+    retire_worker,
     store_made_attachment,
 )
 from boxoffice.mail.smtp import SendFailed, ServerUnavailable, SmtpSettings, send_message
@@ -31,8 +39,11 @@ from boxoffice.mail.tables import OutboxStatus
 log = logging.getLogger(__name__)
 
 # A throttled batch is no bigger than can be sent in this time, so that stopping the worker never waits
-# long and a batch always ends well before its claims could be taken for stale.
+# long and no claimed message waits long behind the others of its batch.
 THROTTLED_BATCH_SECONDS = 30
+
+# The heartbeat renews the worker's lease this often: three chances before it lapses.
+HEARTBEAT_SECONDS = WORKER_LEASE.total_seconds() / 3
 
 # Makes the content of an attachment queued as an `AttachmentRecipe`, from the recipe's `made_from`.
 AttachmentMaker = Callable[[int], Awaitable[bytes]]
@@ -43,15 +54,17 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    uncertain: int = 0
 
     @property
     def claimed(self) -> int:
-        return self.sent + self.retrying + self.failed
+        return self.sent + self.retrying + self.failed + self.uncertain
 
 
 async def send_due_messages(
     smtp: SmtpSettings,
     *,
+    worker_id: str | None = None,
     batch_size: int = 20,
     now: datetime | None = None,
     rate_per_minute: int | None = None,
@@ -64,7 +77,22 @@ async def send_due_messages(
     `now` fixes the time the outbox is read and written with (tests); by default it is the clock's.
     With `rate_per_minute`, the worker pauses after every message so that the rate holds across batches.
     Attachments queued as recipes are made by `attachment_makers` before a message's first try.
+    A message whose claim was taken back meanwhile (this worker was taken for dead) is left alone.
+    Without `worker_id` (a single batch, as tests send), the batch is sent under an identity of its own.
     """
+    if worker_id is None:
+        one_batch_worker = new_worker_id()
+        try:
+            return await send_due_messages(
+                smtp,
+                worker_id=one_batch_worker,
+                batch_size=batch_size,
+                now=now,
+                rate_per_minute=rate_per_minute,
+                attachment_makers=attachment_makers,
+            )
+        finally:
+            await retire_worker(one_batch_worker)
 
     def current_time() -> datetime:
         return now or datetime.now(UTC)
@@ -73,15 +101,21 @@ async def send_due_messages(
     if rate_per_minute:
         batch_size = min(batch_size, max(1, rate_per_minute * THROTTLED_BATCH_SECONDS // 60))
     outcomes: Counter[OutboxStatus] = Counter()
-    claimed = await claim_due_messages(batch_size, current_time())
+    claimed = await claim_due_messages(batch_size, current_time(), worker_id)
     for position, message in enumerate(claimed):
         try:
-            await send_message(smtp, await with_attachments_made(message, attachment_makers or {}))
+            ready = await with_attachments_made(message, attachment_makers or {})
+            if not await begin_sending(message.id, worker_id):
+                log.warning(
+                    "message %s (%s) is no longer this worker's to send", message.id, message.email.kind
+                )
+                continue
+            await send_message(smtp, ready)
         except ServerUnavailable as outage:
-            unsent = claimed[position:]
-            log.warning("SMTP server unavailable (%s); %s message(s) wait for a retry", outage, len(unsent))
-            for waiting in unsent:
-                outcomes[await record_failure(waiting, outage, current_time())] += 1
+            log.warning("SMTP server unavailable (%s); %s message(s) left", outage, len(claimed) - position)
+            outcomes[await record_failure(message, outage, current_time())] += 1
+            for waiting in claimed[position + 1 :]:  # never handed over, so certainly not delivered
+                outcomes[await record_failure(waiting, ServerUnavailable(outage.reason), current_time())] += 1
             break
         except SendFailed as failure:
             outcomes[await record_failure(message, failure, current_time())] += 1
@@ -101,6 +135,7 @@ async def send_due_messages(
         sent=outcomes[OutboxStatus.SENT],
         retrying=outcomes[OutboxStatus.QUEUED],
         failed=outcomes[OutboxStatus.FAILED],
+        uncertain=outcomes[OutboxStatus.UNCERTAIN],
     )
 
 
@@ -122,7 +157,14 @@ async def with_attachments_made(
 
 
 async def record_failure(message: ClaimedMessage, failure: SendFailed, now: datetime) -> OutboxStatus:
-    """Note a failed attempt on the message; returns the status it was left in."""
+    """Note a failed attempt on the message; returns the status it was left in. A message to be sent at
+    most once is not tried again when the failure may have come after the server took it."""
+    if failure.maybe_delivered and message.email.at_most_once:
+        await mark_uncertain(message.id, failure.reason)
+        log.warning(
+            "message %s (%s) may have been delivered; not tried again", message.id, message.email.kind
+        )
+        return OutboxStatus.UNCERTAIN
     if await mark_failed(message.id, failure.reason, now, failure.permanent):
         log.warning("message %s (%s) failed for good", message.id, message.email.kind)
         return OutboxStatus.FAILED
@@ -148,18 +190,42 @@ async def run_worker(
         log.warning("no SMTP server is configured: e-mail stays in the outbox, readable in the back office")
         await stop.wait()
         return
+    worker_id = new_worker_id()
+    heartbeat = asyncio.create_task(keep_lease(worker_id, stop))
+    try:
+        while not stop.is_set():
+            try:
+                report = await send_due_messages(
+                    smtp,
+                    worker_id=worker_id,
+                    batch_size=batch_size,
+                    rate_per_minute=rate_per_minute,
+                    attachment_makers=attachment_makers,
+                )
+            except Exception:  # the database may be restarting; the next round tries again
+                log.exception("could not work through the outbox")
+                report = SendReport()
+            if report.claimed:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        try:
+            await retire_worker(worker_id)
+        except Exception:  # its lease lapses by itself, and other workers take its claims back then
+            log.exception("could not retire worker %s", worker_id)
+
+
+async def keep_lease(worker_id: str, stop: asyncio.Event) -> None:
+    """Renew the worker's lease every HEARTBEAT_SECONDS while it runs, even in the middle of a batch."""
+    log.info("worker %s started", worker_id)
     while not stop.is_set():
         try:
-            report = await send_due_messages(
-                smtp,
-                batch_size=batch_size,
-                rate_per_minute=rate_per_minute,
-                attachment_makers=attachment_makers,
-            )
-        except Exception:  # the database may be restarting; the next round tries again
-            log.exception("could not work through the outbox")
-            report = SendReport()
-        if report.claimed:
-            continue  # more may be waiting
+            await renew_lease(worker_id, datetime.now(UTC))
+        except Exception:  # the database may be restarting; the next beat tries again
+            log.exception("could not renew the lease of worker %s", worker_id)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)

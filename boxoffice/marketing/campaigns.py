@@ -7,7 +7,8 @@ Sending happens in two steps, so that a crash can never give anyone the same cam
    checks each is still opted in (and not restricted or removed), reads their address, queues their
    message in the outbox and marks them queued. Either all of that lands or none of it does, so a
    worker killed at any moment leaves each recipient either pending (to be released after the restart)
-   or queued exactly once. The outbox then sends each message as it sends any other.
+   or queued exactly once. The outbox then sends each message at most once: a message its worker died
+   while handing to SMTP is not sent again but reported `uncertain`, as it may have gone out.
 
 The throttle lives in step 2: messages are released at `campaign_rate_per_minute` across all campaigns
 (one campaign at a time, oldest first), and the time of the next release is kept on the campaign row, so
@@ -399,6 +400,7 @@ def campaign_email(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         kind=TEST_MESSAGE_KIND if contact_id == TEST_SEND_CONTACT else MESSAGE_KIND,
+        at_most_once=True,  # a marketing message twice is worse than once too few
     )
 
 
@@ -537,7 +539,7 @@ async def run_campaign_sending(
 class RecipientRow:
     contact_id: int
     name: str
-    status: str  # pending, skipped, queued, sent, failed, or deleted from the e-mail log
+    status: str  # pending, skipped, queued, sent, failed, uncertain, or deleted from the e-mail log
     unsubscribed: bool  # through this campaign's link
     opted_in_now: bool  # the contact's e-mail consent as it stands now
 
@@ -550,6 +552,7 @@ class CampaignReport:
     queued: int  # in the outbox, not sent yet
     sent: int
     failed: int
+    uncertain: int  # its worker died while handing it to SMTP: it may have gone, and is not sent again
     deleted: int  # sent or failed, then deleted from the e-mail log by the retention period
     unsubscribed: int
     rows: list[RecipientRow]
@@ -559,9 +562,12 @@ def shown_status(recipient_status: str, message_status: str | None) -> str:
     """A recipient's status as the report shows it: a queued one's is its message's in the outbox."""
     if recipient_status != RecipientStatus.QUEUED:
         return recipient_status
-    return {OutboxStatus.SENT: "sent", OutboxStatus.FAILED: "failed", None: "deleted"}.get(
-        message_status, "queued"
-    )
+    return {
+        OutboxStatus.SENT: "sent",
+        OutboxStatus.FAILED: "failed",
+        OutboxStatus.UNCERTAIN: "uncertain",
+        None: "deleted",
+    }.get(message_status, "queued")
 
 
 async def campaign_report(campaign_id: int, *, limit: int = 500) -> CampaignReport:
@@ -575,7 +581,7 @@ async def campaign_report(campaign_id: int, *, limit: int = 500) -> CampaignRepo
         " WHERE campaign_recipient.campaign = {} GROUP BY campaign_recipient.status, outbox_message.status",
         campaign_id,
     )
-    counts = dict.fromkeys(("pending", "skipped", "queued", "sent", "failed", "deleted"), 0)
+    counts = dict.fromkeys(("pending", "skipped", "queued", "sent", "failed", "uncertain", "deleted"), 0)
     for tally in tallies:
         counts[shown_status(tally["status"], tally["message_status"])] += tally["recipients"]
     rows = await CampaignRecipient.raw(

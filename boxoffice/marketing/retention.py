@@ -118,9 +118,9 @@ class RetentionApplied:
 
 
 async def apply_retention(now: datetime) -> RetentionApplied:
-    """Delete e-mail log entries (sent or given up) and audit entries past their periods, and blank the
-    buyer's details on orders that lapsed unpaid longer ago than theirs. Queued mail is never touched;
-    a lapsed order keeps its reference, lines and amounts."""
+    """Delete e-mail log entries (sent, given up or uncertain) and audit entries past their periods, and
+    blank the buyer's details on orders that lapsed unpaid longer ago than theirs. Queued mail is never
+    touched; a lapsed order keeps its reference, lines and amounts."""
     periods = await retention_periods()
     async with write_transaction():
         lapsed = await (
@@ -144,7 +144,7 @@ async def apply_retention(now: datetime) -> RetentionApplied:
         mail = await (
             OutboxMessage.delete()
             .where(
-                OutboxMessage.status.is_in([OutboxStatus.SENT, OutboxStatus.FAILED])
+                OutboxMessage.status.is_in([OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN])
                 & (OutboxMessage.created_at < now - timedelta(days=periods.email_log_days))
             )
             .returning(OutboxMessage.id)

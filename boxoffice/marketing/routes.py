@@ -536,6 +536,7 @@ UNSUBSCRIBE_MESSAGES = {
 
 def unsubscribe_page(outcome: unsubscribe.Outcome, token: str, wording: str = "") -> Template:
     offer_opt_in = outcome in (unsubscribe.Outcome.OPTED_OUT, unsubscribe.Outcome.ALREADY_OUT)
+    offer_opt_out = outcome in (unsubscribe.Outcome.OPTED_IN, unsubscribe.Outcome.ALREADY_IN)
     return Template(
         "marketing/unsubscribe.html",
         context={
@@ -543,6 +544,7 @@ def unsubscribe_page(outcome: unsubscribe.Outcome, token: str, wording: str = ""
             "message": UNSUBSCRIBE_MESSAGES[outcome],
             "token": token,
             "offer_opt_in": offer_opt_in,
+            "offer_opt_out": offer_opt_out,
             "opt_in_wording": wording,
         },
     )
@@ -556,30 +558,37 @@ def refused_page(refusal: unsubscribe.TokenRefused) -> Template:
 
 @get("/unsubscribe/{token:str}", name="marketing.unsubscribe", cache_control=NO_STORE)
 async def unsubscribe_link(request: Request, token: FromPath[str]) -> Template:
-    """The link in every marketing e-mail: opts out at once (see `marketing.unsubscribe`)."""
-    now = datetime.now(UTC)
+    """The link in every marketing e-mail: where the person stands, with one Unsubscribe button while they
+    are subscribed, and nothing changed. Mail security scanners open every link in a message, so opening
+    it must not opt anyone out."""
     try:
-        contents = unsubscribe.read_token(settings_of(request).secret_key, token, now)
+        contents = unsubscribe.read_token(settings_of(request).secret_key, token, datetime.now(UTC))
     except unsubscribe.TokenRefused as refusal:
         return refused_page(refusal)
-    outcome = await unsubscribe.opt_out(contents, one_click=False, ip=client_ip(request), now=now)
-    return unsubscribe_page(outcome, token, await unsubscribe.opt_in_wording())
+    standing = await unsubscribe.current_standing(contents)
+    return unsubscribe_page(standing, token, await unsubscribe.opt_in_wording())
 
 
 @post(
     "/unsubscribe/{token:str}",
-    name="marketing.unsubscribe.one_click",
+    name="marketing.unsubscribe.post",
     opt={"exclude_from_csrf": True},
     status_code=200,
     cache_control=NO_STORE,
 )
-async def one_click_unsubscribe(request: Request, token: FromPath[str]) -> Response:
-    """RFC 8058: mail programs POST `List-Unsubscribe=One-Click` here without a cookie or CSRF token;
-    the signed token is the authority. A replay finds the contact opted out and writes nothing."""
+async def unsubscribe_by_post(request: Request, token: FromPath[str]) -> Response | Template | Redirect:
+    """Opt out, for the two callers of this address: mail programs' RFC 8058 one-click POST (the body
+    `List-Unsubscribe=One-Click`, answered in plain text) and the page's Unsubscribe button (answered by
+    going back to the page, which then offers to opt back in with a CSRF token of its own). Neither
+    carries a cookie or CSRF token to check: the signed token is the authority, and anyone who holds it
+    can make the one-click POST anyway. A replay finds the contact opted out and writes nothing."""
     now = datetime.now(UTC)
+    one_click = (await request.form()).get("List-Unsubscribe") == "One-Click"
     try:
         contents = unsubscribe.read_token(settings_of(request).secret_key, token, now)
     except unsubscribe.TokenRefused as refusal:
+        if not one_click:
+            return refused_page(refusal)
         return Response(
             "This unsubscribe link has expired.\n"
             if refusal.expired
@@ -587,8 +596,10 @@ async def one_click_unsubscribe(request: Request, token: FromPath[str]) -> Respo
             media_type="text/plain",
             status_code=400,
         )
-    outcome = await unsubscribe.opt_out(contents, one_click=True, ip=client_ip(request), now=now)
-    return Response(UNSUBSCRIBE_MESSAGES[outcome] + "\n", media_type="text/plain")
+    outcome = await unsubscribe.opt_out(contents, one_click=one_click, ip=client_ip(request), now=now)
+    if one_click:
+        return Response(UNSUBSCRIBE_MESSAGES[outcome] + "\n", media_type="text/plain")
+    return Redirect(path=request.url_for("marketing.unsubscribe", token=token), status_code=303)
 
 
 @post("/unsubscribe/{token:str}/opt-in", name="marketing.unsubscribe.opt_in", cache_control=NO_STORE)
@@ -603,4 +614,4 @@ async def opt_back_in(request: Request, token: FromPath[str]) -> Template:
     return unsubscribe_page(outcome, token)
 
 
-UNSUBSCRIBE_ROUTES = [unsubscribe_link, one_click_unsubscribe, opt_back_in]
+UNSUBSCRIBE_ROUTES = [unsubscribe_link, unsubscribe_by_post, opt_back_in]

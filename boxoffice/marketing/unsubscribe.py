@@ -9,12 +9,13 @@ days and people unsubscribe from old newsletters they find months later. After t
 key changes, the link says it no longer works and points to the box office; a tampered or expired token
 changes nothing.
 
-Opening the link opts the contact out at once, as the issue and the regulations ask (no login, no
-second step); mail clients' one-click button POSTs to the same address. Either writes one "withdrawn"
-consent record (source "unsubscribe link", with time and address) only if the contact is opted in at
-that moment, so a replayed or repeated request adds nothing. A link scanner that follows the link opts
-the person out too, which errs on the side of sending less; the page offers to opt back in, which is
-recorded as a fresh opt-in under the venue's current online marketing question.
+Opening the link changes nothing: mail security scanners open every link in a message, and must not
+unsubscribe people who never clicked. The page it opens has one Unsubscribe button (no login, no other
+step), a plain form that POSTs to the link's own address, as mail programs' RFC 8058 one-click button
+does. Either writes one "withdrawn" consent record (source "unsubscribe link", with time and address)
+only if the contact is opted in at that moment, so a replayed or repeated request adds nothing. The
+page then offers to opt back in, which is recorded as a fresh opt-in under the venue's current online
+marketing question.
 """
 
 from __future__ import annotations
@@ -102,15 +103,19 @@ class Outcome(StrEnum):
 
 
 def wording_for(*, one_click: bool, subject: str) -> str:
-    how = "Used one-click unsubscribe in their mail program" if one_click else "Opened the unsubscribe link"
+    how = (
+        "Used one-click unsubscribe in their mail program"
+        if one_click
+        else "Pressed Unsubscribe on the page of the unsubscribe link"
+    )
     return f"{how} in the marketing e-mail “{subject}”."
 
 
-async def lock_contact(contact_id: int) -> dict | None:
-    """The contact's row, locked until the transaction ends on PostgreSQL (SQLite's write lock is already
-    held), so that two requests at once cannot both find the contact opted in."""
+async def contact_row(contact_id: int, *, lock: bool) -> dict | None:
+    """The contact's row; with `lock`, locked until the transaction ends on PostgreSQL (SQLite's write
+    lock is already held), so that two requests at once cannot both find the contact opted in."""
     query = Contact.select(Contact.id, Contact.erased_at, Contact.merged_into).where(Contact.id == contact_id)
-    if isinstance(current_engine(), PostgresEngine):
+    if lock and isinstance(current_engine(), PostgresEngine):
         query = query.lock_rows("UPDATE")
     return await query.first()
 
@@ -118,12 +123,12 @@ async def lock_contact(contact_id: int) -> dict | None:
 MERGES_FOLLOWED = 20  # more merges in a row than any venue makes; a loop in the records ends here
 
 
-async def lock_live_contact(contact_id: int) -> int | None:
-    """The id of the live contact the token's contact is now, its row locked (see `lock_contact`): the
-    contact itself, or the one it was merged into since the e-mail went out (through any number of
-    merges). None once the person has been removed."""
+async def live_contact_id(contact_id: int, *, lock: bool) -> int | None:
+    """The id of the live contact the token's contact is now (its row locked with `lock`, see
+    `contact_row`): the contact itself, or the one it was merged into since the e-mail went out (through
+    any number of merges). None once the person has been removed."""
     for _ in range(MERGES_FOLLOWED):
-        contact = await lock_contact(contact_id)
+        contact = await contact_row(contact_id, lock=lock)
         if contact is None:
             return None
         if contact["erased_at"] is None:
@@ -134,12 +139,23 @@ async def lock_live_contact(contact_id: int) -> int | None:
     return None
 
 
+async def current_standing(token: UnsubscribeToken) -> Outcome:
+    """Where the token's contact stands, for the page the link opens. Only reads: mail security
+    scanners open every link in a message, so opening one must change nothing."""
+    if token.contact_id == TEST_SEND_CONTACT:
+        return Outcome.TEST_SEND
+    contact_id = await live_contact_id(token.contact_id, lock=False)
+    if contact_id is None:
+        return Outcome.REMOVED
+    return Outcome.ALREADY_IN if (await consent_status(contact_id))[Channel.EMAIL] else Outcome.ALREADY_OUT
+
+
 async def opt_out(token: UnsubscribeToken, *, one_click: bool, ip: str, now: datetime) -> Outcome:
     """Withdraw the token's contact's e-mail consent, once; mark the campaign's recipient unsubscribed."""
     if token.contact_id == TEST_SEND_CONTACT:
         return Outcome.TEST_SEND
     async with write_transaction():
-        contact_id = await lock_live_contact(token.contact_id)
+        contact_id = await live_contact_id(token.contact_id, lock=True)
         if contact_id is None:
             return Outcome.REMOVED
         await CampaignRecipient.update({CampaignRecipient.unsubscribed_at: now}).where(
@@ -178,7 +194,7 @@ async def opt_back_in(token: UnsubscribeToken, *, ip: str, now: datetime) -> Out
         return Outcome.TEST_SEND
     question = (await storefront_settings()).online_question
     async with write_transaction():
-        contact_id = await lock_live_contact(token.contact_id)
+        contact_id = await live_contact_id(token.contact_id, lock=True)
         if contact_id is None:
             return Outcome.REMOVED
         if (await consent_status(contact_id))[Channel.EMAIL]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ class RecordingHandler:
     refused_recipients: set[str] = field(default_factory=set)
     credentials: LoginPassword | None = None
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    kill_on_accept: int | None = None  # a process id
+    drop_on_accept: bool = False
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -55,6 +59,13 @@ class RecordingHandler:
                 Delivery(mail_from=envelope.mail_from or "", rcpt_tos=list(envelope.rcpt_tos), login=login)
             )
             self.arrived.notify_all()
+        if self.drop_on_accept:  # the connection is lost before our 250 reaches the sender
+            self.drop_on_accept = False
+            server.transport.close()
+        if self.kill_on_accept is not None:
+            # The worst moment for a sender to die: the message is ours, but our 250 never reaches it.
+            os.kill(self.kill_on_accept, signal.SIGKILL)
+            self.kill_on_accept = None
         return "250 Message accepted for delivery"
 
     def authenticate(
@@ -65,7 +76,7 @@ class RecordingHandler:
 
 class SmtpServer:
     """The running server: `.messages` as parsed, `refuse()` a recipient, `accept_login()` for a user,
-    `stop()` and `start()` it."""
+    `drop_when_accepting()` or `kill_when_accepting()` the sender, `stop()` and `start()` it."""
 
     host = "127.0.0.1"
 
@@ -92,6 +103,14 @@ class SmtpServer:
         self.handler.credentials = LoginPassword(username.encode(), password.encode())
         self.stop()
         self.start()
+
+    def drop_when_accepting(self) -> None:
+        """On the next message: keep it, then close the connection instead of answering 250."""
+        self.handler.drop_on_accept = True
+
+    def kill_when_accepting(self, process_id: int) -> None:
+        """On the next message: keep it, then SIGKILL the sending process before answering 250."""
+        self.handler.kill_on_accept = process_id
 
     def refuse(self, recipient: str) -> None:
         """Answer RCPT TO for this address with 550, as a server that knows no such user does."""

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from boxoffice.config import get_settings
+from boxoffice.db import PooledSQLiteEngine, current_engine
 from tests.support.smtp import SENDER_ADDRESS, SmtpServer
 
 SENDER = f"Town Hall Box Office <{SENDER_ADDRESS}>"
+
+
+def worker_env() -> dict[str, str]:
+    """The test process's settings, pointed at this test's database."""
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        url = f"sqlite:///{os.path.abspath(engine.path)}"
+    else:
+        url = get_settings().database_url.url
+    return {**os.environ, "BOXOFFICE_DATABASE_URL": url}
 
 
 @contextmanager

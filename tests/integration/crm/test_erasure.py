@@ -21,7 +21,7 @@ from boxoffice.crm.erasure import erase_contact
 from boxoffice.crm.records import ContactGone, note_on_contact, record_staff_consent, update_details
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.db import current_engine
-from boxoffice.mail.outbox import claim_due_messages, mark_sent
+from boxoffice.mail.outbox import begin_sending, claim_due_messages, mark_sent
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
@@ -164,7 +164,8 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     )
     contact_id, _ = await customer_with_history(shop, show, fake_stripe)
     sent_at = datetime.now(UTC)  # the purchases queued their confirmations by the real clock
-    [first_email] = await claim_due_messages(1, sent_at)
+    [first_email] = await claim_due_messages(1, sent_at, "box1:100:aaaa")
+    await begin_sending(first_email.id, "box1:100:aaaa")
     await mark_sent(first_email.id, sent_at)  # one confirmation sent, the other still queued
     assert (await shop.get("/backoffice/audit")).text.count(CORRECTED_POSTCODE) == 1  # old/new kept
     before = await personal_data_found(PERSONAL)

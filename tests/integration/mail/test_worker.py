@@ -305,3 +305,32 @@ async def test_a_maker_that_fails_holds_its_message_for_a_retry_and_the_rest_sti
     assert [message["To"] for message in smtp_server.messages] == ["grace@example.org"]
     entry = await status_of(held)
     assert entry.status is OutboxStatus.QUEUED and "order 7 is gone" in entry.last_error
+
+
+async def test_a_campaign_message_whose_connection_was_lost_as_it_went_is_uncertain_and_not_sent_again(
+    database, smtp_server: SmtpServer, smtp_settings: SmtpSettings
+):
+    message_id = await queue_email(confirmation(kind="campaign", at_most_once=True))
+    smtp_server.drop_when_accepting()
+
+    assert await send_due_messages(smtp_settings, now=soon()) == SendReport(uncertain=1)
+
+    uncertain = await status_of(message_id)
+    assert uncertain.status is OutboxStatus.UNCERTAIN and uncertain.last_error.startswith("uncertain")
+    assert await send_due_messages(smtp_settings, now=soon() + timedelta(days=1)) == SendReport()
+    assert len(smtp_server.messages) == 1
+
+
+async def test_a_confirmation_whose_connection_was_lost_as_it_went_is_sent_again_with_its_message_id(
+    database, smtp_server: SmtpServer, smtp_settings: SmtpSettings
+):
+    message_id = await queue_email(confirmation())
+    smtp_server.drop_when_accepting()
+
+    assert await send_due_messages(smtp_settings, now=soon()) == SendReport(retrying=1)
+    waiting = await status_of(message_id)
+    assert await send_due_messages(smtp_settings, now=waiting.next_attempt_at) == SendReport(sent=1)
+
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert (await status_of(message_id)).status is OutboxStatus.SENT

@@ -3,8 +3,11 @@ is the `smtp_server` fixture of tests/support/smtp.py)."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from boxoffice.config import get_settings
@@ -139,3 +142,20 @@ async def deliver_campaign(campaign_id: int, smtp: SmtpSettings, *, now: datetim
             return now
         now += timedelta(seconds=1)
     raise AssertionError("the campaign did not finish")
+
+
+UNSUBSCRIBE_FORM = re.compile(
+    r'<form method="post" action="([^"]+)">(?:(?!</form>).)*>Unsubscribe</button>', re.S
+)
+
+
+async def press_unsubscribe(client: httpx.AsyncClient, link: str) -> httpx.Response:
+    """Open an unsubscribe link, press the page's one button as a person does (no script, no cookie
+    needed), and follow the answer back to the page."""
+    page = await client.get(link)
+    assert page.status_code == 200, page.text
+    action = UNSUBSCRIBE_FORM.search(page.text)
+    assert action is not None, page.text
+    pressed = await client.post(html.unescape(action.group(1)), data={})
+    assert pressed.status_code == 303, pressed.text
+    return await client.get(pressed.headers["location"])

@@ -1,6 +1,6 @@
 """Campaigns through a real SMTP server: only contacts who opted in receive them, each message carries a
-personal unsubscribe link and the RFC 8058 headers, using either opts the contact out at once, and the
-next campaign skips them."""
+personal unsubscribe link and the RFC 8058 headers; opening the link changes nothing, its page's button
+or the one-click POST opts the contact out at once, and the next campaign skips them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import re
 from datetime import timedelta
 from email.message import EmailMessage
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from tests.integration.marketing.conftest import (
     draft_campaign,
     mail_settings,
     make_contact,
+    press_unsubscribe,
     start,
 )
 from tests.support import staff as support
@@ -99,7 +101,24 @@ async def test_only_opted_in_contacts_receive_the_campaign_with_link_and_headers
     assert (report.recipients, report.sent, report.failed, report.unsubscribed) == (2, 2, 0, 0)
 
 
-async def test_the_link_and_the_one_click_post_both_opt_out_and_the_next_campaign_skips_them(
+async def test_opening_the_link_changes_nothing(
+    client: httpx.AsyncClient, ada_received: tuple[int, int, str]
+):
+    ada, campaign_id, link = ada_received
+    records_before = await ConsentRecord.count()
+
+    for _ in range(2):  # a mail scanner, then the person
+        page = await client.get(link)
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        assert ">Unsubscribe</button>" in page.text and "unsubscribed" not in page.text
+
+    assert (await consent_status(ada))["email"] is True
+    assert await ConsentRecord.count() == records_before
+    report = await campaigns.campaign_report(campaign_id)
+    assert report.unsubscribed == 0
+
+
+async def test_the_pages_button_and_the_one_click_post_both_opt_out_and_the_next_campaign_skips_them(
     client: httpx.AsyncClient,
     marketing_staff: support.TestStaff,
     smtp_server: SmtpServer,
@@ -112,9 +131,9 @@ async def test_the_link_and_the_one_click_post_both_opt_out_and_the_next_campaig
     ada_link = unsubscribe_path(message_to(smtp_server, "ada@example.org"))
     bea_link = unsubscribe_path(message_to(smtp_server, "bea@example.org"))
 
-    page = await client.get(ada_link)
+    page = await press_unsubscribe(client, ada_link)
     assert page.status_code == 200
-    assert "You have been unsubscribed." in page.text
+    assert "You are unsubscribed." in page.text and ">Unsubscribe</button>" not in page.text
     assert "Subscribe me again" in page.text
     assert page.headers["cache-control"] == "no-store"
 
@@ -130,6 +149,7 @@ async def test_the_link_and_the_one_click_post_both_opt_out_and_the_next_campaig
         [latest, *_] = await consent_history(contacts[address])
         assert (latest.granted, latest.source, latest.ip) == (False, "unsubscribe_link", "127.0.0.1")
         assert "“First”" in latest.wording
+    assert "Pressed Unsubscribe" in (await consent_history(contacts["ada@example.org"]))[0].wording
     assert "one-click" in (await consent_history(contacts["bea@example.org"]))[0].wording
     report = await campaigns.campaign_report(first)
     assert report.unsubscribed == 2
@@ -158,7 +178,7 @@ async def ada_received(
     return ada, campaign_id, unsubscribe_path(message_to(smtp_server, "ada@example.org"))
 
 
-async def test_a_replayed_one_click_post_or_a_second_visit_writes_nothing_new(
+async def test_a_replayed_one_click_post_or_button_press_writes_nothing_new(
     client: httpx.AsyncClient, ada_received: tuple[int, int, str]
 ):
     ada, _, link = ada_received
@@ -166,6 +186,7 @@ async def test_a_replayed_one_click_post_or_a_second_visit_writes_nothing_new(
     for _ in range(3):
         response = await client.post(link, data={"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
+        assert (await client.post(link, data={})).status_code == 303
     again = await client.get(link)
 
     assert "You are unsubscribed." in again.text
@@ -179,7 +200,7 @@ async def test_opting_back_in_records_a_fresh_opt_in_and_needs_the_csrf_token(
     client: httpx.AsyncClient, ada_received: tuple[int, int, str]
 ):
     ada, _, link = ada_received
-    page = await client.get(link)
+    page = await press_unsubscribe(client, link)
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
 
     assert (await client.post(f"{link}/opt-in", data={})).status_code == 403
@@ -205,11 +226,17 @@ async def test_tampered_expired_and_removed_contacts_tokens_change_nothing(
     other_contact = make_token(secret, contact_id=ada + 1, campaign_id=campaign_id, now=START)
     forged = f"/unsubscribe/{other_contact.split('.')[0]}.{signature}"
     flipped = link[:-2] + ("A" if link[-2] != "A" else "B") + link[-1]
-    for bad in (forged, flipped, "/unsubscribe/nonsense", f"/unsubscribe/{payload}."):
+    non_ascii = "/unsubscribe/" + quote(f"{payload}é.{signature}")
+    for bad in (forged, flipped, "/unsubscribe/nonsense", f"/unsubscribe/{payload}.", non_ascii):
         page = await client.get(bad)
         assert page.status_code == 400, bad
         assert "This unsubscribe link is not valid, so nothing has been changed." in page.text
-        assert (await client.post(bad, data={"List-Unsubscribe": "One-Click"})).status_code == 400
+        assert ">Unsubscribe</button>" not in page.text
+        pressed = await client.post(bad, data={})
+        assert pressed.status_code == 400, bad
+        assert "This unsubscribe link is not valid, so nothing has been changed." in pressed.text
+        one_click = await client.post(bad, data={"List-Unsubscribe": "One-Click"})
+        assert (one_click.status_code, one_click.text) == (400, "This unsubscribe link is not valid.\n")
 
     expired = make_token(secret, contact_id=ada, campaign_id=campaign_id, now=START - timedelta(days=366))
     page = await client.get(f"/unsubscribe/{expired}")
@@ -220,7 +247,8 @@ async def test_tampered_expired_and_removed_contacts_tokens_change_nothing(
     page = await client.get(link)
     assert page.status_code == 200
     assert "We no longer hold your details" in page.text
-    assert "Subscribe me again" not in page.text
+    assert "Subscribe me again" not in page.text and ">Unsubscribe</button>" not in page.text
+    assert (await client.post(link, data={})).status_code == 303
     assert await ConsentRecord.count() == before
 
 
@@ -232,9 +260,9 @@ async def test_a_link_sent_before_a_merge_opts_out_the_contact_it_was_merged_int
     await merge_contacts(kept, ada, actor_id=marketing_staff.id, ip="", now=START)
     assert (await consent_status(kept))["email"] is True
 
-    page = await client.get(link)
+    page = await press_unsubscribe(client, link)
 
-    assert page.status_code == 200 and "You have been unsubscribed." in page.text
+    assert page.status_code == 200 and "You are unsubscribed." in page.text
     assert (await consent_status(kept))["email"] is False
 
 
@@ -246,9 +274,9 @@ async def test_a_link_reaches_the_merged_contact_after_the_merge_has_left_the_au
     await merge_contacts(kept, ada, actor_id=marketing_staff.id, ip="", now=START)
     await AuditEntry.delete().where(AuditEntry.action == "contact.merged")  # the audit period is shorter
 
-    page = await client.get(link)
+    page = await press_unsubscribe(client, link)
 
-    assert page.status_code == 200 and "You have been unsubscribed." in page.text
+    assert page.status_code == 200 and "You are unsubscribed." in page.text
     assert (await consent_status(kept))["email"] is False
 
 
@@ -284,5 +312,5 @@ async def test_a_released_message_is_due_by_the_senders_clock_not_the_databases(
     await start(marketing_staff, campaign_id, now=an_hour_ago)
 
     assert await campaigns.release_due_messages(60, mail_settings(), an_hour_ago) == 1
-    [claimed] = await claim_due_messages(5, an_hour_ago)
+    [claimed] = await claim_due_messages(5, an_hour_ago, "box1:100:aaaa")
     assert claimed.email.recipient == "ada@example.org"
