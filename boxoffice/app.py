@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from litestar import Litestar, Router, get
 from litestar.config.csrf import CSRFConfig
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.logging import LoggingConfig
 from litestar.response import Response
@@ -36,6 +35,7 @@ from boxoffice.secretbox import SecretBox
 from boxoffice.storefront.policies import POLICY_ROUTES
 from boxoffice.storefront.routes import storefront_router
 from boxoffice.web.errors import EXCEPTION_HANDLERS
+from boxoffice.web.page_cache import PageCache
 from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
 from boxoffice.web.templating import ASSETS_DIR, template_config
 
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "stripe": stripe,
+                "page_cache": PageCache(settings.catalog_cache_seconds),
                 "secret_box": SecretBox(settings.encryption_keys),
                 "security_policy": SecurityPolicy(
                     lockout_threshold=settings.lockout_threshold,
@@ -131,10 +132,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         stores={STORE_NAME: DatabaseSessionStore()},
-        response_cache_config=ResponseCacheConfig(
-            default_expiration=settings.catalog_cache_seconds,
-            cache_response_filter=lambda _, status: settings.catalog_cache_seconds > 0 and status == 200,
-        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=CSRF_COOKIE,

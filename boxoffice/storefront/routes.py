@@ -1,35 +1,45 @@
 """Storefront pages: what is on, and when.
 
-The listing pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`, wired in
-app.py): in an on-sale rush thousands of visitors read the same page, and a second-old "available" is
-harmless because seats are only ever taken by the hold's conditional update, which sees the truth.
+The listing pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`; see
+`web.page_cache` for why that is safe and what is kept).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Router, get
+from litestar import MediaType, Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
 
 from boxoffice.sales import catalog
 from boxoffice.storefront.checkout import CHECKOUT_ROUTES
+from boxoffice.web.page_cache import PageCache
+from boxoffice.web.templating import render_page
 
 
-@get("/", name="storefront.home", cache=True)
-async def home() -> Template:
-    events = await catalog.events_on_sale(datetime.now(UTC))
-    return Template("storefront/home.html", context={"events": events})
+def kept_pages(request: Request) -> PageCache:
+    return request.app.state.page_cache
 
 
-@get("/events/{slug:str}", name="storefront.event", cache=True)
-async def event_page(slug: FromPath[str]) -> Template:
-    event = await catalog.event_detail(slug, datetime.now(UTC))
-    if event is None:
-        raise NotFoundException()
-    return Template("storefront/event.html", context={"event": event})
+@get("/", name="storefront.home")
+async def home(request: Request) -> Response[bytes]:
+    async def render() -> bytes:
+        events = await catalog.events_on_sale(datetime.now(UTC))
+        return render_page(request, "storefront/home.html", {"events": events})
+
+    return Response(await kept_pages(request).page("home", render), media_type=MediaType.HTML)
+
+
+@get("/events/{slug:str}", name="storefront.event")
+async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
+    async def render() -> bytes:
+        event = await catalog.event_detail(slug, datetime.now(UTC))
+        if event is None:
+            raise NotFoundException()
+        return render_page(request, "storefront/event.html", {"event": event})
+
+    return Response(await kept_pages(request).page(("event", slug), render), media_type=MediaType.HTML)
 
 
 storefront_router = Router(path="/", route_handlers=[home, event_page, *CHECKOUT_ROUTES])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
@@ -25,3 +26,10 @@ def template_config(*, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]
     )
     environment.globals["local_format"] = local_format
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+
+
+def render_page(request: Request, name: str, context: dict) -> bytes:
+    """A page's HTML, for pages kept in a `PageCache`: the body alone, so nothing made for this request
+    (cookies, headers) is kept with it. Such pages must not show anything of one visitor's, such as a
+    CSRF token."""
+    return request.app.template_engine.get_template(name).render(**context, request=request).encode()

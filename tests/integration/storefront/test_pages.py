@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
+from boxoffice.app import create_app
 from boxoffice.config import get_settings
+from boxoffice.db import close_database, open_database
 from boxoffice.sales import catalog
 from boxoffice.sales.tables import Event, EventStatus
 from tests.support.app import app_client
@@ -138,3 +141,30 @@ async def test_listing_pages_are_kept_briefly_when_the_cache_is_on(database, cat
         assert (await client.get("/events/the-tempest")).text == before
     async with app_client(replace(settings, catalog_cache_seconds=0)) as client:
         assert "The Tempest, renamed" in (await client.get("/events/the-tempest")).text
+
+
+@pytest.mark.parametrize("path", ["/", "/events/the-tempest"])
+async def test_a_kept_page_carries_nothing_of_the_visitor_it_was_rendered_for(database, catalog_rows, path):
+    app = create_app(replace(get_settings(), catalog_cache_seconds=60))
+    await open_database(get_settings())
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    try:
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="https://testserver") as first,
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as second,
+        ):
+            rendered = await first.get(path)
+            kept = await second.get(path)
+            again = await second.get(path)
+    finally:
+        await close_database()
+
+    assert rendered.text == kept.text == again.text
+    assert "strict-transport-security" in rendered.headers  # rendered for a visitor on https
+    for response in (rendered, kept, again):
+        names = [name.lower() for name, _ in response.headers.raw if name.lower() != b"set-cookie"]
+        assert len(names) == len(set(names)), names  # each header once
+    assert "strict-transport-security" not in kept.headers  # kept for one on plain http
+    first_cookies = rendered.headers.get_list("set-cookie")
+    assert not set(first_cookies) & set(kept.headers.get_list("set-cookie"))
+    assert not set(first_cookies) & set(again.headers.get_list("set-cookie"))
