@@ -101,8 +101,9 @@ async def one_checkout(base_url: str, stripe: FakeStripe, performance_id: int, t
 
 def worker_memory(port: int) -> list[int]:
     """Resident memory (KiB) of the processes serving on `port`: uvicorn's workers, found in /proc as the
-    children of the process started with that port."""
-    parents = set()
+    children of the process started with that port that multiprocessing spawned to serve. Its resource
+    tracker, a child too, serves nothing and is left out."""
+    commands: dict[int, str] = {}
     children: dict[int, list[int]] = defaultdict(list)
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -110,18 +111,19 @@ def worker_memory(port: int) -> list[int]:
             command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        pid, parent = int(fields["Pid"]), int(fields["PPid"])
-        children[parent].append(pid)
-        if "serve" in command and f"--port {port}" in command:
-            parents.add(pid)
+        pid = int(fields["Pid"])
+        commands[pid] = command
+        children[int(fields["PPid"])].append(pid)
+    servers = [pid for pid, command in commands.items() if "serve" in command and f"--port {port}" in command]
     memory = []
-    for parent in parents:
-        for child in children[parent]:
-            try:
-                status = Path(f"/proc/{child}/status").read_text()
-            except OSError:
-                continue
-            memory.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
+    for child in (child for server in servers for child in children[server]):
+        if "spawn_main" not in commands[child]:
+            continue
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        memory.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
     return memory
 
 
