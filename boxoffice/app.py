@@ -36,6 +36,7 @@ from boxoffice.storefront.policies import POLICY_ROUTES
 from boxoffice.storefront.routes import storefront_router
 from boxoffice.web.errors import EXCEPTION_HANDLERS
 from boxoffice.web.page_cache import PageCache
+from boxoffice.web.paths import refuse_impossible_path_values
 from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
 from boxoffice.web.templating import ASSETS_DIR, template_config
 
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(auto_reload=settings.debug),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(payment_pages(settings))],
+        before_request=refuse_impossible_path_values,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="never",  # unexpected errors are logged once, by web.errors

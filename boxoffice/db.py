@@ -31,6 +31,7 @@ from piccolo.table import Table
 from boxoffice.config import Settings, get_settings, make_private_folder
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+LARGEST_ID = 2**31 - 1  # ids are 32-bit serials; a larger one names nothing, and no engine could take it
 MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
 CHECKPOINT_ATTEMPTS = 3  # each waits up to the busy timeout for readers to move on
 CHECKPOINT_RETRY_SECONDS = 0.1

@@ -28,13 +28,17 @@ async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Templ
             chosen_day = parse_day(day)
         except ValueError:
             problems.append("The day is not a date such as 2026-11-21; showing today.")
+    operators = await audit.actors()
     operator_id = parse_id(operator)
+    if operator and operator_id not in {staff_id for staff_id, _ in operators}:
+        problems.append("That operator is not on the list; showing everyone.")
+        operator_id = None
     return Template(
         "backoffice/till.html",
         context={
             "day": chosen_day,
             "operator": operator_id,
-            "operators": await audit.actors(),
+            "operators": operators,
             "tills": await till_summary(chosen_day, zone, staff_id=operator_id),
             "problems": problems,
             "locale": locale,

@@ -235,7 +235,10 @@ async def audience_count(request: Request) -> Template:
     draft, problems = form.draft()
     return Template(
         "marketing/_audience_count.html",
-        context={"audience_count": None if problems else await audience_size(draft.audience)},
+        context={
+            "audience_problems": problems,
+            "audience_count": None if problems else await audience_size(draft.audience),
+        },
     )
 
 

@@ -65,7 +65,7 @@ class Booking:
 
 async def find_booking(reference: str, token: str, key: bytes) -> Booking | None:
     """The booking a "manage my booking" link points at, or None for a wrong or altered link."""
-    if len(reference) > 16 or not hmac.compare_digest(booking_token(reference, key), token):
+    if len(reference) > 16 or not hmac.compare_digest(booking_token(reference, key).encode(), token.encode()):
         return None
     row = await Order.select(Order.id).where(Order.reference == reference).first()
     return await load_booking(row["id"]) if row else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-LARGEST_ID = 2**31 - 1  # ids are 32-bit serials; a larger one names nothing
+from boxoffice.db import LARGEST_ID
+
 EARLIEST_DAY = date(1900, 1, 1)  # days a box office could mean; outside them, date arithmetic
 LATEST_DAY = date(2999, 12, 31)  # (the day after, say) would overflow
 
