@@ -25,14 +25,22 @@ def rejection(password: str, **person: str) -> str:
     return str(raised.value)
 
 
+def accepted(password: str, **person: str) -> bool:
+    try:
+        check_password_policy(password, **person)
+    except PasswordRejected:
+        return False
+    return True
+
+
 def test_twelve_characters_is_the_minimum():
     assert MIN_LENGTH == 12
     assert rejection("Tq8#vLw2!zR") == "Use at least 12 characters."
-    check_password_policy("Tq8#vLw2!zRp")
+    assert accepted("Tq8#vLw2!zRp")
 
 
 def test_a_long_passphrase_is_accepted_but_not_an_endless_one():
-    check_password_policy(("river stage " * 20)[:200])
+    assert accepted(("river stage " * 20)[:200])
     assert rejection("x7" * 150) == f"Use at most {MAX_LENGTH} characters."
 
 
@@ -54,13 +62,13 @@ def test_the_e_mail_local_part_may_not_be_used():
 
 
 def test_a_short_local_part_is_not_held_against_a_password():
-    check_password_policy("bobcat-moonlight-42", email="bob@riverside.example")
+    assert accepted("bobcat-moonlight-42", email="bob@riverside.example")
 
 
 def test_the_name_may_not_be_the_password():
     message = rejection("Margaret Thompson", name="margaret thompson")
     assert message == "Do not use your name as your password."
-    check_password_policy("Margaret Thompson's 3 cats", name="Margaret Thompson")
+    assert accepted("Margaret Thompson's 3 cats", name="Margaret Thompson")
 
 
 async def test_hashes_are_argon2id_with_owasp_minimum_parameters():
