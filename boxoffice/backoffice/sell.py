@@ -46,13 +46,15 @@ from boxoffice.sales.counter import (
     sell_basket,
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
-from boxoffice.storefront.checkout import parse_quantities
 from boxoffice.storefront.settings import storefront_settings
-from boxoffice.web.forms import parse_id
+from boxoffice.web.forms import parse_id, parse_quantities
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 SELL = {"permission": Perm.BOX_OFFICE_SELL}
 CUSTOMER_RESULTS = 8
+# More tickets than this added at once are held only once the operator confirms the number: a slip of
+# the finger (20 for 2) would otherwise take seats from everyone else without a word.
+CONFIRM_ABOVE = 10
 NOTES_SHOWN = 3
 NOTICES = {
     "consent": "Their marketing consent has been recorded, with your note.",
@@ -131,6 +133,8 @@ async def sell_page(
     problems: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     existing_contact: int | None = None,
+    typed: dict[int, int] | None = None,
+    confirm_count: int | None = None,
     status_code: int = 200,
 ) -> Template:
     staff: Staff = request.state.staff
@@ -158,6 +162,8 @@ async def sell_page(
             "existing_contact": existing_contact,
             "sale_key": sale_form_key(values or {}),
             "max_tickets": COUNTER_MAX_TICKETS,
+            "typed": typed or {},
+            "confirm_count": confirm_count,
         },
         status_code=status_code,
     )
@@ -190,9 +196,14 @@ async def form_fields(request: Request) -> dict[str, str]:
 async def hold(request: Request) -> Template | Redirect:
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
-    chosen, error = parse_quantities(form)
+    chosen, error = parse_quantities(form, most=COUNTER_MAX_TICKETS)
     if not error and performance_id is None:
         error = "Choose a performance first."
+    count = sum(chosen.values())
+    if not error and count > CONFIRM_ABOVE and form.get("confirm_large") != str(count):
+        return await sell_page(
+            request, performance_id=performance_id, contact_id=contact_id, typed=chosen, confirm_count=count
+        )
     if not error:
         try:
             await holds.hold_tickets(
@@ -210,6 +221,7 @@ async def hold(request: Request) -> Template | Redirect:
                 performance_id=performance_id,
                 contact_id=contact_id,
                 problems={"quantity": str(refusal)},
+                typed=chosen,
                 status_code=409 if isinstance(refusal, holds.SoldOut) else 400,
             )
         return Redirect(path=sell_address(performance_id, contact_id, done="held"), status_code=303)

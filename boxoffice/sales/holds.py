@@ -16,6 +16,8 @@ from boxoffice.db import as_utc, write_transaction
 from boxoffice.money import Money
 from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, TicketType
 
+MOST_PER_ORDER = "You can buy at most {} tickets in one order."
+
 
 class HoldRefused(Exception):
     """Nothing was held; the message says why, for the buyer."""
@@ -127,7 +129,7 @@ async def hold_tickets(
         for row in await Hold.select(Hold.quantity).where((Hold.basket == basket) & (Hold.expires_at > now))
     )
     if already_held + sum(chosen.values()) > max_per_order:
-        raise HoldRefused(f"You can buy at most {max_per_order} tickets in one order.")
+        raise HoldRefused(MOST_PER_ORDER.format(max_per_order))
     expires_at = now + timedelta(minutes=hold_minutes)
     try:
         await take_and_hold(basket, performance_id, chosen, expires_at)

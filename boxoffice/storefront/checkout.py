@@ -28,6 +28,7 @@ from boxoffice.sales.tables import OrderStatus
 from boxoffice.storefront.settings import current_policy, storefront_settings
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.web.downloads import pdf_download
+from boxoffice.web.forms import parse_quantities
 
 logger = logging.getLogger("boxoffice.storefront")
 
@@ -85,27 +86,13 @@ async def show_performance(request: Request, performance_id: FromPath[int]) -> T
     return await performance_page(request, performance_id)
 
 
-def parse_quantities(form: dict[str, str]) -> tuple[dict[int, int], str]:
-    """Ticket counts from fields named `quantity_<ticket type id>`; an unreadable one is an error."""
-    chosen: dict[int, int] = {}
-    for name, value in form.items():
-        if not name.startswith("quantity_"):
-            continue
-        type_id, text = name.removeprefix("quantity_"), value.strip()
-        if not type_id.isdigit() or not text.isdigit() or len(text) > 4:
-            return {}, "Choose how many tickets you would like as a number."
-        if int(text):
-            chosen[int(type_id)] = int(text)
-    return chosen, ""
-
-
 @post("/performances/{performance_id:int}/hold", name="storefront.hold")
 async def hold(request: Request, performance_id: FromPath[int]) -> Template | Redirect:
     form = {key: str(value) for key, value in (await request.form()).items()}
-    chosen, error = parse_quantities(form)
+    settings = await storefront_settings()
+    chosen, error = parse_quantities(form, most=settings.max_tickets_per_order)
     if error:
         return await performance_page(request, performance_id, error=error, status_code=400)
-    settings = await storefront_settings()
     token = request.cookies.get(BASKET_COOKIE) or secrets.token_urlsafe(32)
     try:
         await holds.hold_tickets(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from boxoffice.db import LARGEST_ID
+from boxoffice.sales.holds import MOST_PER_ORDER
 
 EARLIEST_DAY = date(1900, 1, 1)  # days a box office could mean; outside them, date arithmetic
 LATEST_DAY = date(2999, 12, 31)  # (the day after, say) would overflow
@@ -17,6 +18,25 @@ def parse_id(text: str | None) -> int | None:
         return None
     value = int(text)
     return value if 1 <= value <= LARGEST_ID else None
+
+
+def parse_quantities(form: dict[str, str], *, most: int) -> tuple[dict[int, int], str]:
+    """Ticket counts by ticket type id, from fields named `quantity_<id>`; a field left empty means none.
+    An unreadable count is an error, and so is one past `most`, the most one order may hold, however
+    many digits were typed."""
+    chosen: dict[int, int] = {}
+    for name, value in form.items():
+        if not name.startswith("quantity_") or not (text := value.strip()):
+            continue
+        type_id = parse_id(name.removeprefix("quantity_"))
+        if type_id is None or not (text.isascii() and text.isdigit()):
+            return {}, "Choose how many tickets you would like as a number."
+        digits = text.lstrip("0")  # compared as text first: a billion digits would make a slow int
+        if len(digits) > len(str(most)) or int(digits or "0") > most:
+            return {}, MOST_PER_ORDER.format(most)
+        if digits:
+            chosen[type_id] = int(digits)
+    return chosen, ""
 
 
 def parse_day(text: str) -> date:

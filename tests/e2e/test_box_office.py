@@ -90,3 +90,71 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     )
     expect(page.locator(".notes")).to_contain_text(NOTE)
     expect(page.locator(".notes")).to_contain_text("Cora Counter")
+
+
+def sign_in_a_new_operator(page: Page, live_server: str, server_env: dict[str, str], email: str) -> None:
+    boxoffice(
+        server_env,
+        "create-staff",
+        "--email",
+        email,
+        "--name",
+        "Kit Keyboard",
+        "--role",
+        "Box office operator",
+        "--password",
+        OPERATOR_PASSWORD,
+    )
+    sign_in(page, live_server, email, OPERATOR_PASSWORD)
+
+
+def basket_numbers(page: Page):
+    return page.locator("section[aria-labelledby=sell-basket] tbody td:nth-child(2)")
+
+
+def choose_a_performance_by_keyboard(page: Page) -> None:
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Sell").click()
+    expect(page.get_by_label("Find a performance by event title")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the Find button, to the first performance listed
+    expect(page.locator("#performance-results a").first).to_be_focused()
+    page.keyboard.press("Enter")
+
+
+def test_an_operator_in_a_hurry_types_2_and_sells_exactly_2(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    sign_in_a_new_operator(page, live_server, server_env, "keyboard@venue.example")
+    choose_a_performance_by_keyboard(page)
+
+    quantity = page.locator("input.quantity").first
+    expect(quantity).to_be_focused()
+    expect(quantity).to_have_value("")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text("Added to the basket.")
+    expect(basket_numbers(page)).to_have_text(["2"])
+    page.get_by_role("button", name=re.compile("^Complete sale")).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Sale complete")
+    expect(page.locator("td > code")).to_have_count(2)
+
+
+def test_twenty_typed_at_the_counter_are_held_only_when_the_operator_confirms(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    sign_in_a_new_operator(page, live_server, server_env, "confirm@venue.example")
+    choose_a_performance_by_keyboard(page)
+    expect(page.locator("input.quantity").first).to_be_focused()
+
+    page.keyboard.type("20")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("alert")).to_contain_text("That is 20 tickets in one go. Is that right?")
+    expect(page.get_by_text("The basket is empty.")).to_be_visible()
+    confirm = page.get_by_role("button", name="Yes, add 20 tickets")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Added to the basket.")
+    expect(basket_numbers(page)).to_have_text(["20"])

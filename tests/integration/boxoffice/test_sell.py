@@ -13,8 +13,9 @@ from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.holds import HoldRefused, hold_tickets
-from boxoffice.sales.tables import Hold, Order, Payment, Performance, Ticket
+from boxoffice.sales.tables import Hold, Order, Payment, Performance, Ticket, TicketType
 from boxoffice.storefront.settings import storefront_settings
+from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.counter import (
     NOW,
     add_to_basket,
@@ -23,8 +24,19 @@ from tests.support.counter import (
     sell,
     switch_off_box_office_question,
 )
-from tests.support.shop import seats_left
+from tests.support.shop import SHOW_TIME, seats_left
 from tests.support.staff import csrf_token, make_staff, post_form, sign_in
+
+
+@pytest.fixture
+async def big_show(database) -> tuple[int, dict[str, int]]:
+    """A performance with 100 seats: its id, and its ticket types' ids by name."""
+    event = await make_event(await make_venue(), "the-crucible", "The Crucible")
+    performance = await make_performance(event, SHOW_TIME, {"Adult": 2400, "Concession": 1800}, capacity=100)
+    types = await TicketType.select(TicketType.id, TicketType.name).where(
+        TicketType.performance == performance.id
+    )
+    return performance.id, {row["name"]: row["id"] for row in types}
 
 
 @pytest.fixture
@@ -77,7 +89,7 @@ async def test_the_basket_holds_seats_like_an_online_hold_and_can_be_emptied(cli
 async def test_more_tickets_than_are_left_are_refused_and_nothing_is_held(client, operator, show):
     performance_id, types = show
 
-    response = await add_to_basket(client, performance_id, {types["Adult"]: "11"})
+    response = await add_to_basket(client, performance_id, {types["Adult"]: "11"}, confirm_large="11")
 
     assert response.status_code == 409
     assert "not enough tickets left" in response.text
@@ -85,6 +97,45 @@ async def test_more_tickets_than_are_left_are_refused_and_nothing_is_held(client
     for bad in ("-1", "two"):
         refused = await add_to_basket(client, performance_id, {types["Adult"]: bad})
         assert refused.status_code == 400 and "as a number" in refused.text
+
+
+async def test_more_than_ten_at_once_are_held_only_once_the_operator_confirms_the_number(
+    client, operator, big_show
+):
+    performance_id, types = big_show
+
+    asked = await add_to_basket(client, performance_id, {types["Adult"]: "20"})
+
+    assert asked.status_code == 200
+    assert "That is 20 tickets in one go. Is that right?" in asked.text
+    assert 'value="20"' in asked.text  # the number typed is kept for the answer
+    assert await seats_left(performance_id) == 100
+    stale = await add_to_basket(client, performance_id, {types["Adult"]: "30"}, confirm_large="20")
+    assert "That is 30 tickets in one go." in stale.text and await seats_left(performance_id) == 100
+
+    confirmed = await add_to_basket(client, performance_id, {types["Adult"]: "20"}, confirm_large="20")
+
+    assert confirmed.status_code == 303
+    assert await seats_left(performance_id) == 80
+
+
+async def test_ten_or_fewer_and_empty_fields_need_no_confirmation(client, operator, big_show):
+    performance_id, types = big_show
+
+    response = await add_to_basket(client, performance_id, {types["Adult"]: "10", types["Concession"]: ""})
+
+    assert response.status_code == 303
+    assert await seats_left(performance_id) == 90
+
+
+async def test_a_quantity_past_the_counters_limit_says_what_the_limit_is(client, operator, big_show):
+    performance_id, types = big_show
+
+    response = await add_to_basket(client, performance_id, {types["Adult"]: "1000000000"})
+
+    assert response.status_code == 400
+    assert "You can buy at most 200 tickets in one order." in response.text
+    assert await seats_left(performance_id) == 100
 
 
 async def test_the_sell_screen_shows_live_availability_and_today_first(client, operator, show):

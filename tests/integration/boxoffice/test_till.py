@@ -49,7 +49,7 @@ async def test_the_till_shows_each_operators_sales_and_refunds_by_method(shop, s
         "Cash": ["0", "£0.00", "1", "£5.00", "-£5.00"],
         "Complimentary (face value)": ["1", "£24.00", "0", "£0.00", "£24.00"],
     }
-    assert "Online (Stripe)" not in page and comp["total"] == 2400
+    assert '<th scope="row">Online (Stripe)</th>' not in page and comp["total"] == 2400
     only_olive = (await shop.get(f"/backoffice/till?operator={olive.id}")).text
     assert "Olive Operator</h2>" in only_olive and "Mo Manager</h2>" not in only_olive
     yesterday = (await shop.get(f"/backoffice/till?day={(NOW - timedelta(days=1)).date().isoformat()}")).text
@@ -61,3 +61,28 @@ async def test_the_till_shows_each_operators_sales_and_refunds_by_method(shop, s
 async def test_the_till_needs_its_permission(client):
     await sign_in(client, await make_staff("door_staff", enrolled=False))
     assert (await client.get("/backoffice/till")).status_code == 403
+
+
+async def test_an_online_payment_refunded_by_staff_is_its_own_line_and_the_page_says_so(
+    shop, show, fake_stripe
+):
+    performance_id, types = show
+    order = await paid_order(shop, performance_id, {types["Adult"]: "1"}, fake_stripe)
+    shop.cookies.clear()
+    mo = await make_staff("box_office_manager", name="Mo Manager")
+    await sign_in(shop, mo)
+    online = await Payment.select().where(Payment.order == order["id"]).first()
+    refunded = await post_form(
+        shop,
+        f"/backoffice/orders/{order['id']}/refund",
+        {"payment": str(online["id"]), "amount": "10", "request_key": "b" * 32},
+        form_page=f"/backoffice/orders/{order['id']}",
+    )
+    assert refunded.status_code == 303
+
+    page = (await shop.get("/backoffice/till")).text
+
+    assert till_rows(page, "Mo Manager") == {"Online (Stripe)": ["0", "£0.00", "1", "£10.00", "-£10.00"]}
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Payments buyers made online are settled by Stripe and are not counted;" in text
+    assert "refunds of them made by staff are, on the Online (Stripe) line" in text

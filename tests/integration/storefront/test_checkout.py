@@ -48,9 +48,12 @@ async def test_chosen_tickets_are_held_and_the_checkout_shows_them_with_the_time
     [
         ("0", "Choose at least one ticket."),
         ("-1", "as a number"),
-        ("1000000000", "as a number"),
+        ("1000000000", "You can buy at most 10 tickets in one order."),
+        ("9" * 5000, "You can buy at most 10 tickets in one order."),
         ("lots", "as a number"),
-        ("11", "at most 10 tickets"),
+        ("११", "as a number"),  # digits, but not ones anybody types into a quantity
+        ("11", "You can buy at most 10 tickets in one order."),
+        ("", "Choose at least one ticket."),
     ],
 )
 async def test_impossible_quantities_are_refused_and_hold_nothing(shop, show, quantity, message):
