@@ -31,13 +31,22 @@ from boxoffice.sales.orders import (
     PaymentReceived,
     basket_total,
     fulfil_order,
+    give_away_order,
     insert_order_lines,
     issue_tickets,
     take_basket_holds,
     ticket_prices,
     unused_reference,
 )
-from boxoffice.sales.tables import EventStatus, Order, OrderChannel, OrderStatus, Payment, Performance
+from boxoffice.sales.tables import (
+    EventStatus,
+    Order,
+    OrderChannel,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Performance,
+)
 from boxoffice.storefront.settings import storefront_settings
 
 SALE_KEY = re.compile(r"[0-9a-f]{32}")
@@ -255,8 +264,10 @@ async def sell_in_one_transaction(
         live = await take_basket_holds(basket_token, now)
         prices = await ticket_prices([row["ticket_type"] for row in live])
         currency = prices[live[0]["ticket_type"]]["currency"]
-        total = basket_total(live, prices)
-        payment = check_payment(sale.payment, total, currency, may_comp=may_comp)
+        face_value = basket_total(live, prices)
+        payment = check_payment(sale.payment, face_value, currency, may_comp=may_comp)
+        if payment.method is PaymentMethod.COMPLIMENTARY:
+            live = [{**row, "unit_price": 0} for row in live]
         reference = await unused_reference()
         [order] = await Order.insert(
             Order(
@@ -270,7 +281,7 @@ async def sell_in_one_transaction(
                 phone=contact["phone"] if contact else "",
                 postcode=contact["postcode"] if contact else "",
                 currency=currency,
-                total=total,
+                total=payment.amount,
                 created_at=now,
                 paid_at=now,
                 sale_key=sale.sale_key,
@@ -289,9 +300,16 @@ async def sell_in_one_transaction(
             ip=ip,
             object_type="order",
             object_id=order["id"],
-            detail={"payment": payment_id, "method": payment.method.value, "amount": total},
+            detail={
+                "payment": payment_id,
+                "method": payment.method.value,
+                "amount": payment.amount,
+                "face_value": face_value,
+            },
         )
-    return SoldOrder(order["id"], reference, Money(currency, total), Money(currency, payment.change_due))
+    return SoldOrder(
+        order["id"], reference, Money(currency, payment.amount), Money(currency, payment.change_due)
+    )
 
 
 async def take_reservation_payment(
@@ -306,6 +324,8 @@ async def take_reservation_payment(
         if order is None or order["status"] != OrderStatus.RESERVED:
             raise SaleRefused({"": "Only a reservation still waiting for payment can be paid."})
         checked = check_payment(payment, order["total"], order["currency"], may_comp=may_comp)
+        if checked.method is PaymentMethod.COMPLIMENTARY:
+            await give_away_order(order_id)
         received = PaymentReceived(
             method=checked.method,
             amount=checked.amount,

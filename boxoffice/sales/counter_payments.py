@@ -101,7 +101,8 @@ def check_payment(payment: CounterPayment, amount: int, currency: str, *, may_co
     """The payment, if it covers `amount`; PaymentRefused (with a message per field) if not.
 
     Cash below the amount, a card payment without the terminal's reference, and complimentary tickets
-    without a reason or without the permission to give them are all refused."""
+    without a reason or without the permission to give them are all refused. Complimentary tickets take
+    no money: their payment is of 0, so it counts as nothing in takings, spend or refunds."""
     tendered = None
     if payment.method is PaymentMethod.CASH:
         if payment.tendered_text:
@@ -120,7 +121,7 @@ def check_payment(payment: CounterPayment, amount: int, currency: str, *, may_co
             raise PaymentRefused({"reason": "Say why these tickets are complimentary."})
     return CheckedPayment(
         method=payment.method,
-        amount=amount,
+        amount=0 if payment.method is PaymentMethod.COMPLIMENTARY else amount,
         tendered=tendered,
         provider_reference=payment.terminal_reference
         if payment.method is PaymentMethod.CARD_TERMINAL

@@ -5,6 +5,9 @@ sold-out performance refuses and nothing changes), the old tickets are cancelled
 back, new tickets are issued on new order lines at the new performance's prices, and a higher price is
 paid at the counter. A lower price is refunded afterwards, through `refunds`, against the order's
 payments (Stripe cannot take part in a database transaction).
+
+Only money paid moves: a complimentary ticket stays complimentary, so exchanging it costs and refunds
+nothing, and a higher price given away (paid "complimentary") leaves each ticket at what was paid for it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from boxoffice.sales.tables import (
 )
 
 EXCHANGEABLE_TICKETS_SQL = """
-    SELECT k.id, k.performance, l.unit_price, t.name AS type_name, p.event
+    SELECT k.id, k.performance, l.unit_price, l.face_value, t.name AS type_name, p.event
     FROM ticket k
     JOIN order_line l ON l.id = k.order_line
     JOIN ticket_type t ON t.id = l.ticket_type
@@ -146,16 +149,15 @@ async def exchange_tickets(
             raise ExchangeRefused(
                 {"tickets": "A chosen ticket has just been used or cancelled; choose again."}
             )
-        new_lines = [
-            {"performance": target["id"], "ticket_type": type_id, "quantity": count}
-            for type_id, count in wanted.items()
-        ]
         prices = await ticket_prices(list(wanted))
-        line_ids = await insert_order_lines(order_id, new_lines, prices)
-        await issue_tickets(order_id, now, line_ids=line_ids)
-        difference = sum(prices[type_id]["price"] * count for type_id, count in wanted.items()) - sum(
-            row["unit_price"] for row in chosen
-        )
+        new_prices = [
+            (
+                target_types[row["type_name"]],
+                0 if is_complimentary(row) else prices[target_types[row["type_name"]]]["price"],
+            )
+            for row in chosen
+        ]
+        difference = sum(price for _, price in new_prices) - sum(row["unit_price"] for row in chosen)
         currency = order["currency"]
         payment_id = None
         if difference > 0:
@@ -163,7 +165,18 @@ async def exchange_tickets(
                 raise ExchangeRefused({"method": "The new tickets cost more: take the difference."})
             checked = check_payment(payment, difference, currency, may_comp=may_comp)
             payment_id = await record_counter_payment(order_id, checked, currency, staff_id=staff_id, now=now)
-        elif difference < 0 and not may_refund:
+            if checked.method is PaymentMethod.COMPLIMENTARY:  # the difference given away
+                new_prices = [
+                    (type_id, row["unit_price"]) for (type_id, _), row in zip(new_prices, chosen, strict=True)
+                ]
+                difference = 0
+        new_lines = [
+            {"performance": target["id"], "ticket_type": type_id, "unit_price": price, "quantity": count}
+            for (type_id, price), count in Counter(new_prices).items()
+        ]
+        line_ids = await insert_order_lines(order_id, new_lines, prices)
+        await issue_tickets(order_id, now, line_ids=line_ids)
+        if difference < 0 and not may_refund:
             raise ExchangeRefused({"": "The new tickets cost less, and you may not give refunds."})
         await Order.raw('UPDATE "order" SET total = total + {} WHERE id = {}', difference, order_id)
         await audit.record(
@@ -180,6 +193,11 @@ async def exchange_tickets(
             },
         )
     return Exchanged(len(chosen), difference, currency)
+
+
+def is_complimentary(ticket: dict) -> bool:
+    """A ticket given away: it had a price, and nothing was paid for it."""
+    return ticket["unit_price"] == 0 and ticket["face_value"] > 0
 
 
 async def refund_exchange_difference(

@@ -148,7 +148,8 @@ def basket_total(live: list[dict], prices: dict[int, dict]) -> int:
 
 
 async def insert_order_lines(order_id: int, live: list[dict], prices: dict[int, dict]) -> list[int]:
-    """One order line per (performance, ticket type) held, at today's price; returns their ids."""
+    """One order line per (performance, ticket type) held, at today's price, or at the `unit_price` a row
+    names (0 for tickets given away); the face value is always today's price. Returns their ids."""
     rows = await OrderLine.insert(
         *[
             OrderLine(
@@ -157,12 +158,20 @@ async def insert_order_lines(order_id: int, live: list[dict], prices: dict[int, 
                 ticket_type=row["ticket_type"],
                 description=line_description(prices[row["ticket_type"]]),
                 quantity=row["quantity"],
-                unit_price=prices[row["ticket_type"]]["price"],
+                unit_price=row.get("unit_price", prices[row["ticket_type"]]["price"]),
+                face_value=prices[row["ticket_type"]]["price"],
             )
             for row in live
         ]
     ).returning(OrderLine.id)
     return [row["id"] for row in rows]
+
+
+async def give_away_order(order_id: int) -> None:
+    """The order's tickets become complimentary: nothing is paid for them, their face value stays. Runs
+    inside the caller's transaction."""
+    await OrderLine.update({OrderLine.unit_price: 0}).where(OrderLine.order == order_id)
+    await Order.update({Order.total: 0}).where(Order.id == order_id)
 
 
 def line_description(ticket_type: dict) -> str:

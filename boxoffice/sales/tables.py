@@ -102,7 +102,7 @@ class Order(Table):
     phone = Varchar(length=40, default="")
     postcode = Varchar(length=16, default="")
     currency = Varchar(length=3)
-    total = Integer()
+    total = Integer()  # what is paid for it: 0 for tickets given away
     terms_version = Integer(null=True, default=None)
     privacy_version = Integer(null=True, default=None)
     marketing_opt_in = Boolean(default=False)  # the buyer ticked the marketing question
@@ -118,12 +118,16 @@ class Order(Table):
 
 
 class OrderLine(Table):
+    """Tickets of one type on an order. `unit_price` is what was paid for each (0 for tickets given away,
+    complimentary); `face_value` is the ticket type's price at the time, kept for reports."""
+
     order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
     ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict)
     description = Varchar(length=300)
     quantity = Integer()
     unit_price = Integer()
+    face_value = Integer(default=0)
 
 
 class TicketStatus(StrEnum):
@@ -150,7 +154,8 @@ class PaymentMethod(StrEnum):
 
 
 class Payment(Table):
-    """Money received for an order (or, for complimentary tickets, the face value given away).
+    """Money received for an order. Complimentary tickets take none: their payment records 0, with who gave
+    them and why (the face value stays on the order lines).
 
     `refunded` counts what has been given back of it; it only grows by a conditional UPDATE
     (`refunded = refunded + n WHERE amount - refunded >= n`), so no payment is ever refunded beyond

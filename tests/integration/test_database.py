@@ -18,7 +18,8 @@ from piccolo.querystring import QueryString
 from boxoffice.config import get_settings, parse_database_url
 from boxoffice.db import PooledSQLiteEngine, current_engine, engine_for, migrate, write_transaction
 from boxoffice.demo import seed_demo
-from boxoffice.sales.tables import Event, Performance, TicketType, Venue
+from boxoffice.sales.piccolo_migrations import sales_2026_12_04t03_47_09_000000 as face_value_backfill
+from boxoffice.sales.tables import Event, Order, OrderLine, Payment, Performance, TicketType, Venue
 from tests.conftest import POSTGRES_URL
 from tests.integration.conftest import app_table_names
 from tests.support.postgres import drop_database, recreate_database
@@ -164,3 +165,56 @@ def test_an_existing_sqlite_database_is_made_private_when_opened(tmp_path, usual
         "boxoffice.sqlite3-wal": 0o600,
         "boxoffice.sqlite3-shm": 0o600,
     }
+
+
+async def test_complimentary_orders_sold_before_face_values_were_kept_are_corrected_to_nothing_paid(show):
+    """Complimentary payments were once recorded at face value; the sales migration that keeps face values
+    makes them worth 0, keeps what they would have cost, and leaves money actually paid alone."""
+    performance_id, types = show
+    adult = types["Adult"]
+
+    async def old_order(
+        reference: str, total: int, prices: list[int], payments: list[tuple[str, int]]
+    ) -> int:
+        [order] = await Order.insert(
+            Order(reference=reference, channel="box_office", status="paid", currency="GBP", total=total)
+        ).returning(Order.id)
+        for price in prices:
+            await OrderLine.insert(
+                OrderLine(
+                    order=order["id"],
+                    performance=performance_id,
+                    ticket_type=adult,
+                    description="The Tempest · Adult",
+                    quantity=1,
+                    unit_price=price,
+                )
+            )
+        for method, amount in payments:
+            await Payment.insert(Payment(order=order["id"], method=method, amount=amount, currency="GBP"))
+        return order["id"]
+
+    given = await old_order("COMP0001", 2400, [2400], [("complimentary", 2400)])
+    upgraded = await old_order("UPGR0001", 3000, [2400, 3000], [("cash", 2400), ("complimentary", 600)])
+    sold = await old_order("CASH0001", 2400, [2400], [("cash", 2400)])
+
+    await (await face_value_backfill.forwards()).run()
+
+    totals = {row["id"]: row["total"] for row in await Order.select(Order.id, Order.total)}
+    assert totals == {given: 0, upgraded: 2400, sold: 2400}
+    lines = await OrderLine.select(OrderLine.order, OrderLine.unit_price, OrderLine.face_value).order_by(
+        OrderLine.id
+    )
+    assert lines == [
+        {"order": given, "unit_price": 0, "face_value": 2400},
+        {"order": upgraded, "unit_price": 2400, "face_value": 2400},
+        {"order": upgraded, "unit_price": 3000, "face_value": 3000},
+        {"order": sold, "unit_price": 2400, "face_value": 2400},
+    ]
+    payments = await Payment.select(Payment.order, Payment.method, Payment.amount).order_by(Payment.id)
+    assert [(row["order"], row["method"], row["amount"]) for row in payments] == [
+        (given, "complimentary", 0),
+        (upgraded, "cash", 2400),
+        (upgraded, "complimentary", 0),
+        (sold, "cash", 2400),
+    ]

@@ -22,7 +22,7 @@ from boxoffice.sales.refunds import (
     finish_pending_refunds,
     refund_payment,
 )
-from boxoffice.sales.tables import Event, Order, OrderNote, Payment, Performance, Refund, Ticket
+from boxoffice.sales.tables import Event, Order, OrderLine, OrderNote, Payment, Performance, Refund, Ticket
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.catalog import make_performance
 from tests.support.counter import NOW, make_contact, sell
@@ -567,3 +567,99 @@ async def test_a_full_refund_clicked_twice_at_once_is_made_once_and_the_second_s
 
     assert sorted(outcome.repeated for outcome in outcomes) == [False, True], outcomes
     assert [row["amount"] for row in await Refund.select(Refund.amount)] == [payment["amount"]]
+
+
+async def test_a_complimentary_order_is_cancelled_without_refunding_anything(client, manager, show):
+    performance_id, types = show
+    order = await sell(client, performance_id, {types["Adult"]: "1"}, method="complimentary", reason="Critic")
+    ticket = await Ticket.select(Ticket.id).where(Ticket.order == order["id"]).first()
+
+    response, _ = await order_form(client, order["id"], "cancel", {"ticket": str(ticket["id"])})
+
+    assert response.status_code == 303 and response.headers["location"].endswith("refund=0")  # nothing owed
+    page = (await client.get(response.headers["location"])).text
+    assert 'name="amount"' not in page  # and no refund form
+    assert (await Order.select(Order.status).where(Order.id == order["id"]).first())["status"] == "cancelled"
+    assert await Refund.count() == 0 and await seats_left(performance_id) == 10
+
+
+async def test_exchanging_complimentary_tickets_costs_and_refunds_nothing(client, manager, show):
+    performance_id, types = show
+    order = await sell(client, performance_id, {types["Adult"]: "2"}, method="complimentary", reason="Critic")
+    dearer = await another_performance(performance_id, {"Adult": 3000})
+    cheaper = await another_performance(performance_id, {"Adult": 2000})
+    first, second = await Ticket.select(Ticket.id).where(Ticket.order == order["id"]).order_by(Ticket.id)
+
+    up, _ = await order_form(
+        client, order["id"], "exchange", {"ticket": str(first["id"]), "performance": str(dearer)}
+    )
+    down, _ = await order_form(
+        client, order["id"], "exchange", {"ticket": str(second["id"]), "performance": str(cheaper)}
+    )
+
+    assert (up.status_code, down.status_code) == (303, 303)
+    assert await Refund.count() == 0 and await Payment.count() == 1
+    assert (await Order.select(Order.total).where(Order.id == order["id"]).first())["total"] == 0
+    lines = await OrderLine.select(OrderLine.performance, OrderLine.unit_price, OrderLine.face_value).where(
+        (OrderLine.order == order["id"]) & (OrderLine.performance != performance_id)
+    )
+    assert sorted(lines, key=lambda line: line["face_value"]) == [
+        {"performance": cheaper, "unit_price": 0, "face_value": 2000},
+        {"performance": dearer, "unit_price": 0, "face_value": 3000},
+    ]
+
+
+async def test_a_dearer_exchange_given_away_leaves_what_was_paid(client, manager, show):
+    performance_id, types = show
+    order = await sell(client, performance_id, {types["Adult"]: "1"})
+    dearer = await another_performance(performance_id, {"Adult": 3000})
+    ticket = await Ticket.select(Ticket.id).where(Ticket.order == order["id"]).first()
+
+    response, _ = await order_form(
+        client,
+        order["id"],
+        "exchange",
+        {
+            "ticket": str(ticket["id"]),
+            "performance": str(dearer),
+            "method": "complimentary",
+            "reason": "Upgrade",
+        },
+    )
+
+    assert response.status_code == 303
+    payments = await Payment.select(Payment.method, Payment.amount).where(Payment.order == order["id"])
+    assert sorted(payments, key=lambda payment: payment["method"]) == [
+        {"method": "cash", "amount": 2400},
+        {"method": "complimentary", "amount": 0},
+    ]
+    assert (await Order.select(Order.total).where(Order.id == order["id"]).first())["total"] == 2400
+    new_line = await OrderLine.select(OrderLine.unit_price, OrderLine.face_value).where(
+        OrderLine.performance == dearer
+    )
+    assert new_line == [{"unit_price": 2400, "face_value": 3000}]
+
+
+async def test_a_reservation_given_away_at_the_counter_is_worth_nothing(client, show):
+    performance_id, types = show
+    await choose(client, performance_id, {types["Adult"]: "2"})
+    await check_out(client)
+    order = await Order.select().first()
+    client.cookies.clear()
+    await sign_in(client, await make_staff("box_office_manager"))
+
+    response, _ = await order_form(
+        client, order["id"], "pay", {"method": "complimentary", "reason": "Competition winner"}
+    )
+
+    assert response.status_code == 303
+    paid = await Order.select(Order.status, Order.total).where(Order.id == order["id"]).first()
+    assert paid == {"status": "paid", "total": 0}
+    assert await OrderLine.select(OrderLine.unit_price, OrderLine.face_value) == [
+        {"unit_price": 0, "face_value": 2400}
+    ]
+    assert (await Payment.select(Payment.method, Payment.amount).first()) == {
+        "method": "complimentary",
+        "amount": 0,
+    }
+    assert await Ticket.count().where(Ticket.order == order["id"]) == 2

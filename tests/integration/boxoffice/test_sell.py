@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 
 from boxoffice.auth.tables import AuditEntry
+from boxoffice.crm.records import lifetime_spend
 from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.money import Money
 from boxoffice.sales.holds import HoldRefused, hold_tickets
-from boxoffice.sales.tables import Hold, Order, Payment, Performance, Ticket, TicketType
+from boxoffice.sales.tables import Hold, Order, OrderLine, Payment, Performance, Ticket, TicketType
 from boxoffice.storefront.settings import storefront_settings
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.counter import (
@@ -211,7 +213,35 @@ async def test_complimentary_tickets_need_their_own_permission_and_a_reason(clie
     response = await complete_sale(client, method="complimentary", reason="Press night")
     assert response.status_code == 303
     payment = await Payment.select().first()
-    assert (payment["method"], payment["amount"], payment["reason"]) == ("complimentary", 4800, "Press night")
+    assert (payment["method"], payment["amount"], payment["reason"]) == ("complimentary", 0, "Press night")
+
+
+async def test_complimentary_tickets_are_worth_nothing_and_keep_their_face_value(client, show):
+    performance_id, types = show
+    await sign_in(client, await make_staff("admin"))
+    grace = await make_contact()
+    paid = await sell(client, performance_id, {types["Adult"]: "1"}, contact=str(grace))
+    assert await lifetime_spend(grace) == [Money("GBP", 2400)]
+
+    comp = await sell(
+        client,
+        performance_id,
+        {types["Adult"]: "2"},
+        contact=str(grace),
+        method="complimentary",
+        reason="Critic",
+    )
+
+    assert (paid["total"], comp["total"]) == (2400, 0)
+    [line] = await OrderLine.select(OrderLine.quantity, OrderLine.unit_price, OrderLine.face_value).where(
+        OrderLine.order == comp["id"]
+    )
+    assert line == {"quantity": 2, "unit_price": 0, "face_value": 2400}
+    [payment] = await Payment.select(Payment.amount).where(Payment.order == comp["id"])
+    assert payment["amount"] == 0
+    assert await lifetime_spend(grace) == [Money("GBP", 2400)]
+    record = (await client.get(f"/crm/contacts/{grace}")).text
+    assert "<dt>Lifetime spend</dt><dd>£24.00</dd>" in record
 
 
 async def test_the_customer_search_finds_contacts_by_name_e_mail_phone_or_postcode(client, operator, show):

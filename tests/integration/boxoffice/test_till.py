@@ -47,9 +47,9 @@ async def test_the_till_shows_each_operators_sales_and_refunds_by_method(shop, s
     }
     assert till_rows(page, "Mo Manager") == {
         "Cash": ["0", "£0.00", "1", "£5.00", "-£5.00"],
-        "Complimentary (face value)": ["1", "£24.00", "0", "£0.00", "£24.00"],
+        "Complimentary": ["1", "£0.00", "0", "£0.00", "£0.00"],
     }
-    assert '<th scope="row">Online (Stripe)</th>' not in page and comp["total"] == 2400
+    assert '<th scope="row">Online (Stripe)</th>' not in page and comp["total"] == 0
     only_olive = (await shop.get(f"/backoffice/till?operator={olive.id}")).text
     assert "Olive Operator</h2>" in only_olive and "Mo Manager</h2>" not in only_olive
     yesterday = (await shop.get(f"/backoffice/till?day={(NOW - timedelta(days=1)).date().isoformat()}")).text
