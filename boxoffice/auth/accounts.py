@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from boxoffice.auth import audit, passwords
-from boxoffice.auth.roles import ADMIN
+from boxoffice.auth.delegation import ADMIN, DelegationRefused, Grantor, check_within, grantor
+from boxoffice.auth.permissions import deserialise
 from boxoffice.auth.tables import RecoveryCode, Role, StaffUser
 from boxoffice.db import write_transaction
 
@@ -99,8 +100,13 @@ async def create_staff(
 ) -> int:
     email, name = validate_identity(email, name)
     passwords.check_password_policy(password, email=email, name=name)
-    if not await Role.exists().where(Role.id == role_id):
+    role = await Role.select(Role.permissions, Role.builtin).where(Role.id == role_id).first()
+    if role is None:
         raise AccountRefused("Choose a role.")
+    if actor_id is not None:  # from the command line there is no actor: its user holds the database
+        check_within(
+            await grantor(actor_id), deserialise(role["permissions"]), admin_role=role["builtin"] == ADMIN
+        )
     password_hash = await passwords.hash_password(password)
     async with write_transaction():
         if await StaffUser.exists().where(StaffUser.email == email):
@@ -129,19 +135,24 @@ async def active_admin_count(excluding: int | None = None) -> int:
 async def update_staff(
     user_id: int, *, name: str, email: str, role_id: int, active: bool, actor_id: int, ip: str
 ) -> None:
-    """Edit an account. A role change or deactivation ends the person's sessions; the last active admin
-    can be neither demoted nor deactivated."""
+    """Edit an account, within what the actor may give (see `delegation`). A role change or deactivation
+    ends the person's sessions; the last active admin can be neither demoted nor deactivated."""
     email, name = validate_identity(email, name)
     async with write_transaction():
         current = await get_staff(user_id)
         if current is None:
             raise LookupError(user_id)
-        new_role = await Role.select(Role.builtin).where(Role.id == role_id).first()
+        new_role = await Role.select(Role.builtin, Role.permissions).where(Role.id == role_id).first()
         if new_role is None:
             raise AccountRefused("Choose a role.")
         loses_admin = current.is_admin and current.active and (new_role["builtin"] != ADMIN or not active)
         if loses_admin and await active_admin_count(excluding=user_id) == 0:
             raise AccountRefused("This is the last active admin: make someone else an admin first.")
+        actor = await check_may_manage(actor_id, user_id)
+        if role_id != current.role_id:
+            if user_id == actor.id:
+                raise DelegationRefused("You cannot change your own role; ask someone else who may.")
+            check_within(actor, deserialise(new_role["permissions"]), admin_role=new_role["builtin"] == ADMIN)
         if await StaffUser.exists().where((StaffUser.email == email) & (StaffUser.id != user_id)):
             raise AccountRefused("A staff account with this e-mail address already exists.")
         ends_sessions = role_id != current.role_id or not active
@@ -175,8 +186,25 @@ async def update_staff(
             )
 
 
+async def check_may_manage(actor_id: int, user_id: int) -> Grantor:
+    """The actor, if the account's present role lies within what they may give; else DelegationRefused."""
+    actor = await grantor(actor_id)
+    role = (
+        await StaffUser.select(
+            StaffUser.role.permissions.as_alias("permissions"), StaffUser.role.builtin.as_alias("builtin")
+        )
+        .where(StaffUser.id == user_id)
+        .first()
+    )
+    if role is None:
+        raise LookupError(user_id)
+    check_within(actor, deserialise(role["permissions"]), admin_role=role["builtin"] == ADMIN)
+    return actor
+
+
 async def lift_suspension(user_id: int, *, actor_id: int, ip: str) -> None:
     async with write_transaction():
+        await check_may_manage(actor_id, user_id)
         updated = (
             await StaffUser.update({StaffUser.suspended: False, StaffUser.failed_attempts: 0})
             .where((StaffUser.id == user_id) & StaffUser.suspended.eq(True))
@@ -196,6 +224,7 @@ async def reset_two_factor(user_id: int, *, actor_id: int, ip: str) -> None:
     """Forget the person's authenticator and recovery codes; they enrol again at their next login,
     and their current sessions end."""
     async with write_transaction():
+        await check_may_manage(actor_id, user_id)
         reset = (
             await StaffUser.update(
                 {

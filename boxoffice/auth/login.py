@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from boxoffice.auth import audit, passwords, totp
 from boxoffice.auth.accounts import normalise_email
-from boxoffice.auth.roles import ADMIN
+from boxoffice.auth.delegation import needs_two_factor
+from boxoffice.auth.permissions import deserialise
 from boxoffice.auth.tables import LoginAttempt, RecoveryCode, StaffSession, StaffUser
 from boxoffice.db import write_transaction
 from boxoffice.secretbox import SecretBox
@@ -71,6 +72,7 @@ async def check_password(
             StaffUser.session_epoch,
             StaffUser.role.requires_totp.as_alias("role_requires_totp"),
             StaffUser.role.builtin.as_alias("role_builtin"),
+            StaffUser.role.permissions.as_alias("role_permissions"),
         )
         .where(StaffUser.email == normalise_email(email))
         .first()
@@ -97,7 +99,11 @@ async def check_password(
         await StaffUser.update({StaffUser.password_hash: check.new_hash}).where(StaffUser.id == account["id"])
     if account["totp_secret"] is not None:
         step = Next.SECOND_FACTOR
-    elif account["role_requires_totp"] or account["role_builtin"] == ADMIN:
+    elif needs_two_factor(
+        deserialise(account["role_permissions"]),
+        required=account["role_requires_totp"],
+        builtin=account["role_builtin"],
+    ):
         step = Next.ENROL
     else:
         step = Next.SIGNED_IN

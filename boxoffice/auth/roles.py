@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from boxoffice.auth import audit
+from boxoffice.auth.delegation import ADMIN, check_not_own_role, check_within, grantor, needs_two_factor
 from boxoffice.auth.permissions import MENUS, Perm, deserialise, serialise
 from boxoffice.auth.tables import Role, StaffUser
 from boxoffice.db import write_transaction
-
-ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +110,9 @@ def summary(row: dict, member_count: int) -> RoleSummary:
         id=row["id"],
         name=row["name"],
         permissions=deserialise(row["permissions"]),
-        requires_totp=row["requires_totp"] or row["builtin"] == ADMIN,
+        requires_totp=needs_two_factor(
+            deserialise(row["permissions"]), required=row["requires_totp"], builtin=row["builtin"]
+        ),
         builtin=row["builtin"],
         member_count=member_count,
     )
@@ -130,9 +131,14 @@ async def save_role(
     actor_id: int,
     ip: str,
 ) -> int:
-    """Create a role (role_id None) or edit one. The Admin role keeps every right and its two-factor rule;
-    when a role's rights change its members must sign in again, so no session outlives what it allowed."""
+    """Create a role (role_id None) or edit one, within what the actor may give (see `delegation`).
+    The Admin role keeps every right and its two-factor rule, and a role that can manage staff requires
+    two-factor sign-in; when a role's rights change its members must sign in again, so no session
+    outlives what it allowed. Raises DelegationRefused."""
     async with write_transaction():
+        actor = await grantor(actor_id)
+        check_within(actor, permissions, admin_role=False)
+        requires_totp = needs_two_factor(permissions, required=requires_totp, builtin=None)
         clash = Role.exists().where(Role.name == name)
         if role_id is not None:
             clash = clash.where(Role.id != role_id)
@@ -148,6 +154,8 @@ async def save_role(
             current = await get_role(role_id)
             if current is None:
                 raise LookupError(role_id)
+            check_not_own_role(actor, role_id)
+            check_within(actor, current.permissions, admin_role=current.is_admin)
             if current.is_admin:
                 permissions, requires_totp = BUILTIN_ROLES[0].permissions, True
             await Role.update(

@@ -17,6 +17,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth import accounts, passwords, roles
+from boxoffice.auth.delegation import DelegationRefused
 from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import MENUS, Perm, holds, normalise
 from boxoffice.web.forms import LARGEST_ID, parse_id
@@ -133,6 +134,8 @@ async def create_user(request: Request, data: Annotated[NewUserForm, FORM]) -> T
         )
     except accounts.AccountRefused as refusal:
         return await user_form_page(user=None, values=values, errors=[str(refusal)], status_code=400)
+    except DelegationRefused as refusal:
+        return await user_form_page(user=None, values=values, errors=[str(refusal)], status_code=403)
     except passwords.PasswordRejected as rejection:
         return await user_form_page(
             user=None, values=values, errors=[str(rejection)], password_error=str(rejection), status_code=400
@@ -168,14 +171,15 @@ async def update_user(
             actor_id=actor(request).id,
             ip=client_ip(request),
         )
-    except accounts.AccountRefused as refusal:
+    except (accounts.AccountRefused, DelegationRefused) as refusal:
         values: dict[str, str | bool] = {
             "name": data.name,
             "email": data.email,
             "role": data.role,
             "active": active,
         }
-        return await user_form_page(user=user, values=values, errors=[str(refusal)], status_code=400)
+        status = 403 if isinstance(refusal, DelegationRefused) else 400
+        return await user_form_page(user=user, values=values, errors=[str(refusal)], status_code=status)
     except LookupError as missing:
         raise NotFoundException() from missing
     return Redirect(
@@ -183,10 +187,19 @@ async def update_user(
     )
 
 
+async def refused_on_user(user: accounts.StaffSummary, refusal: DelegationRefused) -> Template:
+    return await user_form_page(
+        user=user, values=current_values(user), errors=[str(refusal)], status_code=403
+    )
+
+
 @post("/crm/users/{user_id:int}/lift-suspension", name="crm.users.suspension", opt=USERS_AND_ROLES)
-async def lift_suspension(request: Request, user_id: FromPath[int]) -> Redirect:
-    await staff_or_404(user_id)
-    await accounts.lift_suspension(user_id, actor_id=actor(request).id, ip=client_ip(request))
+async def lift_suspension(request: Request, user_id: FromPath[int]) -> Template | Redirect:
+    user = await staff_or_404(user_id)
+    try:
+        await accounts.lift_suspension(user_id, actor_id=actor(request).id, ip=client_ip(request))
+    except DelegationRefused as refusal:
+        return await refused_on_user(user, refusal)
     return Redirect(
         path=request.app.route_reverse("crm.users.edit", user_id=user_id),
         query_params={"done": "suspension_lifted"},
@@ -195,9 +208,12 @@ async def lift_suspension(request: Request, user_id: FromPath[int]) -> Redirect:
 
 
 @post("/crm/users/{user_id:int}/reset-two-factor", name="crm.users.two_factor", opt=USERS_AND_ROLES)
-async def reset_two_factor(request: Request, user_id: FromPath[int]) -> Redirect:
-    await staff_or_404(user_id)
-    await accounts.reset_two_factor(user_id, actor_id=actor(request).id, ip=client_ip(request))
+async def reset_two_factor(request: Request, user_id: FromPath[int]) -> Template | Redirect:
+    user = await staff_or_404(user_id)
+    try:
+        await accounts.reset_two_factor(user_id, actor_id=actor(request).id, ip=client_ip(request))
+    except DelegationRefused as refusal:
+        return await refused_on_user(user, refusal)
     return Redirect(
         path=request.app.route_reverse("crm.users.edit", user_id=user_id),
         query_params={"done": "two_factor_reset"},
@@ -322,7 +338,7 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
     """Check and save the role form, for a new role (None) or an existing one; the Admin role's rights
     stay as they are whatever was submitted."""
     submitted = RoleForm.from_form(await request.form())
-    error = submitted.problem()
+    error, status_code = submitted.problem(), 400
     if not error:
         try:
             await roles.save_role(
@@ -335,6 +351,8 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
             )
         except roles.RoleNameTaken:
             error = ROLE_NAME_TAKEN
+        except DelegationRefused as refusal:
+            error, status_code = str(refusal), 403
         except LookupError as missing:
             raise NotFoundException() from missing
     if error:
@@ -345,7 +363,7 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
             permissions=admin_role.permissions if admin_role else submitted.permissions,
             requires_totp=admin_role.requires_totp if admin_role else submitted.requires_totp,
             error=error,
-            status_code=400,
+            status_code=status_code,
         )
     return Redirect(
         path=request.app.route_reverse("crm.roles"),

@@ -11,10 +11,9 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from boxoffice.app import create_app
-from boxoffice.auth import roles
 from boxoffice.auth.permissions import Perm, holds, serialise
 from boxoffice.auth.roles import BUILTIN_ROLES
-from boxoffice.auth.tables import AuditEntry, Role, StaffUser
+from boxoffice.auth.tables import AuditEntry, Role
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
@@ -115,16 +114,9 @@ async def test_the_record_shows_consent_per_channel_and_its_history_and_is_audit
 
 async def test_edits_are_audited_with_values_that_only_contact_readers_see(client):
     contact_id = await make_contact()
-    auditor_role = await roles.save_role(
-        None,
-        name="Auditor",
-        permissions=frozenset({Perm.AUDIT_LOG}),
-        requires_totp=False,
-        actor_id=None,
-        ip="",
-    )
-    auditor = await make_staff("door_staff", email="auditor@venue.example", enrolled=False)
-    await StaffUser.update({StaffUser.role: auditor_role}).where(StaffUser.id == auditor.id)
+    auditors = Role(name="Auditor", permissions=serialise([Perm.AUDIT_LOG]))
+    await auditors.save()
+    auditor = await make_staff_on(auditors.id, email="auditor@venue.example", enrolled=False)
     admin = await make_staff("admin")
     await sign_in(client, admin)
 

@@ -1,0 +1,86 @@
+"""Who may give what. Managing staff is itself a right, so it must never be a way to more rights:
+
+- nobody grants a right they do not hold: a role's rights, and the role given to an account, must lie
+  within the actor's own, and so must the rights of a role or an account they change;
+- only an admin creates, assigns or edits the Admin role, or changes an admin's account;
+- nobody edits the role they are on, or changes the role of their own account;
+- a role that can manage staff always requires two-factor sign-in.
+
+The services that change roles and accounts load the actor themselves (`grantor`), so no caller can act
+with more than the signed-in person holds. A change made from the command line has no actor: whoever
+runs it already holds the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from boxoffice.auth.permissions import MENUS, Perm, deserialise, holds
+from boxoffice.auth.tables import StaffUser
+
+ADMIN = "admin"  # the built-in role that holds everything
+
+
+def menu_label(permission: Perm) -> str:
+    """The permission as the role form shows it, a sub-menu after its menu."""
+    for top in MENUS:
+        if top.permission == permission:
+            return top.label
+        for child in top.children:
+            if child.permission == permission:
+                return f"{top.label} › {child.label}"
+    return permission.value
+
+
+class DelegationRefused(Exception):
+    """A change to roles or accounts beyond what the actor may give; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grantor:
+    id: int
+    role_id: int
+    permissions: frozenset[Perm]
+    is_admin: bool
+
+
+async def grantor(actor_id: int) -> Grantor:
+    """The acting staff member as the database knows them now: their role and its rights."""
+    row = (
+        await StaffUser.select(
+            StaffUser.id,
+            StaffUser.role,
+            StaffUser.role.permissions.as_alias("permissions"),
+            StaffUser.role.builtin.as_alias("builtin"),
+        )
+        .where((StaffUser.id == actor_id) & StaffUser.active.eq(True))
+        .first()
+    )
+    if row is None:
+        raise DelegationRefused("Only an active staff account may change staff.")
+    return Grantor(row["id"], row["role"], deserialise(row["permissions"]), row["builtin"] == ADMIN)
+
+
+def check_within(actor: Grantor, permissions: Iterable[Perm], *, admin_role: bool) -> None:
+    """Refuse unless `actor` may give (or change something holding) `permissions`, or the Admin role."""
+    if admin_role and not actor.is_admin:
+        raise DelegationRefused("Only an admin may give or change the Admin role, or an admin's account.")
+    beyond = sorted(menu_label(key) for key in permissions if not holds(actor.permissions, key))
+    if beyond:
+        raise DelegationRefused(
+            "You can only give or change rights you hold yourself. You do not hold: "
+            + ", ".join(beyond)
+            + "."
+        )
+
+
+def check_not_own_role(actor: Grantor, role_id: int) -> None:
+    if role_id == actor.role_id:
+        raise DelegationRefused("You cannot change the role you are on; ask someone else who may.")
+
+
+def needs_two_factor(permissions: frozenset[Perm], *, required: bool, builtin: str | None) -> bool:
+    """Whether members of a role must sign in with a second factor: when the role says so, always for
+    the Admin role, and always for a role that can manage staff."""
+    return required or builtin == ADMIN or holds(permissions, Perm.CRM_USERS_ROLES)
