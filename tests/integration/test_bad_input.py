@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from boxoffice.app import create_app
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.tables import Tag
+from boxoffice.web.paths import refuse_impossible_path_values
 from tests.support.staff import csrf_token, make_staff, post_form, sign_in
 
 HUGE = "99999999999999999999"  # beyond a 64-bit integer, let alone a 32-bit id column
@@ -76,6 +77,18 @@ async def walk(client: httpx.AsyncClient, token: str) -> tuple[list[str], list[s
             if out_of_range and response.status_code != 404:
                 not_found_missed.append(f"{method} {path} with {value} -> {response.status_code}")
     return errors, not_found_missed
+
+
+def test_every_route_keeps_the_one_bound_on_path_values():
+    """Litestar runs only the nearest layer's before_request: a router or route setting its own would
+    silently drop the app-wide bound."""
+    hooks = {
+        handler.resolve_before_request().func
+        for route in create_app().routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+    }
+    assert hooks == {refuse_impossible_path_values}
 
 
 async def test_no_path_value_makes_a_server_error_for_a_visitor(client):
