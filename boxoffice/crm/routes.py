@@ -6,6 +6,7 @@ The rules (the last active admin, Admin's fixed rights, sessions ending on a cha
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -187,38 +188,31 @@ async def update_user(
     )
 
 
-async def refused_on_user(user: accounts.StaffSummary, refusal: DelegationRefused) -> Template:
-    return await user_form_page(
-        user=user, values=current_values(user), errors=[str(refusal)], status_code=403
+async def act_on_account(
+    request: Request, user_id: int, action: Callable[..., Awaitable[None]], done: str
+) -> Template | Redirect:
+    """Lift a suspension or reset two-factor sign-in: one service each, the same page either way."""
+    user = await staff_or_404(user_id)
+    try:
+        await action(user_id, actor_id=actor(request).id, ip=client_ip(request))
+    except DelegationRefused as refusal:
+        values = current_values(user)
+        return await user_form_page(user=user, values=values, errors=[str(refusal)], status_code=403)
+    return Redirect(
+        path=request.app.route_reverse("crm.users.edit", user_id=user_id),
+        query_params={"done": done},
+        status_code=303,
     )
 
 
 @post("/crm/users/{user_id:int}/lift-suspension", name="crm.users.suspension", opt=USERS_AND_ROLES)
 async def lift_suspension(request: Request, user_id: FromPath[int]) -> Template | Redirect:
-    user = await staff_or_404(user_id)
-    try:
-        await accounts.lift_suspension(user_id, actor_id=actor(request).id, ip=client_ip(request))
-    except DelegationRefused as refusal:
-        return await refused_on_user(user, refusal)
-    return Redirect(
-        path=request.app.route_reverse("crm.users.edit", user_id=user_id),
-        query_params={"done": "suspension_lifted"},
-        status_code=303,
-    )
+    return await act_on_account(request, user_id, accounts.lift_suspension, "suspension_lifted")
 
 
 @post("/crm/users/{user_id:int}/reset-two-factor", name="crm.users.two_factor", opt=USERS_AND_ROLES)
 async def reset_two_factor(request: Request, user_id: FromPath[int]) -> Template | Redirect:
-    user = await staff_or_404(user_id)
-    try:
-        await accounts.reset_two_factor(user_id, actor_id=actor(request).id, ip=client_ip(request))
-    except DelegationRefused as refusal:
-        return await refused_on_user(user, refusal)
-    return Redirect(
-        path=request.app.route_reverse("crm.users.edit", user_id=user_id),
-        query_params={"done": "two_factor_reset"},
-        status_code=303,
-    )
+    return await act_on_account(request, user_id, accounts.reset_two_factor, "two_factor_reset")
 
 
 # Roles

@@ -140,3 +140,19 @@ async def test_a_member_of_an_older_staff_managing_role_without_two_factor_must_
 
     assert response.status_code == 303
     assert response.headers["location"] == "/backoffice/login/enrol"
+
+
+@pytest.mark.parametrize("action", ["reset-two-factor", "lift-suspension"])
+async def test_nobody_resets_or_unlocks_an_account_holding_more_than_they_do(client, action):
+    managers = Role(name="Staff managers", permissions=serialise([Perm.CRM_USERS_ROLES]), requires_totp=True)
+    await managers.save()
+    admin = await make_staff("admin")
+    await StaffUser.update({StaffUser.suspended: True}).where(StaffUser.id == admin.id)
+    await sign_in(client, await make_staff_on(managers.id, email="manager@venue.example"))
+    before = await StaffUser.select().where(StaffUser.id == admin.id).first()
+
+    response = await post_form(client, f"/crm/users/{admin.id}/{action}", {}, form_page="/backoffice/")
+
+    assert response.status_code == 403
+    assert "Only an admin may give or change the Admin role, or an admin&#39;s account." in response.text
+    assert await StaffUser.select().where(StaffUser.id == admin.id).first() == before
