@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import weasyprint
 
+from boxoffice.documents.pdf_engine import thread_renderer
 from boxoffice.money import Money
 from boxoffice.sales.bookings import BookedPerformance, BookedTicket, Booking
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.tickets.pdf import STYLESHEET, tickets_document
 from boxoffice.tickets.signing import TicketSigner, load_or_create_key
-from boxoffice.web.pdf_engine import thread_renderer
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

@@ -29,6 +29,7 @@ from boxoffice.config import Settings, get_settings
 from boxoffice.crm.contact_routes import CONTACT_ROUTES
 from boxoffice.crm.routes import CRM_ROUTES
 from boxoffice.db import close_database, database_answers, open_database
+from boxoffice.documents.paths import ASSETS_DIR
 from boxoffice.marketing.routes import MARKETING_ROUTES, UNSUBSCRIBE_ROUTES
 from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
@@ -38,7 +39,7 @@ from boxoffice.web.errors import EXCEPTION_HANDLERS
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.paths import refuse_impossible_path_values
 from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
-from boxoffice.web.templating import ASSETS_DIR, template_config
+from boxoffice.web.templating import template_config
 
 CSRF_COOKIE = "boxoffice_csrf"
 

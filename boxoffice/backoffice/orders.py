@@ -20,6 +20,7 @@ from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
+from boxoffice.sales.catalog import house_locale
 from boxoffice.sales.counter import SaleRefused, take_reservation_payment
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused, amount_text, parse_amount
 from boxoffice.sales.exchanges import (
@@ -34,7 +35,6 @@ from boxoffice.sales.tables import Ticket
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.downloads import pdf_download
-from boxoffice.web.formatting import house_locale
 from boxoffice.web.forms import LARGEST_ID, parse_id
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}

@@ -11,8 +11,8 @@ from litestar.response import Template
 
 from boxoffice.auth import audit
 from boxoffice.auth.permissions import Perm
+from boxoffice.sales.catalog import house_locale
 from boxoffice.sales.tills import till_summary
-from boxoffice.web.formatting import house_locale
 from boxoffice.web.forms import parse_day, parse_id
 
 

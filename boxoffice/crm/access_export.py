@@ -25,11 +25,11 @@ from boxoffice.crm.records import CHANNEL_LABELS, detail_changes, live_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.crm.tags import contact_tags
 from boxoffice.db import as_utc
+from boxoffice.documents.paths import TEMPLATES_DIR
+from boxoffice.documents.pdf import render_pdf
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.money import Money
-from boxoffice.web.formatting import house_format
-from boxoffice.web.pdf import render_pdf
-from boxoffice.web.templating import TEMPLATES_DIR
+from boxoffice.sales.catalog import house_format
 
 ORDER_COLUMNS = (
     "id, reference, channel, status, contact, first_name, last_name, email, phone, postcode, currency, "

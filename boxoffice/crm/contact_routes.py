@@ -29,9 +29,9 @@ from boxoffice.crm.contacts import (
     search_contacts,
 )
 from boxoffice.crm.routes import actor
+from boxoffice.sales.catalog import house_format
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.errors import error_page
-from boxoffice.web.formatting import house_format
 from boxoffice.web.forms import LARGEST_ID, parse_id
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)

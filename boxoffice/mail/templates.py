@@ -7,8 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from boxoffice.web.formatting import local_format
-from boxoffice.web.templating import TEMPLATES_DIR
+from boxoffice.documents.formatting import local_format
+from boxoffice.documents.paths import TEMPLATES_DIR
 
 
 @functools.cache

@@ -37,6 +37,7 @@ from piccolo.engine.postgres import PostgresEngine
 from boxoffice.auth import audit
 from boxoffice.crm.tables import Contact
 from boxoffice.db import as_utc, current_engine, optional_utc, write_transaction
+from boxoffice.documents.html import formatting_cleaner
 from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.tables import OutboxStatus
 from boxoffice.mail.templates import render_email
@@ -49,7 +50,6 @@ from boxoffice.marketing.tables import (
     RecipientStatus,
 )
 from boxoffice.marketing.unsubscribe import TEST_SEND_CONTACT, make_token
-from boxoffice.web.html import formatting_cleaner
 
 if TYPE_CHECKING:
     import nh3

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from boxoffice.db import as_utc, optional_utc
+from boxoffice.documents.formatting import LocalFormat, local_format
 from boxoffice.money import Money
 from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
 
@@ -286,3 +287,14 @@ async def upcoming_performances(now: datetime, limit: int = 10) -> list[Schedule
 async def scheduled_performance(performance_id: int) -> ScheduledPerformance | None:
     row = await scheduled_query().where(Performance.id == performance_id).first()
     return scheduled(row) if row else None
+
+
+async def house_locale() -> tuple[str, str]:
+    """The (locale, time zone) of staff pages that are about no one venue (orders, the till, the CRM):
+    the first venue's."""
+    venue = await Venue.select(Venue.locale, Venue.timezone).order_by(Venue.id).first()
+    return (venue["locale"], venue["timezone"]) if venue else (Venue.locale.default, Venue.timezone.default)
+
+
+async def house_format() -> LocalFormat:
+    return local_format(*await house_locale())

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
+from boxoffice.documents.html import formatting_cleaner
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from boxoffice.storefront.tables import PolicyDocument, PolicyKind, SiteSetting
-from boxoffice.web.html import formatting_cleaner
 
 if TYPE_CHECKING:
     import nh3

@@ -2,7 +2,7 @@
 
 Two layouts: "a4" to print at home, and "thermal" for 80 mm x 150 mm ticket stock. QR codes are 1-bit
 PNG images, one pixel a module, drawn unsmoothed: WeasyPrint embeds those in a fraction of the time it
-takes to parse the same code as an SVG path. Rendering (`boxoffice.web.pdf`) loads nothing but our own
+takes to parse the same code as an SVG path. Rendering (`boxoffice.documents.pdf`) loads nothing but our own
 assets and these images, off the event loop.
 """
 
@@ -16,12 +16,13 @@ import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from boxoffice.config import get_settings
+from boxoffice.documents.formatting import local_format
+from boxoffice.documents.paths import TEMPLATES_DIR
+from boxoffice.documents.pdf import render_pdf
+from boxoffice.documents.pdf_urls import image_url
 from boxoffice.sales.bookings import Booking
 from boxoffice.storefront.settings import storefront_settings
 from boxoffice.tickets.signing import TicketSigner, readable_code, ticket_signer
-from boxoffice.web.formatting import local_format
-from boxoffice.web.pdf import image_url, render_pdf
-from boxoffice.web.templating import TEMPLATES_DIR
 
 LAYOUTS = ("a4", "thermal")
 STYLESHEET = TEMPLATES_DIR / "tickets" / "tickets.css"

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from boxoffice.web.formatting import local_format
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-ASSETS_DIR = PROJECT_ROOT / "assets"
+from boxoffice.documents.formatting import local_format
+from boxoffice.documents.paths import TEMPLATES_DIR
 
 
 def template_config(*, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]:

@@ -16,6 +16,8 @@ import zxingcpp
 from pypdf import PdfReader
 
 from boxoffice.config import get_settings
+from boxoffice.documents.paths import ASSETS_DIR
+from boxoffice.documents.pdf_engine import AssetFetcher, DocumentFetcher, RefusedURL
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.mail.worker import send_due_messages
 from boxoffice.money import Money
@@ -24,8 +26,6 @@ from boxoffice.sales.confirmation import ATTACHMENT_MAKERS
 from boxoffice.sales.tables import Order, OrderStatus, Ticket
 from boxoffice.tickets.pdf import render_tickets_pdf
 from boxoffice.tickets.signing import readable_code, ticket_signer
-from boxoffice.web.pdf_engine import AssetFetcher, DocumentFetcher, RefusedURL
-from boxoffice.web.templating import ASSETS_DIR
 from tests.support.shop import SHOW_TIME, check_out, choose
 
 A4_POINTS = (595.28, 841.89)

@@ -12,7 +12,6 @@ from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, get_currency_precision
 
 from boxoffice.money import Money
-from boxoffice.sales.tables import Venue
 
 FORMATTED_VALUES_KEPT = 2048
 
@@ -54,14 +53,3 @@ class LocalFormat:
 @functools.lru_cache(maxsize=32)
 def local_format(locale: str, timezone: str) -> LocalFormat:
     return LocalFormat(locale, timezone)
-
-
-async def house_locale() -> tuple[str, str]:
-    """The (locale, time zone) of staff pages that are about no one venue (orders, the till, the CRM):
-    the first venue's."""
-    venue = await Venue.select(Venue.locale, Venue.timezone).order_by(Venue.id).first()
-    return (venue["locale"], venue["timezone"]) if venue else (Venue.locale.default, Venue.timezone.default)
-
-
-async def house_format() -> LocalFormat:
-    return local_format(*await house_locale())

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
+from boxoffice.documents.formatting import local_format
 from boxoffice.money import Money
-from boxoffice.web.formatting import local_format
 
 
 def test_money_reads_as_the_venue_locale_writes_it():

@@ -1,4 +1,4 @@
-"""WeasyPrint, kept to its own files: what `boxoffice.web.pdf` runs in its rendering threads.
+"""WeasyPrint, kept to its own files: what `boxoffice.documents.pdf` runs in its rendering threads.
 
 Each thread keeps one `Renderer` per stylesheet (a font configuration and the stylesheet parsed with it);
 WeasyPrint's are not shared between threads. Fonts are subset with HarfBuzz (Debian's
@@ -17,8 +17,8 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from boxoffice.web.pdf import ASSET_SCHEME, image_url
-from boxoffice.web.templating import ASSETS_DIR
+from boxoffice.documents.paths import ASSETS_DIR
+from boxoffice.documents.pdf_urls import ASSET_SCHEME, image_url
 
 
 class RefusedURL(ValueError):

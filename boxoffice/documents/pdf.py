@@ -2,7 +2,7 @@
 loop, loading nothing but our own files.
 
 WeasyPrint, and the Pango, HarfBuzz and fontconfig libraries it loads, add some 40 MB to a process, so
-`boxoffice.web.pdf_engine` is imported on the first rendering, in a rendering thread: a web worker that
+`boxoffice.documents.pdf_engine` is imported on the first rendering, in a rendering thread: a web worker that
 never renders a PDF never pays for it.
 
 Documents name files under assets/ as `boxoffice-asset:<path>` and the images made for them (QR codes)
@@ -18,19 +18,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ASSET_SCHEME = "boxoffice-asset:"  # boxoffice-asset:fonts/DejaVuSans.ttf is assets/fonts/DejaVuSans.ttf
-IMAGE_SCHEME = "boxoffice-image:"  # boxoffice-image:3 is the fourth image made for the document
 RENDERING_THREADS = 2
 RENDERING_POOL = ThreadPoolExecutor(max_workers=RENDERING_THREADS, thread_name_prefix="pdf")
 
 
-def image_url(index: int) -> str:
-    return f"{IMAGE_SCHEME}{index}"
-
-
 def render_pdf_now(html: str, *, stylesheet: Path | None = None, images: Sequence[bytes] = ()) -> bytes:
     """The PDF of `html` (with `stylesheet` and the PNG `images` it names), rendered on this thread."""
-    from boxoffice.web import pdf_engine
+    from boxoffice.documents import pdf_engine
 
     return pdf_engine.thread_renderer(stylesheet).render(html, images)
 
