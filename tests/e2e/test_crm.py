@@ -14,8 +14,8 @@ STAMP = "2026-11-21T12:00:00+00:00"
 
 
 def add_contacts_and_a_privacy_role(server_env: dict[str, str]) -> None:
-    """Two contacts, and a role holding the whole CRM menu without two-factor sign-in, written straight
-    into the server's database."""
+    """Two contacts, and a role holding the CRM's menus but Users & Roles (which would need two-factor
+    sign-in), without two-factor sign-in, written straight into the server's database."""
     database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
     with closing(sqlite3.connect(database, timeout=10)) as connection, connection:
         for first, last, email, postcode in (
@@ -28,7 +28,8 @@ def add_contacts_and_a_privacy_role(server_env: dict[str, str]) -> None:
                 (first, last, email, postcode, STAMP, STAMP),
             )
         connection.execute(
-            "INSERT INTO role (name, permissions, requires_totp) VALUES ('Privacy officer', 'crm', 0)"
+            "INSERT INTO role (name, permissions, requires_totp)"
+            " VALUES ('Privacy officer', 'crm.contacts crm.duplicates crm.export crm.remove crm.tags', 0)"
         )
 
 
