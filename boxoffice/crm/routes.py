@@ -249,11 +249,13 @@ def permission_tree(granted: frozenset[Perm]) -> list[dict]:
     return [
         {
             "key": top.permission.value,
+            "perm": top.permission,
             "label": top.label,
             "checked": top.permission in granted,
             "children": [
                 {
                     "key": child.permission.value,
+                    "perm": child.permission,
                     "label": child.label,
                     "checked": holds(granted, child.permission),
                 }

@@ -4,6 +4,8 @@ role they are on, and a role that can manage staff requires two-factor sign-in. 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from boxoffice.auth.permissions import Perm, holds, serialise
@@ -156,3 +158,26 @@ async def test_nobody_resets_or_unlocks_an_account_holding_more_than_they_do(cli
     assert response.status_code == 403
     assert "Only an admin may give or change the Admin role, or an admin&#39;s account." in response.text
     assert await StaffUser.select().where(StaffUser.id == admin.id).first() == before
+
+
+async def test_the_role_form_offers_only_what_the_actor_may_give_and_not_their_own_role(client):
+    crm_managers = Role(
+        name="CRM managers",
+        permissions=serialise([Perm.CRM_USERS_ROLES, Perm.CRM_CONTACTS, Perm.CRM_TAGS]),
+        requires_totp=True,
+    )
+    await crm_managers.save()
+    await sign_in(client, await make_staff_on(crm_managers.id, email="crm.manager@venue.example"))
+
+    new_role = (await client.get("/crm/roles/new")).text
+
+    assert "You can give only the menus you hold yourself" in new_role
+    for key in ("crm.contacts", "crm.tags", "crm.users_roles"):
+        assert re.search(rf'id="perm-{re.escape(key)}"[^>]*>', new_role).group(0).count("disabled") == 0
+    for key in ("crm", "crm.export", "boxoffice", "settings.security"):
+        assert 'disabled aria-describedby="grantable"' in re.search(
+            rf'id="perm-{re.escape(key)}"[^>]*>', new_role
+        ).group(0)
+    own = (await client.get(f"/crm/roles/{crm_managers.id}")).text
+    assert "You are on this role, so someone else who may must change it." in own
+    assert "Save changes" not in own
