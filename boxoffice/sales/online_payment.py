@@ -191,7 +191,8 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
 
 async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: datetime) -> None:
     """A refund made in Stripe's dashboard (or by us): record what is not yet recorded, and when the whole
-    payment is refunded, mark the order refunded and its tickets cancelled."""
+    payment is refunded, mark the order refunded and its tickets cancelled. A refund larger than what is
+    left of the payment is logged and not recorded: a payment is never refunded beyond what was paid."""
     async with write_transaction():
         if not await claim_stripe_event(event_id, "charge.refunded", now):
             return
@@ -215,9 +216,16 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
                     (Refund.request_key == request_key) & Refund.provider_reference.is_null()
                 )
                 continue
-            await Payment.raw(
-                "UPDATE payment SET refunded = refunded + {} WHERE id = {}", refund.amount, payment["id"]
+            counted = await Payment.raw(
+                "UPDATE payment SET refunded = refunded + {} WHERE id = {} AND amount - refunded >= {}"
+                " RETURNING id",
+                refund.amount,
+                payment["id"],
+                refund.amount,
             )
+            if not counted:
+                logger.error("Stripe refund %s is more than is left of payment %s", refund.id, payment["id"])
+                continue
             await Refund.insert(
                 Refund(
                     order=payment["order"],

@@ -3,6 +3,8 @@ genuine, recent, shaped like their type and about a session we opened for the or
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -12,7 +14,7 @@ import pytest
 
 from boxoffice.sales.tables import Order, OrderStatus, Payment, Refund, StripeEvent, Ticket
 from tests.support.fake_stripe import FakeStripe
-from tests.support.shop import check_out, choose, seats_left
+from tests.support.shop import check_out, choose, paid_order, seats_left
 
 
 async def pending_order(shop: httpx.AsyncClient, show) -> tuple[dict, int]:
@@ -94,6 +96,31 @@ async def test_a_webhook_dated_in_the_future_is_refused(shop, show, fake_stripe,
     assert await nothing_changed(order, performance_id)
 
 
+@pytest.mark.parametrize("seconds_ahead", [0, 3600])
+async def test_a_signature_time_with_a_trailing_part_is_read_as_stripe_reads_it(
+    shop, show, fake_stripe, seconds_ahead
+):
+    order, performance_id = await pending_order(shop, show)
+    payload, _ = fake_stripe.webhook_event(
+        "checkout.session.expired", fake_stripe.sessions[order["stripe_session"]]
+    )
+    signed_at = int(time.time()) + seconds_ahead
+    digest = hmac.new(
+        fake_stripe.webhook_secret.encode(), f"{signed_at}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+
+    response = await shop.post(
+        "/webhooks/stripe", content=payload, headers={"stripe-signature": f"t={signed_at}=0,v1={digest}"}
+    )
+
+    if seconds_ahead:
+        assert response.status_code == 400
+        assert await nothing_changed(order, performance_id)
+    else:
+        assert response.status_code == 200
+        assert (await Order.select(Order.status).first())["status"] == OrderStatus.EXPIRED
+
+
 async def test_a_webhook_a_little_ahead_of_our_clock_is_accepted(shop, show, fake_stripe):
     order, _ = await pending_order(shop, show)
     payload, _ = fake_stripe.webhook_event(
@@ -132,10 +159,17 @@ NOT_EVENTS = {
     "event id past any column": lambda session: json.dumps(
         {"id": "evt_" + "x" * 300, "type": "checkout.session.expired", "data": {"object": session}}
     ).encode(),
+    "event id ending in a newline": lambda session: json.dumps(
+        {"id": "evt_test_1\n", "type": "checkout.session.expired", "data": {"object": session}}
+    ).encode(),
     "not UTF-8": lambda session: b'{"id": "evt_\xff\xfe", "type": "x", "data": {"object": {}}}',
+    "arrays nested past any event": lambda session: b"[" * 100_000,
+    "objects nested past any event": lambda session: (
+        b'{"id": "evt_test_1", "type": "x", "data": {"object": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_002
+    ),
 }
 
-# Genuine-looking events whose object we cannot use: 200, a log line, and nothing changes.
+# Genuine-looking events whose object we cannot use: 200, a log line naming the event, and nothing changes.
 UNUSABLE_EVENTS = {
     "session without currency": lambda s: event_body(
         "checkout.session.expired", session_without(s, "currency")
@@ -147,13 +181,13 @@ UNUSABLE_EVENTS = {
     "paid session with amount as text": lambda s: event_body(
         "checkout.session.completed", {**s, "payment_status": "paid", "amount_total": "4800"}
     ),
-    "order id past 64 bits": lambda s: event_body(
-        "checkout.session.expired", {**s, "metadata": {"order_id": "99999999999999999999"}}
-    ),
-    "order id in other digits": lambda s: event_body(
-        "checkout.session.expired", {**s, "metadata": {"order_id": "\u0661\u0662"}}
+    "paid session with amount past any column": lambda s: event_body(
+        "checkout.session.completed", {**s, "payment_status": "paid", "amount_total": 2**63 - 1}
     ),
     "session id with a NUL": lambda s: event_body("checkout.session.expired", {**s, "id": "cs_\u0000"}),
+    "session id ending in a newline": lambda s: event_body(
+        "checkout.session.expired", {**s, "id": s["id"] + "\n"}
+    ),
     "an empty session": lambda s: event_body("checkout.session.completed", {}),
     "charge without refunds list": lambda s: event_body(
         "charge.refunded", {"payment_intent": "pi_test_1", "refunded": True, "refunds": {"data": "all"}}
@@ -162,6 +196,13 @@ UNUSABLE_EVENTS = {
         "charge.refunded",
         {"payment_intent": "pi_test_1", "refunded": True, "refunds": {"data": [{"id": "re_1"}]}},
     ),
+}
+
+# Sessions whose metadata names no order we could have: 200, the session logged as no order's own.
+SESSIONS_NAMING_NO_ORDER = {
+    "order id past 64 bits": {"order_id": "99999999999999999999"},
+    "order id in other digits": {"order_id": "\u0661\u0662"},
+    "order id not a number": {"order_id": "one"},
 }
 
 
@@ -190,7 +231,81 @@ async def test_a_signed_event_we_cannot_use_is_acknowledged_and_changes_nothing(
 
     assert status == 200
     assert await nothing_changed(order, performance_id)
-    assert "evt_test_shape" in caplog.text or "no order's own" in caplog.text
+    assert "ignored Stripe event evt_test_shape" in caplog.text
+
+
+@pytest.mark.parametrize("metadata", SESSIONS_NAMING_NO_ORDER.values(), ids=SESSIONS_NAMING_NO_ORDER.keys())
+async def test_a_signed_session_naming_no_order_is_acknowledged_and_changes_nothing(
+    shop, show, fake_stripe, metadata, caplog
+):
+    order, performance_id = await pending_order(shop, show)
+    session = fake_stripe.sessions[order["stripe_session"]]
+
+    with caplog.at_level(logging.WARNING, logger="boxoffice.payments"):
+        status = await post_signed(
+            shop, fake_stripe, event_body("checkout.session.expired", {**session, "metadata": metadata})
+        )
+
+    assert status == 200
+    assert await nothing_changed(order, performance_id)
+    assert f"Checkout Session {session['id']}: it is no order's own" in caplog.text
+
+
+async def paid_payment(shop: httpx.AsyncClient, show, fake_stripe: FakeStripe) -> dict:
+    """The Stripe payment of an order paid for 2 seats (48.00)."""
+    performance_id, types = show
+    await paid_order(shop, performance_id, {types["Adult"]: "2"}, fake_stripe)
+    return await Payment.select().first()
+
+
+async def refunds_unchanged(payment: dict) -> bool:
+    now = await Payment.select(Payment.refunded).where(Payment.id == payment["id"]).first()
+    order = await Order.select(Order.status).where(Order.id == payment["order"]).first()
+    return (
+        now["refunded"] == 0
+        and await Refund.count() == 0
+        and order["status"] == OrderStatus.PAID
+        and await Ticket.count().where(Ticket.status == "valid") == 2
+        and await StripeEvent.count() == 1  # the payment's own
+    )
+
+
+@pytest.mark.parametrize("amount", [2**31, 2**63, 10**30, -1])
+async def test_a_signed_refund_of_an_amount_no_payment_holds_is_acknowledged_and_changes_nothing(
+    shop, show, fake_stripe, amount, caplog
+):
+    payment = await paid_payment(shop, show, fake_stripe)
+    charge = {
+        "payment_intent": payment["provider_reference"],
+        "refunded": False,
+        "refunds": {"data": [{"id": "re_test_odd", "amount": amount}]},
+    }
+
+    with caplog.at_level(logging.WARNING, logger="boxoffice.payments"):
+        status = await post_signed(shop, fake_stripe, event_body("charge.refunded", charge))
+
+    assert status == 200
+    assert await refunds_unchanged(payment)
+    assert "ignored Stripe event evt_test_shape" in caplog.text
+
+
+async def test_a_signed_refund_of_more_than_was_paid_is_not_recorded(shop, show, fake_stripe, caplog):
+    payment = await paid_payment(shop, show, fake_stripe)
+    charge = {
+        "payment_intent": payment["provider_reference"],
+        "refunded": False,
+        "refunds": {"data": [{"id": "re_test_too_much", "amount": payment["amount"] + 1}]},
+    }
+
+    with caplog.at_level(logging.WARNING, logger="boxoffice.payments"):
+        status = await post_signed(shop, fake_stripe, event_body("charge.refunded", charge))
+
+    assert status == 200
+    assert await Payment.select(Payment.refunded).where(Payment.id == payment["id"]).first() == {
+        "refunded": 0
+    }
+    assert await Refund.count() == 0
+    assert f"Stripe refund re_test_too_much is more than is left of payment {payment['id']}" in caplog.text
 
 
 async def test_a_body_far_larger_than_any_event_is_refused_unread(shop, show, fake_stripe):
