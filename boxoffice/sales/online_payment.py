@@ -83,15 +83,19 @@ async def start_checkout(
 async def order_of_session(session: CheckoutSession) -> dict | None:
     """Our order for a Checkout Session: the one its metadata names, and only if this session is the one
     we opened for it. Metadata alone proves nothing: any session on the venue's Stripe account may carry
-    an order id, and an event about it must not touch our order."""
+    an order id, and an event about it must not touch our order. A session that is no order's own is
+    logged here, once for every path that asks."""
     order_id = parse_id(session.metadata.get("order_id"))
-    if order_id is None:
-        return None
-    return (
-        await Order.select(Order.id, Order.total, Order.currency)
-        .where((Order.id == order_id) & (Order.stripe_session == session.id))
-        .first()
-    )
+    order = None
+    if order_id is not None:
+        order = (
+            await Order.select(Order.id, Order.total, Order.currency)
+            .where((Order.id == order_id) & (Order.stripe_session == session.id))
+            .first()
+        )
+    if order is None:
+        logger.warning("ignored Checkout Session %s: it is no order's own", session.id)
+    return order
 
 
 async def settle_paid_session(
@@ -103,7 +107,6 @@ async def settle_paid_session(
         return None
     order = await order_of_session(session)
     if order is None:
-        logger.warning("ignored paid Checkout Session %s: it is no order's own", session.id)
         return None
     if session.amount_total != order["total"] or session.currency != order["currency"]:
         logger.error("Checkout Session amount differs from order %s; not fulfilled", order["id"])
@@ -170,7 +173,6 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
     async with write_transaction():
         order = await order_of_session(session)
         if order is None:
-            logger.warning("ignored lapsed Checkout Session %s: it is no order's own", session.id)
             return
         if not await claim_stripe_event(event_id, "lapse", now):
             return
