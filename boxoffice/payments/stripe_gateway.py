@@ -249,6 +249,9 @@ class StripeGateway:
         refuses only timestamps too far in the past; one too far ahead is refused here, so that a body
         signed with a leaked secret and a future date cannot be replayed for as long as its date lasts.
         """
+        if signature_header is not None and not signature_header.isascii():
+            # Stripe's header is ASCII; the SDK's comparison would fail on anything else rather than refuse it
+            raise WebhookRejected("the signature header is not ASCII")
         try:
             text = payload.decode("utf-8")
             stripe.WebhookSignature.verify_header(

@@ -121,6 +121,20 @@ async def test_a_signature_time_with_a_trailing_part_is_read_as_stripe_reads_it(
         assert (await Order.select(Order.status).first())["status"] == OrderStatus.EXPIRED
 
 
+async def test_a_signature_header_outside_ascii_is_refused(shop, show, fake_stripe):
+    order, performance_id = await pending_order(shop, show)
+    payload, signature = fake_stripe.webhook_event(
+        "checkout.session.expired", fake_stripe.sessions[order["stripe_session"]]
+    )
+
+    response = await shop.post(
+        "/webhooks/stripe", content=payload, headers={"stripe-signature": signature.encode() + b"\xe9"}
+    )
+
+    assert response.status_code == 400
+    assert await nothing_changed(order, performance_id)
+
+
 async def test_a_webhook_a_little_ahead_of_our_clock_is_accepted(shop, show, fake_stripe):
     order, _ = await pending_order(shop, show)
     payload, _ = fake_stripe.webhook_event(

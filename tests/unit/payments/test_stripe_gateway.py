@@ -274,6 +274,9 @@ def tampered_webhook(fake: FakeStripe) -> tuple[bytes, str]:
         pytest.param(lambda fake: (b"[]", fake.sign(b"[]")), id="signed but not an event"),
         pytest.param(lambda fake: (b"{not json", fake.sign(b"{not json")), id="signed but not JSON"),
         pytest.param(lambda fake: (b"{}", None), id="no signature"),
+        pytest.param(
+            lambda fake: (b"{}", f"t={int(time.time())},v1=\u00e9\u00e9"), id="signature not in ASCII"
+        ),
     ],
 )
 async def test_a_webhook_that_cannot_be_trusted_is_rejected(gateway, fake_stripe, make_webhook):
