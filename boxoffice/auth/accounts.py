@@ -13,12 +13,13 @@ from boxoffice.auth.delegation import ADMIN, DelegationRefused, Grantor, check_w
 from boxoffice.auth.permissions import deserialise
 from boxoffice.auth.tables import RecoveryCode, Role, StaffUser
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 
 MAX_NAME_LENGTH = 120
 MAX_EMAIL_LENGTH = 254
 
 
-class AccountRefused(Exception):
+class AccountRefused(Refused):
     """A change to an account that cannot be made; the message says why, for the person asking."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from boxoffice.auth.permissions import MENUS, Perm, deserialise, holds
 from boxoffice.auth.tables import StaffUser
+from boxoffice.errors import Refused
 
 ADMIN = "admin"  # the built-in role that holds everything
 
@@ -33,7 +34,7 @@ def menu_label(permission: Perm) -> str:
     return permission.value
 
 
-class DelegationRefused(Exception):
+class DelegationRefused(Refused):
     """A change to roles or accounts beyond what the actor may give; the message says why."""
 
 

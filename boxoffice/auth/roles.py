@@ -9,6 +9,7 @@ from boxoffice.auth.delegation import ADMIN, check_not_own_role, check_within, g
 from boxoffice.auth.permissions import MENUS, Perm, deserialise, serialise
 from boxoffice.auth.tables import Role, StaffUser
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ BUILTIN_ROLES = (
 )
 
 
-class RoleChangeRefused(Exception):
+class RoleChangeRefused(Refused):
     """A change that would leave the venue without a working admin, or strip the Admin role."""
 
 
@@ -118,8 +119,8 @@ def summary(row: dict, member_count: int) -> RoleSummary:
     )
 
 
-class RoleNameTaken(Exception):
-    pass
+class RoleNameTaken(Refused):
+    """Another role has that name."""
 
 
 async def save_role(
@@ -143,7 +144,7 @@ async def save_role(
         if role_id is not None:
             clash = clash.where(Role.id != role_id)
         if await clash:
-            raise RoleNameTaken(name)
+            raise RoleNameTaken("A role with this name already exists.", field="name")
         if role_id is None:
             [inserted] = await Role.insert(
                 Role(name=name, permissions=serialise(permissions), requires_totp=requires_totp)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.db import as_utc
+from boxoffice.errors import Refused
 from boxoffice.web.forms import LARGEST_ID
 
 MAX_QUERY_LENGTH = 200
@@ -238,11 +239,11 @@ async def contact_notes(contact_id: int) -> list[Note]:
     return [Note(row["id"], as_utc(row["created_at"]), row["author_name"], row["text"]) for row in rows]
 
 
-class ContactExists(Exception):
+class ContactExists(Refused):
     """The e-mail address already belongs to a contact, whose id this carries: choose them instead."""
 
     def __init__(self, contact_id: int) -> None:
-        super().__init__("That e-mail address already belongs to a contact.")
+        super().__init__("That e-mail address already belongs to a contact.", field="email")
         self.contact_id = contact_id
 
 

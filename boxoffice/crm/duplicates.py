@@ -22,6 +22,7 @@ from boxoffice.crm.contacts import FIELD_LIMITS, ContactSummary, lock_live_conta
 from boxoffice.crm.records import live_contact
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
 from boxoffice.db import none_of, one_of, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.tables import Order
 
@@ -39,7 +40,7 @@ RULES = (
 )
 
 
-class MergeRefused(Exception):
+class MergeRefused(Refused):
     """The merge was not made; the message says why."""
 
 

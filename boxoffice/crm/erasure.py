@@ -34,6 +34,7 @@ from boxoffice.crm.contacts import FIELD_LIMITS, lock_live_contact
 from boxoffice.crm.duplicates import merged_family
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
 from boxoffice.db import one_of, scrub_write_ahead_log, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.sales.tables import Order, OrderNote, Payment, Refund
@@ -45,7 +46,7 @@ BUYER_FIELDS = (*FIELD_LIMITS, "buyer_ip")
 SHORTEST_IDENTIFIER = 3  # shorter fragments (initials) would blank ordinary words
 
 
-class AlreadyRemoved(Exception):
+class AlreadyRemoved(Refused):
     """The contact was removed before; nothing was changed."""
 
 

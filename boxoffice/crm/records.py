@@ -23,6 +23,7 @@ from boxoffice.crm.contacts import (
 from boxoffice.crm.tables import Contact
 from boxoffice.crm.tags import TagSummary, contact_tags
 from boxoffice.db import as_utc, optional_utc, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.marketing.consent import ConsentEntry, consent_history, consent_status, record_consent
 from boxoffice.marketing.tables import Channel, ConsentSource
 from boxoffice.money import Money
@@ -43,12 +44,8 @@ class ContactGone(LookupError):
     """No such contact, or it has been removed."""
 
 
-class ChangeRefused(Exception):
-    """Nothing was saved. `problems` maps each form field at fault to what is wrong with it."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class ChangeRefused(Refused):
+    """Nothing was saved."""
 
 
 @dataclass(frozen=True, slots=True)

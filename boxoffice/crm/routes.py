@@ -33,7 +33,6 @@ PASSWORD_HELP = (
     "address or name. A few unrelated words make a good one. Give it to them in person; they can change "
     "it under their account."
 )
-ROLE_NAME_TAKEN = "A role with this name already exists."
 
 USER_NOTICES = {
     "created": "The account has been created.",
@@ -345,8 +344,8 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
                 actor_id=actor(request).id,
                 ip=client_ip(request),
             )
-        except roles.RoleNameTaken:
-            error = ROLE_NAME_TAKEN
+        except roles.RoleNameTaken as taken:
+            error = str(taken)
         except DelegationRefused as refusal:
             error, status_code = str(refusal), 403
         except LookupError as missing:

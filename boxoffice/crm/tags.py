@@ -13,12 +13,13 @@ from boxoffice.auth import audit
 from boxoffice.crm.contacts import MAX_QUERY_LENGTH, lock_live_contact, search_condition
 from boxoffice.crm.tables import ContactTag, Tag
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 from boxoffice.web.forms import LARGEST_ID
 
 MAX_TAG_LENGTH = 60
 
 
-class TagRefused(Exception):
+class TagRefused(Refused):
     """The tag change was not made; the message says why."""
 
 

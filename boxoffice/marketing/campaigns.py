@@ -38,6 +38,7 @@ from boxoffice.auth import audit
 from boxoffice.crm.tables import Contact
 from boxoffice.db import as_utc, current_engine, optional_utc, write_transaction
 from boxoffice.documents.html import formatting_cleaner
+from boxoffice.errors import Refused
 from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.tables import OutboxStatus
 from boxoffice.mail.templates import render_email
@@ -102,13 +103,8 @@ class CampaignDraft:
     audience: AudienceFilter
 
 
-class CampaignRefused(Exception):
-    """The campaign cannot be saved or sent as it is; `problems` maps form fields to messages ("" for
-    the campaign as a whole)."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class CampaignRefused(Refused):
+    """The campaign cannot be saved or sent as it is."""
 
 
 def draft_problems(draft: CampaignDraft) -> dict[str, str]:

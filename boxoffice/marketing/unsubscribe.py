@@ -32,6 +32,7 @@ from piccolo.engine.postgres import PostgresEngine
 from boxoffice.auth import audit
 from boxoffice.crm.tables import Contact
 from boxoffice.db import current_engine, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.marketing.consent import consent_status, record_consent
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, Channel, ConsentSource, QuestionKind
 from boxoffice.storefront.settings import storefront_settings
@@ -68,7 +69,7 @@ def make_token(secret_key: str, *, contact_id: int, campaign_id: int, now: datet
     return f"{encode(payload)}.{encode(signature)}"
 
 
-class TokenRefused(Exception):
+class TokenRefused(Refused):
     """The token is not one we signed, or it has expired; `expired` tells which."""
 
     def __init__(self, *, expired: bool) -> None:

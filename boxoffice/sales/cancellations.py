@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from boxoffice.auth import audit
 from boxoffice.db import one_of, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.sales.holds import give_back_seats, release_holds
 from boxoffice.sales.refunds import settle_order_status
 from boxoffice.sales.tables import Order, OrderLine, OrderStatus, Ticket, TicketStatus
@@ -25,7 +26,7 @@ CANCEL_SQL = """
 """
 
 
-class CancelRefused(Exception):
+class CancelRefused(Refused):
     """Nothing was cancelled; the message says why, for the operator."""
 
 

@@ -20,6 +20,7 @@ from boxoffice.auth import audit
 from boxoffice.crm.contacts import ContactDetails, add_note, create_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 from boxoffice.marketing.consent import record_consent
 from boxoffice.money import Money
 from boxoffice.sales.catalog import ScheduledPerformance, scheduled, scheduled_query
@@ -94,13 +95,8 @@ async def counter_performances(title: str, now: datetime) -> PerformanceChoices:
     )
 
 
-class SaleRefused(Exception):
-    """Nothing was sold or recorded. `problems` maps each form field at fault to what is wrong with it
-    (the key "" for the whole sale)."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class SaleRefused(Refused):
+    """Nothing was sold or recorded."""
 
 
 @dataclass(frozen=True, slots=True)

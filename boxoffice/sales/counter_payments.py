@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 
+from boxoffice.errors import Refused
 from boxoffice.sales.tables import Payment, PaymentMethod
 
 COUNTER_METHODS = (PaymentMethod.CASH, PaymentMethod.CARD_TERMINAL, PaymentMethod.COMPLIMENTARY)
@@ -24,7 +25,7 @@ LARGEST_AMOUNT = 10_000_000_00  # ten million in major units: anything above is 
 AMOUNT_TEXT = re.compile(r"\d{1,12}(?:[.,]\d*)?|[.,]\d+")
 
 
-class PaymentRefused(Exception):
+class PaymentRefused(Refused):
     """Nothing was taken. `problems` maps each form field at fault to what is wrong with it."""
 
     def __init__(self, problems: dict[str, str]) -> None:

@@ -34,6 +34,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from boxoffice.auth import audit
 from boxoffice.db import as_utc, current_engine, optional_utc, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.sales.tables import Event, EventStatus, OrderStatus, Performance, TicketType, Venue
 from boxoffice.web.forms import parse_id
@@ -57,13 +58,8 @@ SLUG_TAKEN_NOW = "Someone else has just used this web address; choose another."
 RELEASED_ORDER_STATUSES = (OrderStatus.EXPIRED.value, OrderStatus.CANCELLED.value)
 
 
-class CatalogChangeRefused(Exception):
-    """A change that cannot be made as typed. The message says why, for the person who typed it, and
-    `field` names the form field it is about ("" when it is about the whole form)."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+class CatalogChangeRefused(Refused):
+    """A change to the catalogue that cannot be made as typed."""
 
 
 # What staff type: plain strings, validated here. Routes use these classes as their form bodies.

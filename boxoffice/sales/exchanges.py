@@ -18,6 +18,7 @@ from datetime import datetime
 
 from boxoffice.auth import audit
 from boxoffice.db import as_utc, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.cancellations import cancel_ticket_rows
 from boxoffice.sales.counter_payments import CounterPayment, check_payment, record_counter_payment
@@ -46,12 +47,8 @@ EXCHANGEABLE_TICKETS_SQL = """
 """
 
 
-class ExchangeRefused(Exception):
-    """Nothing was exchanged. `problems` maps each form field at fault to what is wrong with it."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class ExchangeRefused(Refused):
+    """Nothing was exchanged."""
 
 
 @dataclass(frozen=True, slots=True)

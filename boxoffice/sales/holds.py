@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from boxoffice.db import as_utc, write_transaction
+from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, TicketType
 
 MOST_PER_ORDER = "You can buy at most {} tickets in one order."
 
 
-class HoldRefused(Exception):
+class HoldRefused(Refused):
     """Nothing was held; the message says why, for the buyer."""
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.payments.stripe_gateway import PaymentProviderError, StripeGateway
 from boxoffice.sales.tables import Order, OrderStatus, Payment, PaymentMethod, Refund, Ticket, TicketStatus
@@ -27,12 +28,8 @@ REQUEST_KEY = re.compile(r"[0-9a-f]{32}(-[a-z]+[0-9]*)?")
 MAX_REASON_LENGTH = 200
 
 
-class RefundRefused(Exception):
-    """Nothing was refunded. `problems` maps each form field at fault to what is wrong with it."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class RefundRefused(Refused):
+    """Nothing was refunded."""
 
 
 class RefundPending(RefundRefused):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
 from boxoffice.documents.html import formatting_cleaner
+from boxoffice.errors import Refused
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from boxoffice.storefront.tables import PolicyDocument, PolicyKind, SiteSetting
 
@@ -105,13 +106,8 @@ def tidy_wording(text: str) -> str:
     return " ".join(text.split())
 
 
-class SettingsRefused(Exception):
-    """The settings were not saved. `problems` maps each form field at fault to what is wrong with it
-    (the key "" for a problem with the whole form)."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
+class SettingsRefused(Refused):
+    """The settings were not saved."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
+from boxoffice.errors import Refused
 from boxoffice.sales.orders import new_ticket_code
 from boxoffice.sales.tables import Admission, Ticket, TicketStatus
 
 
-class ReprintRefused(Exception):
+class ReprintRefused(Refused):
     """The ticket cannot be reprinted; the message says why, for the operator."""
 
 
