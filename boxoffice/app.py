@@ -7,38 +7,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.logging import LoggingConfig
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 
-from boxoffice.auth.guards import LoginRequired, redirect_to_login, staff_guard
 from boxoffice.auth.login import SecurityPolicy
-from boxoffice.auth.routes import LoginController
-from boxoffice.auth.sessions import STORE_NAME, DatabaseSessionStore, session_config
-from boxoffice.backoffice.checkin import CHECKIN_ROUTES
-from boxoffice.backoffice.events import EVENTS_ROUTES
-from boxoffice.backoffice.orders import ORDERS_ROUTES
-from boxoffice.backoffice.routes import BACKOFFICE_ROUTES
-from boxoffice.backoffice.sell import SELL_ROUTES
-from boxoffice.backoffice.settings import SETTINGS_ROUTES
-from boxoffice.backoffice.till import TILL_ROUTES
+from boxoffice.backoffice.router import staff_router
 from boxoffice.config import Settings, get_settings
-from boxoffice.crm.contact_routes import CONTACT_ROUTES
-from boxoffice.crm.routes import CRM_ROUTES
 from boxoffice.db import close_database, database_answers, open_database
 from boxoffice.documents.paths import ASSETS_DIR
-from boxoffice.marketing.routes import MARKETING_ROUTES, UNSUBSCRIBE_ROUTES
 from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
-from boxoffice.storefront.policies import POLICY_ROUTES
-from boxoffice.storefront.routes import storefront_router
+from boxoffice.storefront.router import storefront_router
+from boxoffice.web.dependencies import DEPENDENCIES
 from boxoffice.web.errors import EXCEPTION_HANDLERS
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.paths import refuse_impossible_path_values
 from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
+from boxoffice.web.sessions import STORE_NAME, DatabaseSessionStore
 from boxoffice.web.templating import template_config
 
 CSRF_COOKIE = "boxoffice_csrf"
@@ -81,36 +70,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if stripe is not None:
                 await stripe.aclose()
 
-    staff_router = Router(
-        path="/",
-        route_handlers=[
-            LoginController,
-            *BACKOFFICE_ROUTES,
-            *CHECKIN_ROUTES,
-            *ORDERS_ROUTES,
-            *SELL_ROUTES,
-            *TILL_ROUTES,
-            *EVENTS_ROUTES,
-            *SETTINGS_ROUTES,
-            *CRM_ROUTES,
-            *MARKETING_ROUTES,
-            *CONTACT_ROUTES,
-        ],
-        guards=[staff_guard],
-        middleware=[
-            session_config(
-                idle_minutes=settings.staff_idle_minutes, secure=settings.secure_cookies
-            ).middleware
-        ],
-        response_headers={"Cache-Control": "no-store"},
-        exception_handlers={LoginRequired: redirect_to_login},
-    )
     return Litestar(
         route_handlers=[
             storefront_router,
-            *POLICY_ROUTES,
-            *UNSUBSCRIBE_ROUTES,
-            staff_router,
+            staff_router(settings),
             healthz,
             create_static_files_router(
                 path="/assets",
@@ -120,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         lifespan=[connections_lifespan],
+        dependencies=DEPENDENCIES,
         state=State(
             {
                 "settings": settings,

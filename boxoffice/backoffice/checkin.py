@@ -12,20 +12,19 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Template
 
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.config import get_settings
 from boxoffice.sales import catalog, checkin
 from boxoffice.sales.catalog import ScheduledPerformance
 from boxoffice.tickets.signing import readable_code, ticket_signer
-from boxoffice.web.forms import LARGEST_ID
+from boxoffice.web.dependencies import Acting
+from boxoffice.web.forms import FORM, LARGEST_ID
+from boxoffice.web.guards import Staff
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 CHECK_IN = {"permission": Perm.CHECK_IN}
 STARTED_SHOWS_LISTED_FOR = timedelta(hours=6)  # a show that began this evening is still being let in
 SCANNED_TEXT_SHOWN = 60  # characters of an unreadable scan echoed back, so staff can see what was read
@@ -105,10 +104,10 @@ async def scanning(request: Request, performance_id: FromPath[int]) -> Template:
 
 @post("/backoffice/checkin/{performance_id:int}/scan", name="backoffice.checkin.scan", opt=CHECK_IN)
 async def scan_ticket(
-    request: Request, performance_id: FromPath[int], data: Annotated[ScanForm, FORM]
+    request: Request, acting: Acting, performance_id: FromPath[int], data: Annotated[ScanForm, FORM]
 ) -> Template:
     performance = await performance_or_404(performance_id)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     result = await checkin.scan(
         performance.id,
         data.scanned,
@@ -125,10 +124,10 @@ async def scan_ticket(
 
 
 @post("/backoffice/checkin/undo", name="backoffice.checkin.undo", opt=CHECK_IN)
-async def undo_admission(request: Request, data: Annotated[UndoForm, FORM]) -> Template:
-    staff: Staff = request.state.staff
+async def undo_admission(request: Request, acting: Acting, data: Annotated[UndoForm, FORM]) -> Template:
+    staff: Staff = acting.staff
     code = data.code.strip().upper()[:32]
-    performance_id = await checkin.undo_admission(code, staff_id=staff.id, ip=client_ip(request))
+    performance_id = await checkin.undo_admission(code, staff_id=staff.id, ip=acting.ip)
     undone = performance_id is not None
     if performance_id is None:
         fallback = data.performance.strip()
@@ -138,4 +137,4 @@ async def undo_admission(request: Request, data: Annotated[UndoForm, FORM]) -> T
     return await scan_page(performance, shown, fragment=is_htmx(request))
 
 
-CHECKIN_ROUTES = [choose_performance, scanning, scan_ticket, undo_admission]
+ROUTES = [choose_performance, scanning, scan_ticket, undo_admission]

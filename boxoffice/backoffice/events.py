@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.sales import events_admin
 from boxoffice.sales.events_admin import (
@@ -31,9 +29,10 @@ from boxoffice.sales.events_admin import (
     VenueRecord,
 )
 from boxoffice.sales.tables import EventStatus
-from boxoffice.web.forms import LARGEST_ID
+from boxoffice.web.dependencies import Acting
+from boxoffice.web.forms import FORM, LARGEST_ID
+from boxoffice.web.guards import Staff
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 EVENTS = {"permission": Perm.EVENTS}
 
 STATUS_LABELS = {
@@ -149,9 +148,11 @@ async def new_event() -> Template:
 
 
 @post("/backoffice/events/new", name="backoffice.events.create", opt=EVENTS)
-async def create_event(request: Request, data: Annotated[EventInput, FORM]) -> Template | Redirect:
+async def create_event(
+    request: Request, acting: Acting, data: Annotated[EventInput, FORM]
+) -> Template | Redirect:
     try:
-        event_id = await events_admin.create_event(data, actor_id=actor(request).id, ip=client_ip(request))
+        event_id = await events_admin.create_event(data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await event_form_page(event=None, values=data, refusal=refusal, status_code=400)
     return see(request, "backoffice.events.edit", "created", event_id=event_id)
@@ -165,11 +166,11 @@ async def edit_event(event_id: FromPath[int], done: FromQuery[str] = "") -> Temp
 
 @post("/backoffice/events/{event_id:int}", name="backoffice.events.update", opt=EVENTS)
 async def update_event(
-    request: Request, event_id: FromPath[int], data: Annotated[EventInput, FORM]
+    request: Request, acting: Acting, event_id: FromPath[int], data: Annotated[EventInput, FORM]
 ) -> Template | Redirect:
     event = await event_or_404(event_id)
     try:
-        await events_admin.update_event(event_id, data, actor_id=actor(request).id, ip=client_ip(request))
+        await events_admin.update_event(event_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await event_form_page(event=event, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -208,12 +209,12 @@ async def new_performance(event_id: FromPath[int]) -> Template:
     opt=EVENTS,
 )
 async def create_performance(
-    request: Request, event_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
+    request: Request, acting: Acting, event_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
 ) -> Template | Redirect:
     event = await event_or_404(event_id)
     try:
         performance_id = await events_admin.create_performance(
-            event_id, data, actor_id=actor(request).id, ip=client_ip(request)
+            event_id, data, actor_id=acting.staff_id, ip=acting.ip
         )
     except CatalogChangeRefused as refusal:
         return new_performance_page(event, data, refusal, status_code=400)
@@ -261,13 +262,11 @@ async def edit_performance(performance_id: FromPath[int], done: FromQuery[str] =
     opt=EVENTS,
 )
 async def update_performance(
-    request: Request, performance_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
+    request: Request, acting: Acting, performance_id: FromPath[int], data: Annotated[PerformanceInput, FORM]
 ) -> Template | Redirect:
     performance = await performance_or_404(performance_id)
     try:
-        await events_admin.update_performance(
-            performance_id, data, actor_id=actor(request).id, ip=client_ip(request)
-        )
+        await events_admin.update_performance(performance_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await performance_page(performance, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -284,13 +283,11 @@ async def update_performance(
     opt=EVENTS,
 )
 async def create_ticket_type(
-    request: Request, performance_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
+    request: Request, acting: Acting, performance_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
 ) -> Template | Redirect:
     performance = await performance_or_404(performance_id)
     try:
-        await events_admin.create_ticket_type(
-            performance_id, data, actor_id=actor(request).id, ip=client_ip(request)
-        )
+        await events_admin.create_ticket_type(performance_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await performance_page(
             performance, ticket_type_values=data, ticket_type_refusal=refusal, status_code=400
@@ -331,13 +328,11 @@ async def edit_ticket_type(ticket_type_id: FromPath[int]) -> Template:
     opt=EVENTS,
 )
 async def update_ticket_type(
-    request: Request, ticket_type_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
+    request: Request, acting: Acting, ticket_type_id: FromPath[int], data: Annotated[TicketTypeInput, FORM]
 ) -> Template | Redirect:
     ticket_type = await ticket_type_or_404(ticket_type_id)
     try:
-        await events_admin.update_ticket_type(
-            ticket_type_id, data, actor_id=actor(request).id, ip=client_ip(request)
-        )
+        await events_admin.update_ticket_type(ticket_type_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await ticket_type_page(ticket_type, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -381,9 +376,11 @@ async def new_venue() -> Template:
 
 
 @post("/backoffice/venues/new", name="backoffice.events.venues.create", opt=EVENTS)
-async def create_venue(request: Request, data: Annotated[VenueInput, FORM]) -> Template | Redirect:
+async def create_venue(
+    request: Request, acting: Acting, data: Annotated[VenueInput, FORM]
+) -> Template | Redirect:
     try:
-        await events_admin.create_venue(data, actor_id=actor(request).id, ip=client_ip(request))
+        await events_admin.create_venue(data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return venue_form_page(venue=None, values=data, refusal=refusal, status_code=400)
     return see(request, "backoffice.events.venues", "created")
@@ -397,11 +394,11 @@ async def edit_venue(venue_id: FromPath[int]) -> Template:
 
 @post("/backoffice/venues/{venue_id:int}", name="backoffice.events.venues.update", opt=EVENTS)
 async def update_venue(
-    request: Request, venue_id: FromPath[int], data: Annotated[VenueInput, FORM]
+    request: Request, acting: Acting, venue_id: FromPath[int], data: Annotated[VenueInput, FORM]
 ) -> Template | Redirect:
     venue = await venue_or_404(venue_id)
     try:
-        await events_admin.update_venue(venue_id, data, actor_id=actor(request).id, ip=client_ip(request))
+        await events_admin.update_venue(venue_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return venue_form_page(venue=venue, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -409,7 +406,7 @@ async def update_venue(
     return see(request, "backoffice.events.venues", "updated")
 
 
-EVENTS_ROUTES = [
+ROUTES = [
     events,
     new_event,
     create_event,

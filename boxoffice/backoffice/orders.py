@@ -16,8 +16,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
+from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
 from boxoffice.sales.catalog import house_locale
@@ -34,8 +34,10 @@ from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, R
 from boxoffice.sales.tables import Ticket
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
+from boxoffice.web.dependencies import Acting
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.forms import LARGEST_ID, parse_id
+from boxoffice.web.guards import Staff
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}
 REFUNDS = {"permission": Perm.BOX_OFFICE_REFUNDS}
@@ -85,7 +87,7 @@ async def orders(q: FromQuery[str] = "", status: FromQuery[str] = "", page: From
 
 
 async def order_view(
-    request: Request,
+    acting: Acting,
     order_id: int,
     *,
     notice: str = "",
@@ -95,7 +97,7 @@ async def order_view(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     booking = await booking_or_404(order_id)
     problems = dict(problems or {})
     if error:
@@ -130,7 +132,7 @@ def form_request_key(values: dict[str, str]) -> str:
 
 @get("/backoffice/orders/{order_id:int}", name="backoffice.orders.order", opt=ORDERS)
 async def order_page(
-    request: Request,
+    acting: Acting,
     order_id: FromPath[int],
     reprinted: FromQuery[int | None] = None,
     done: FromQuery[str] = "",
@@ -139,7 +141,7 @@ async def order_page(
     """The order; after a cancellation (`refund`) the refund form offers the cancelled tickets' value."""
     booking = await booking_or_404(order_id)
     suggested = {"amount": amount_text(refund, booking.total.currency)} if refund and refund > 0 else {}
-    return await order_view(request, order_id, notice=done, reprinted=reprinted, values=suggested)
+    return await order_view(acting, order_id, notice=done, reprinted=reprinted, values=suggested)
 
 
 @get("/backoffice/orders/{order_id:int}/tickets.pdf", name="backoffice.orders.pdf", opt=ORDERS)
@@ -149,7 +151,7 @@ async def order_tickets_pdf(order_id: FromPath[int]) -> Response:
 
 
 @post("/backoffice/tickets/{ticket_id:int}/reprint", name="backoffice.tickets.reprint", opt=ORDERS)
-async def reprint(request: Request, ticket_id: FromPath[int]) -> Template | Redirect:
+async def reprint(request: Request, acting: Acting, ticket_id: FromPath[int]) -> Template | Redirect:
     ticket = (
         await Ticket.select(Ticket.order).where(Ticket.id == ticket_id).first()
         if ticket_id <= LARGEST_ID
@@ -157,11 +159,11 @@ async def reprint(request: Request, ticket_id: FromPath[int]) -> Template | Redi
     )
     if ticket is None:
         raise NotFoundException()
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
-        await reprint_ticket(ticket_id, staff_id=staff.id, ip=client_ip(request))
+        await reprint_ticket(ticket_id, staff_id=staff.id, ip=acting.ip)
     except ReprintRefused as refusal:
-        return await order_view(request, ticket["order"], error=str(refusal), status_code=409)
+        return await order_view(acting, ticket["order"], error=str(refusal), status_code=409)
     return Redirect(
         path=order_address(request, ticket["order"]),
         query_params={"reprinted": str(ticket_id)},
@@ -179,46 +181,46 @@ async def form_fields(request: Request) -> tuple[dict[str, str], list[int]]:
 
 
 @post("/backoffice/orders/{order_id:int}/notes", name="backoffice.orders.note", opt=ORDERS)
-async def add_note(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def add_note(request: Request, acting: Acting, order_id: FromPath[int]) -> Template | Redirect:
     await booking_or_404(order_id)
     form, _ = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
         await add_order_note(order_id, form.get("note", ""), author_id=staff.id, now=datetime.now(UTC))
     except ValueError as refusal:
-        return await order_view(request, order_id, problems={"note": str(refusal)}, status_code=400)
+        return await order_view(acting, order_id, problems={"note": str(refusal)}, status_code=400)
     return done(request, order_id, "noted")
 
 
 @post("/backoffice/orders/{order_id:int}/resend", name="backoffice.orders.resend", opt=ORDERS)
-async def resend(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def resend(request: Request, acting: Acting, order_id: FromPath[int]) -> Template | Redirect:
     booking = await booking_or_404(order_id)
     if not booking.email:
         return await order_view(
             request, order_id, error="This order has no e-mail address to send to.", status_code=400
         )
-    staff: Staff = request.state.staff
-    await resend_confirmation(order_id, staff_id=staff.id, ip=client_ip(request))
+    staff: Staff = acting.staff
+    await resend_confirmation(order_id, staff_id=staff.id, ip=acting.ip)
     return done(request, order_id, "resent")
 
 
 @post("/backoffice/orders/{order_id:int}/pay", name="backoffice.orders.pay", opt=SELL)
-async def take_payment(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def take_payment(request: Request, acting: Acting, order_id: FromPath[int]) -> Template | Redirect:
     """Take payment at the counter for an order reserved online to pay at the box office."""
     await booking_or_404(order_id)
     form, _ = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
         await take_reservation_payment(
             order_id,
             CounterPayment.from_form(form),
             staff_id=staff.id,
             may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
-            ip=client_ip(request),
+            ip=acting.ip,
             now=datetime.now(UTC),
         )
     except (SaleRefused, PaymentRefused) as refusal:
-        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+        return await order_view(acting, order_id, problems=refusal.problems, values=form, status_code=400)
     return done(request, order_id, "paid")
 
 
@@ -227,25 +229,27 @@ async def take_payment(request: Request, order_id: FromPath[int]) -> Template | 
     name="backoffice.orders.cancel_reservation",
     opt=ORDERS,
 )
-async def call_off_reservation(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def call_off_reservation(
+    request: Request, acting: Acting, order_id: FromPath[int]
+) -> Template | Redirect:
     await booking_or_404(order_id)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
-        await cancel_reservation(order_id, staff_id=staff.id, ip=client_ip(request))
+        await cancel_reservation(order_id, staff_id=staff.id, ip=acting.ip)
     except CancelRefused as refusal:
-        return await order_view(request, order_id, error=str(refusal), status_code=409)
+        return await order_view(acting, order_id, error=str(refusal), status_code=409)
     return done(request, order_id, "reservation_cancelled")
 
 
 @post("/backoffice/orders/{order_id:int}/cancel", name="backoffice.orders.cancel", opt=REFUNDS)
-async def cancel(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def cancel(request: Request, acting: Acting, order_id: FromPath[int]) -> Template | Redirect:
     await booking_or_404(order_id)
     _, tickets = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
-        cancelled = await cancel_tickets(order_id, tickets, staff_id=staff.id, ip=client_ip(request))
+        cancelled = await cancel_tickets(order_id, tickets, staff_id=staff.id, ip=acting.ip)
     except CancelRefused as refusal:
-        return await order_view(request, order_id, problems={"tickets": str(refusal)}, status_code=409)
+        return await order_view(acting, order_id, problems={"tickets": str(refusal)}, status_code=409)
     return Redirect(
         path=order_address(request, order_id),
         query_params={"done": "cancelled", "refund": str(cancelled.value)},
@@ -254,15 +258,17 @@ async def cancel(request: Request, order_id: FromPath[int]) -> Template | Redire
 
 
 @post("/backoffice/orders/{order_id:int}/refund", name="backoffice.orders.refund", opt=REFUNDS)
-async def refund(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def refund(
+    request: Request, gateway: StripeGateway | None, acting: Acting, order_id: FromPath[int]
+) -> Template | Redirect:
     booking = await booking_or_404(order_id)
     form, _ = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     payment_id = form.get("payment", "")
     try:
         amount = parse_amount(form.get("amount", ""), booking.total.currency)
         done_refund = await refund_payment(
-            request.app.state.stripe,
+            gateway,
             order_id,
             RefundRequest(
                 payment_id=parse_id(payment_id) or 0,
@@ -271,20 +277,22 @@ async def refund(request: Request, order_id: FromPath[int]) -> Template | Redire
                 request_key=form.get("request_key", ""),
             ),
             staff_id=staff.id,
-            ip=client_ip(request),
+            ip=acting.ip,
             now=datetime.now(UTC),
         )
     except (RefundRefused, PaymentRefused) as refusal:
-        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+        return await order_view(acting, order_id, problems=refusal.problems, values=form, status_code=400)
     return done(request, order_id, "refund_repeated" if done_refund.repeated else "refunded")
 
 
 @post("/backoffice/orders/{order_id:int}/exchange", name="backoffice.orders.exchange", opt=SELL)
-async def exchange(request: Request, order_id: FromPath[int]) -> Template | Redirect:
+async def exchange(
+    request: Request, gateway: StripeGateway | None, acting: Acting, order_id: FromPath[int]
+) -> Template | Redirect:
     """Move tickets to another performance; a lower price is refunded against the order's payments."""
     await booking_or_404(order_id)
     form, tickets = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     target = form.get("performance", "")
     request_key = form.get("request_key", "")
     try:
@@ -298,19 +306,19 @@ async def exchange(request: Request, order_id: FromPath[int]) -> Template | Redi
             staff_id=staff.id,
             may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
             may_refund=staff.may(Perm.BOX_OFFICE_REFUNDS),
-            ip=client_ip(request),
+            ip=acting.ip,
             now=datetime.now(UTC),
         )
     except (ExchangeRefused, PaymentRefused) as refusal:
-        return await order_view(request, order_id, problems=refusal.problems, values=form, status_code=400)
+        return await order_view(acting, order_id, problems=refusal.problems, values=form, status_code=400)
     try:
         await refund_exchange_difference(
-            request.app.state.stripe,
+            gateway,
             order_id,
             -exchanged.difference,
             request_key,
             staff_id=staff.id,
-            ip=client_ip(request),
+            ip=acting.ip,
             now=datetime.now(UTC),
         )
     except RefundPending:
@@ -333,7 +341,7 @@ async def exchange(request: Request, order_id: FromPath[int]) -> Template | Redi
     return done(request, order_id, "exchanged")
 
 
-ORDERS_ROUTES = [
+ROUTES = [
     orders,
     order_page,
     order_tickets_pdf,

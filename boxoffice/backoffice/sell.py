@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
+from boxoffice.config import Settings
 from boxoffice.crm.contacts import (
     ContactExists,
     Note,
@@ -47,9 +46,10 @@ from boxoffice.sales.counter import (
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
 from boxoffice.storefront.settings import storefront_settings
+from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import parse_id, parse_quantities
+from boxoffice.web.guards import Staff
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 SELL = {"permission": Perm.BOX_OFFICE_SELL}
 CUSTOMER_RESULTS = 8
 # More tickets than this added at once are held only once the operator confirms the number: a slip of
@@ -64,9 +64,9 @@ NOTICES = {
 }
 
 
-def basket_token(request: Request) -> str:
-    staff: Staff = request.state.staff
-    return counter_basket_token(staff.id, request.app.state.settings.secret_key.encode())
+def basket_token(settings: Settings, acting: Acting) -> str:
+    staff: Staff = acting.staff
+    return counter_basket_token(staff.id, settings.secret_key.encode())
 
 
 def sell_address(performance_id: int | None, contact_id: int | None, **extra: str) -> str:
@@ -123,7 +123,8 @@ async def counter_sells(performance_id: int, now: datetime) -> bool:
 
 
 async def sell_page(
-    request: Request,
+    settings: Settings,
+    acting: Acting,
     *,
     performance_id: int | None,
     contact_id: int | None,
@@ -137,11 +138,11 @@ async def sell_page(
     confirm_count: int | None = None,
     status_code: int = 200,
 ) -> Template:
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     now = datetime.now(UTC)
     performance = await catalog.performance_detail(performance_id, now) if performance_id else None
     sellable = performance is not None and await counter_sells(performance.id, now)
-    basket = await holds.basket_contents(basket_token(request), now)
+    basket = await holds.basket_contents(basket_token(settings, acting), now)
     customers = (await search_contacts(who, page_size=CUSTOMER_RESULTS)).contacts if who.strip() else []
     return Template(
         "backoffice/sell.html",
@@ -193,7 +194,7 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 @post("/backoffice/sell/hold", name="backoffice.sell.hold", opt=SELL)
-async def hold(request: Request) -> Template | Redirect:
+async def hold(request: Request, settings: Settings, acting: Acting) -> Template | Redirect:
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
     chosen, error = parse_quantities(form, most=COUNTER_MAX_TICKETS)
@@ -207,7 +208,7 @@ async def hold(request: Request) -> Template | Redirect:
     if not error:
         try:
             await holds.hold_tickets(
-                basket_token(request),
+                basket_token(settings, acting),
                 performance_id,
                 chosen,
                 hold_minutes=COUNTER_HOLD_MINUTES,
@@ -235,9 +236,9 @@ async def hold(request: Request) -> Template | Redirect:
 
 
 @post("/backoffice/sell/empty", name="backoffice.sell.empty", opt=SELL)
-async def empty_basket(request: Request) -> Redirect:
+async def empty_basket(request: Request, settings: Settings, acting: Acting) -> Redirect:
     form = await form_fields(request)
-    await holds.release_basket(basket_token(request))
+    await holds.release_basket(basket_token(settings, acting))
     return Redirect(
         path=sell_address(parse_id(form.get("performance")), parse_id(form.get("contact")), done="emptied"),
         status_code=303,
@@ -245,7 +246,7 @@ async def empty_basket(request: Request) -> Redirect:
 
 
 @post("/backoffice/sell/contacts", name="backoffice.sell.contact", opt=SELL)
-async def add_contact(request: Request) -> Template | Redirect:
+async def add_contact(request: Request, acting: Acting) -> Template | Redirect:
     """Add the customer at the counter; an e-mail address already on file offers that contact instead."""
     form = await form_fields(request)
     performance_id = parse_id(form.get("performance"))
@@ -253,10 +254,10 @@ async def add_contact(request: Request) -> Template | Redirect:
     problems = detail_problems(details)
     existing = None
     if not problems:
-        staff: Staff = request.state.staff
+        staff: Staff = acting.staff
         try:
             contact_id = await add_counter_contact(
-                details, staff_id=staff.id, ip=client_ip(request), now=datetime.now(UTC)
+                details, staff_id=staff.id, ip=acting.ip, now=datetime.now(UTC)
             )
         except ContactExists as taken:
             existing = taken.contact_id
@@ -293,17 +294,17 @@ def marketing_answer(form: dict[str, str]) -> MarketingAnswer:
 
 
 @post("/backoffice/sell/marketing", name="backoffice.sell.marketing", opt=SELL)
-async def record_marketing(request: Request) -> Template | Redirect:
+async def record_marketing(request: Request, acting: Acting) -> Template | Redirect:
     """Record the customer's yes to the marketing question without a sale."""
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     answer = marketing_answer(form)
     try:
         if not answer.opted_in:
             raise SaleRefused({"marketing": "Tick the box only if the customer said yes."})
         await record_counter_opt_in(
-            contact_id, answer, staff_id=staff.id, ip=client_ip(request), now=datetime.now(UTC)
+            contact_id, answer, staff_id=staff.id, ip=acting.ip, now=datetime.now(UTC)
         )
     except SaleRefused as refusal:
         return await refused_page(request, form, refusal.problems)
@@ -311,9 +312,9 @@ async def record_marketing(request: Request) -> Template | Redirect:
 
 
 @post("/backoffice/sell/complete", name="backoffice.sell.complete", opt=SELL)
-async def complete_sale(request: Request) -> Template | Redirect:
+async def complete_sale(request: Request, settings: Settings, acting: Acting) -> Template | Redirect:
     form = await form_fields(request)
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     try:
         sale = CounterSale(
             contact_id=parse_id(form.get("contact")),
@@ -323,11 +324,11 @@ async def complete_sale(request: Request) -> Template | Redirect:
             sale_key=form.get("sale_key", ""),
         )
         sold = await sell_basket(
-            basket_token(request),
+            basket_token(settings, acting),
             sale,
             staff_id=staff.id,
             may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
-            ip=client_ip(request),
+            ip=acting.ip,
             now=datetime.now(UTC),
         )
     except (SaleRefused, PaymentRefused) as refusal:
@@ -339,4 +340,4 @@ async def complete_sale(request: Request) -> Template | Redirect:
     )
 
 
-SELL_ROUTES = [sell, hold, empty_basket, add_contact, record_marketing, complete_sale]
+ROUTES = [sell, hold, empty_basket, add_contact, record_marketing, complete_sale]

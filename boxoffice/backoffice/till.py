@@ -47,4 +47,4 @@ async def till(day: FromQuery[str] = "", operator: FromQuery[str] = "") -> Templ
     )
 
 
-TILL_ROUTES = [till]
+ROUTES = [till]

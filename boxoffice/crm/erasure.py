@@ -93,7 +93,7 @@ async def erase_contact(contact_id: int, *, actor_id: int | None, ip: str, now: 
         contact = await lock_live_contact(contact_id, now)  # a second removal at once waits here
         if contact is None:
             if contact_id <= LARGEST_ID and await Contact.exists().where(Contact.id == contact_id):
-                raise AlreadyRemoved(contact_id)
+                raise AlreadyRemoved("This contact was removed before; nothing was changed.")
             raise LookupError(contact_id)
         contact_ids = await merged_family(contact_id)
         audit_entries = await audit.personal_entries("contact", [str(each) for each in contact_ids])

@@ -13,7 +13,6 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from boxoffice.auth.guards import client_ip
 from boxoffice.config import Settings
 from boxoffice.payments.stripe_gateway import PaymentProviderError, StripeGateway, WebhookRejected
 from boxoffice.sales import catalog, holds, orders
@@ -29,6 +28,7 @@ from boxoffice.storefront.settings import current_policy, storefront_settings
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.forms import parse_quantities
+from boxoffice.web.guards import client_ip
 
 logger = logging.getLogger("boxoffice.storefront")
 
@@ -327,13 +327,13 @@ async def stripe_webhook(request: Request) -> Response:
     return Response(content={"received": True})
 
 
-CHECKOUT_ROUTES = [
+ROUTES = [
     show_performance,
     hold,
     show_checkout,
     submit_checkout,
     show_booking,
+    booking_tickets_pdf,
     return_from_stripe,
     stripe_webhook,
-    booking_tickets_pdf,
 ]

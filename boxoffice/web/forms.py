@@ -1,11 +1,17 @@
-"""Reading the ids and dates that forms and addresses carry: one rule for every page."""
+"""Reading what forms and addresses carry: `FORM` for a route's form body, and one rule for every page
+for the ids, counts and dates in them."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
 from boxoffice.db import LARGEST_ID
 from boxoffice.sales.holds import MOST_PER_ORDER
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)  # a route's `data` read as a posted form
 
 EARLIEST_DAY = date(1900, 1, 1)  # days a box office could mean; outside them, date arithmetic
 LATEST_DAY = date(2999, 12, 31)  # (the day after, say) would overflow

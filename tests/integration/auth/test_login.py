@@ -13,10 +13,10 @@ import pytest
 
 from boxoffice.auth import passwords
 from boxoffice.auth.login import SecurityPolicy, check_second_factor
-from boxoffice.auth.sessions import SESSION_COOKIE, digest
 from boxoffice.auth.tables import AuditEntry, LoginAttempt, RecoveryCode, StaffSession, StaffUser
 from boxoffice.config import get_settings
 from boxoffice.secretbox import SecretBox
+from boxoffice.web.sessions import SESSION_COOKIE, digest
 from tests.support.app import app_client
 from tests.support.staff import PASSWORD, make_staff, post_form, sign_in
 
@@ -248,7 +248,7 @@ async def test_a_deactivated_accounts_session_stops_working(client):
 @pytest.fixture
 def clock(monkeypatch):
     """Moves the staff guard's clock forward by `clock.advance(seconds)`."""
-    import boxoffice.auth.guards as guards
+    import boxoffice.web.guards as guards
 
     class Clock:
         offset = 0.0

@@ -8,18 +8,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from boxoffice.auth import login, totp
-from boxoffice.auth.guards import client_ip, pending_state, safe_next, signed_in_staff
 from boxoffice.auth.permissions import Perm
-from boxoffice.auth.sessions import STORE_NAME, SessionState, rotate_session_id
 from boxoffice.auth.tables import StaffUser
 from boxoffice.secretbox import SecretBox
+from boxoffice.web.forms import FORM
+from boxoffice.web.guards import client_ip, pending_state, safe_next, signed_in_staff
+from boxoffice.web.sessions import STORE_NAME, SessionState, rotate_session_id
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 DASHBOARD = "/backoffice/"
 ISSUER = "Boxoffice"
 MAX_FIELD = 1024
@@ -191,3 +189,6 @@ async def enrolment_page(
         context={"qr_svg": totp.qr_code_svg(uri), "secret": secret, "error": error},
         status_code=status_code,
     )
+
+
+ROUTES = [LoginController]

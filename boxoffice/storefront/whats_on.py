@@ -1,4 +1,4 @@
-"""Storefront pages: what is on, and when.
+"""What's on: the home page listing and each event's page with its performances.
 
 The listing pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`; see
 `web.page_cache` for why that is safe and what is kept).
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import MediaType, Request, Response, Router, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from boxoffice.sales import catalog
-from boxoffice.storefront.checkout import CHECKOUT_ROUTES
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.templating import render_page
 
@@ -42,4 +41,4 @@ async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
     return Response(await kept_pages(request).page(("event", slug), render), media_type=MediaType.HTML)
 
 
-storefront_router = Router(path="/", route_handlers=[home, event_page, *CHECKOUT_ROUTES])
+ROUTES = [home, event_page]

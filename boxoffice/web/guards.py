@@ -17,9 +17,9 @@ from litestar.response import Redirect, Response
 
 from boxoffice.auth.permissions import Menu, Perm, deserialise, holds, visible_menus
 from boxoffice.auth.roles import ADMIN
-from boxoffice.auth.sessions import SessionState
 from boxoffice.auth.tables import StaffUser
 from boxoffice.config import Settings
+from boxoffice.web.sessions import SessionState
 
 PENDING_STAGE_SECONDS = 300  # between a right password and the second factor
 LOGIN_PATH = "/backoffice/login"

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import Perm
 from boxoffice.storefront import settings
 from boxoffice.storefront.tables import PolicyKind
+from boxoffice.web.dependencies import Acting
+from boxoffice.web.forms import FORM
+from boxoffice.web.guards import Staff
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 STOREFRONT_SETTINGS = {"permission": Perm.SETTINGS_STOREFRONT}
 NOTICES = {"saved": "The storefront settings have been saved."}
 
@@ -120,14 +120,14 @@ async def storefront_settings(done: FromQuery[str] = "") -> Template:
 
 @post("/backoffice/settings/storefront", name="backoffice.settings.storefront.save", opt=STOREFRONT_SETTINGS)
 async def save_storefront_settings(
-    request: Request, data: Annotated[StorefrontSettingsForm, FORM]
+    request: Request, acting: Acting, data: Annotated[StorefrontSettingsForm, FORM]
 ) -> Template | Redirect:
-    staff: Staff = request.state.staff
+    staff: Staff = acting.staff
     changes, problems = data.changes()
     problems = {**settings.find_problems(changes), **problems}
     if not problems:
         try:
-            await settings.save_storefront_settings(changes, actor_id=staff.id, ip=client_ip(request))
+            await settings.save_storefront_settings(changes, actor_id=staff.id, ip=acting.ip)
         except settings.SettingsRefused as refusal:
             problems = refusal.problems
     if problems:
@@ -139,4 +139,4 @@ async def save_storefront_settings(
     )
 
 
-SETTINGS_ROUTES = [storefront_settings, save_storefront_settings]
+ROUTES = [storefront_settings, save_storefront_settings]

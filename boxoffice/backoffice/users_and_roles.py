@@ -12,18 +12,17 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth import accounts, passwords, roles
 from boxoffice.auth.delegation import DelegationRefused
-from boxoffice.auth.guards import Staff, client_ip
 from boxoffice.auth.permissions import MENUS, Perm, holds, normalise
-from boxoffice.web.forms import LARGEST_ID, parse_id
+from boxoffice.web.dependencies import Acting
+from boxoffice.web.forms import FORM, LARGEST_ID, parse_id
+from boxoffice.web.guards import Staff
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 USERS_AND_ROLES = {"permission": Perm.CRM_USERS_ROLES}
 MAX_ROLE_NAME_LENGTH = 80
 COPY_PREFIX = "Copy of "
@@ -121,7 +120,9 @@ async def new_user() -> Template:
 
 
 @post("/crm/users/new", name="crm.users.create", opt=USERS_AND_ROLES)
-async def create_user(request: Request, data: Annotated[NewUserForm, FORM]) -> Template | Redirect:
+async def create_user(
+    request: Request, acting: Acting, data: Annotated[NewUserForm, FORM]
+) -> Template | Redirect:
     values: dict[str, str | bool] = {"name": data.name, "email": data.email, "role": data.role}
     try:
         await accounts.create_staff(
@@ -129,8 +130,8 @@ async def create_user(request: Request, data: Annotated[NewUserForm, FORM]) -> T
             name=data.name,
             password=data.password,
             role_id=parse_id(data.role) or 0,
-            actor_id=actor(request).id,
-            ip=client_ip(request),
+            actor_id=acting.staff_id,
+            ip=acting.ip,
         )
     except accounts.AccountRefused as refusal:
         return await user_form_page(user=None, values=values, errors=[str(refusal)], status_code=400)
@@ -157,7 +158,7 @@ async def edit_user(user_id: FromPath[int], done: FromQuery[str] = "") -> Templa
 
 @post("/crm/users/{user_id:int}", name="crm.users.update", opt=USERS_AND_ROLES)
 async def update_user(
-    request: Request, user_id: FromPath[int], data: Annotated[EditUserForm, FORM]
+    request: Request, acting: Acting, user_id: FromPath[int], data: Annotated[EditUserForm, FORM]
 ) -> Template | Redirect:
     user = await staff_or_404(user_id)
     active = bool(data.active)
@@ -168,8 +169,8 @@ async def update_user(
             email=data.email,
             role_id=parse_id(data.role) or 0,
             active=active,
-            actor_id=actor(request).id,
-            ip=client_ip(request),
+            actor_id=acting.staff_id,
+            ip=acting.ip,
         )
     except (accounts.AccountRefused, DelegationRefused) as refusal:
         values: dict[str, str | bool] = {
@@ -188,12 +189,12 @@ async def update_user(
 
 
 async def act_on_account(
-    request: Request, user_id: int, action: Callable[..., Awaitable[None]], done: str
+    request: Request, acting: Acting, user_id: int, action: Callable[..., Awaitable[None]], done: str
 ) -> Template | Redirect:
     """Lift a suspension or reset two-factor sign-in: one service each, the same page either way."""
     user = await staff_or_404(user_id)
     try:
-        await action(user_id, actor_id=actor(request).id, ip=client_ip(request))
+        await action(user_id, actor_id=acting.staff_id, ip=acting.ip)
     except DelegationRefused as refusal:
         values = current_values(user)
         return await user_form_page(user=user, values=values, errors=[str(refusal)], status_code=403)
@@ -205,13 +206,13 @@ async def act_on_account(
 
 
 @post("/crm/users/{user_id:int}/lift-suspension", name="crm.users.suspension", opt=USERS_AND_ROLES)
-async def lift_suspension(request: Request, user_id: FromPath[int]) -> Template | Redirect:
-    return await act_on_account(request, user_id, accounts.lift_suspension, "suspension_lifted")
+async def lift_suspension(request: Request, acting: Acting, user_id: FromPath[int]) -> Template | Redirect:
+    return await act_on_account(request, acting, user_id, accounts.lift_suspension, "suspension_lifted")
 
 
 @post("/crm/users/{user_id:int}/reset-two-factor", name="crm.users.two_factor", opt=USERS_AND_ROLES)
-async def reset_two_factor(request: Request, user_id: FromPath[int]) -> Template | Redirect:
-    return await act_on_account(request, user_id, accounts.reset_two_factor, "two_factor_reset")
+async def reset_two_factor(request: Request, acting: Acting, user_id: FromPath[int]) -> Template | Redirect:
+    return await act_on_account(request, acting, user_id, accounts.reset_two_factor, "two_factor_reset")
 
 
 # Roles
@@ -312,8 +313,8 @@ async def new_role(copy: FromQuery[str] = "") -> Template:
 
 
 @post("/crm/roles/new", name="crm.roles.create", opt=USERS_AND_ROLES)
-async def create_role(request: Request) -> Template | Redirect:
-    return await submit_role(request, None)
+async def create_role(request: Request, acting: Acting) -> Template | Redirect:
+    return await submit_role(request, acting, None)
 
 
 @get("/crm/roles/{role_id:int}", name="crm.roles.edit", opt=USERS_AND_ROLES)
@@ -325,11 +326,13 @@ async def edit_role(role_id: FromPath[int]) -> Template:
 
 
 @post("/crm/roles/{role_id:int}", name="crm.roles.update", opt=USERS_AND_ROLES)
-async def update_role(request: Request, role_id: FromPath[int]) -> Template | Redirect:
-    return await submit_role(request, await role_or_404(role_id))
+async def update_role(request: Request, acting: Acting, role_id: FromPath[int]) -> Template | Redirect:
+    return await submit_role(request, acting, await role_or_404(role_id))
 
 
-async def submit_role(request: Request, role: roles.RoleSummary | None) -> Template | Redirect:
+async def submit_role(
+    request: Request, acting: Acting, role: roles.RoleSummary | None
+) -> Template | Redirect:
     """Check and save the role form, for a new role (None) or an existing one; the Admin role's rights
     stay as they are whatever was submitted."""
     submitted = RoleForm.from_form(await request.form())
@@ -341,8 +344,8 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
                 name=submitted.name,
                 permissions=submitted.permissions,
                 requires_totp=submitted.requires_totp,
-                actor_id=actor(request).id,
-                ip=client_ip(request),
+                actor_id=acting.staff_id,
+                ip=acting.ip,
             )
         except roles.RoleNameTaken as taken:
             error = str(taken)
@@ -367,7 +370,7 @@ async def submit_role(request: Request, role: roles.RoleSummary | None) -> Templ
     )
 
 
-CRM_ROUTES = [
+ROUTES = [
     users,
     new_user,
     create_user,

@@ -1,0 +1,13 @@
+"""Every public page, in one router: no session, no staff guard, and nothing here may reveal more than
+the address it was given (a booking's signed token, an unsubscribe token)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from boxoffice.storefront import checkout, policies, unsubscribe, whats_on
+
+storefront_router = Router(
+    path="/",
+    route_handlers=[*whats_on.ROUTES, *checkout.ROUTES, *policies.ROUTES, *unsubscribe.ROUTES],
+)
