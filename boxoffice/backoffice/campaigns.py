@@ -16,11 +16,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
 from boxoffice.marketing import campaigns
 from boxoffice.marketing.audience import AudienceFilter, audience_choices, audience_size, describe
 from boxoffice.web import forms
-from boxoffice.web.dependencies import Acting
+from boxoffice.web.dependencies import Acting, AppSettings
 from boxoffice.web.forms import FORM, LARGEST_ID, parse_id
 
 CAMPAIGNS = {"permission": Perm.MARKETING_CAMPAIGNS}
@@ -36,7 +35,7 @@ NOTICES = {
 }
 
 
-def mail_settings(settings: Settings) -> campaigns.MailSettings:
+def mail_settings(settings: AppSettings) -> campaigns.MailSettings:
     return campaigns.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
 
 
@@ -259,7 +258,7 @@ def back_to(request: Request, campaign_id: int, done: str) -> Redirect:
 
 @post("/marketing/campaigns/{campaign_id:int}/test", name="marketing.campaign.test", opt=CAMPAIGNS)
 async def send_test(
-    request: Request, settings: Settings, acting: Acting, campaign_id: FromPath[int]
+    request: Request, settings: AppSettings, acting: Acting, campaign_id: FromPath[int]
 ) -> Redirect:
     campaign = await campaign_or_404(campaign_id)
     staff = acting.staff

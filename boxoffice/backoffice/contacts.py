@@ -116,6 +116,7 @@ async def contacts_page(
 @get("/crm/contacts", name="crm.contacts", opt=CONTACTS)
 async def contacts(
     request: Request,
+    acting: Acting,
     q: FromQuery[str] = "",
     tag: FromQuery[str] = "",
     sort: FromQuery[str] = "",
@@ -123,7 +124,7 @@ async def contacts(
     done: FromQuery[str] = "",
 ) -> Template:
     return await contacts_page(
-        request, ContactQuery.parse(q, tag, sort, page), notice=LIST_NOTICES.get(done, "")
+        request, acting, ContactQuery.parse(q, tag, sort, page), notice=LIST_NOTICES.get(done, "")
     )
 
 
@@ -295,7 +296,7 @@ async def note(
         await records.note_on_contact(contact_id, data.text, author_id=acting.staff_id, now=acting.now)
     except ValueError:
         return await record_page(
-            request, contact_id, problems={"text": "Write the note before adding it."}, status_code=400
+            acting, contact_id, problems={"text": "Write the note before adding it."}, status_code=400
         )
     return back_to_record(request, contact_id, "note")
 
@@ -331,7 +332,7 @@ async def consent(
             "consent_note": data.note,
         }
         return await record_page(
-            request, contact_id, problems=refusal.problems, values=values, status_code=400
+            acting, contact_id, problems=refusal.problems, values=values, status_code=400
         )
     return back_to_record(request, contact_id, "consent")
 

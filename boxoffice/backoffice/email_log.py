@@ -8,14 +8,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
 from boxoffice.mail import outbox
 
 EMAIL_LOG_PAGE_SIZE = 50
 
 
 @get("/backoffice/email-log", name="backoffice.email_log", opt={"permission": Perm.SETTINGS_EMAIL_LOG})
-async def email_log(settings: Settings, page: FromQuery[int] = 1) -> Template:
+async def email_log(page: FromQuery[int] = 1) -> Template:
     """Every e-mail Boxoffice has sent or will send; without SMTP settings this is where they can be read."""
     page = max(1, min(page, 10_000))
     messages = await outbox.recent_messages(

@@ -11,7 +11,6 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
 from boxoffice.marketing import questions
 from boxoffice.marketing.consent import records_by_question_version
 from boxoffice.marketing.tables import QuestionKind
@@ -57,7 +56,6 @@ class QuestionsForm:
 
 
 async def settings_page(
-    settings: Settings,
     *,
     values: dict[str, str | bool] | None = None,
     errors: dict[str, str] | None = None,
@@ -93,20 +91,18 @@ async def settings_page(
 
 
 @get("/marketing/settings", name="marketing.settings", opt=MARKETING_SETTINGS)
-async def marketing_settings(settings: Settings, done: FromQuery[str] = "") -> Template:
-    return await settings_page(
-        settings, notice="The marketing settings have been saved." if done == "saved" else ""
-    )
+async def marketing_settings(done: FromQuery[str] = "") -> Template:
+    return await settings_page(notice="The marketing settings have been saved." if done == "saved" else "")
 
 
 @post("/marketing/settings", name="marketing.settings.save", opt=MARKETING_SETTINGS)
 async def save_marketing_settings(
-    request: Request, settings: Settings, acting: Acting, data: Annotated[QuestionsForm, FORM]
+    request: Request, acting: Acting, data: Annotated[QuestionsForm, FORM]
 ) -> Template | Redirect:
     try:
         await questions.save_marketing_questions(data.changes(), actor_id=acting.staff_id, ip=acting.ip)
     except SettingsRefused as refusal:
-        return await settings_page(settings, values=data.values(), errors=refusal.problems)
+        return await settings_page(values=data.values(), errors=refusal.problems)
     return Redirect(
         path=request.app.route_reverse("marketing.settings"), query_params={"done": "saved"}, status_code=303
     )

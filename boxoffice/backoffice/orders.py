@@ -17,7 +17,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
 from boxoffice.sales.catalog import house_locale
@@ -34,7 +33,7 @@ from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, R
 from boxoffice.sales.tables import Ticket
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
-from boxoffice.web.dependencies import Acting
+from boxoffice.web.dependencies import Acting, Gateway
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.forms import LARGEST_ID, parse_id
 from boxoffice.web.guards import Staff
@@ -197,7 +196,7 @@ async def resend(request: Request, acting: Acting, order_id: FromPath[int]) -> T
     booking = await booking_or_404(order_id)
     if not booking.email:
         return await order_view(
-            request, order_id, error="This order has no e-mail address to send to.", status_code=400
+            acting, order_id, error="This order has no e-mail address to send to.", status_code=400
         )
     staff: Staff = acting.staff
     await resend_confirmation(order_id, staff_id=staff.id, ip=acting.ip)
@@ -259,7 +258,7 @@ async def cancel(request: Request, acting: Acting, order_id: FromPath[int]) -> T
 
 @post("/backoffice/orders/{order_id:int}/refund", name="backoffice.orders.refund", opt=REFUNDS)
 async def refund(
-    request: Request, gateway: StripeGateway | None, acting: Acting, order_id: FromPath[int]
+    request: Request, gateway: Gateway, acting: Acting, order_id: FromPath[int]
 ) -> Template | Redirect:
     booking = await booking_or_404(order_id)
     form, _ = await form_fields(request)
@@ -287,7 +286,7 @@ async def refund(
 
 @post("/backoffice/orders/{order_id:int}/exchange", name="backoffice.orders.exchange", opt=SELL)
 async def exchange(
-    request: Request, gateway: StripeGateway | None, acting: Acting, order_id: FromPath[int]
+    request: Request, gateway: Gateway, acting: Acting, order_id: FromPath[int]
 ) -> Template | Redirect:
     """Move tickets to another performance; a lower price is refunded against the order's payments."""
     await booking_or_404(order_id)
@@ -323,7 +322,7 @@ async def exchange(
         )
     except RefundPending:
         return await order_view(
-            request,
+            acting,
             order_id,
             notice="exchanged",
             error="Stripe could not be reached to refund the difference. The refund is filed and will be "
@@ -332,7 +331,7 @@ async def exchange(
         )
     except RefundRefused as refusal:
         return await order_view(
-            request,
+            acting,
             order_id,
             notice="exchanged",
             error=f"The difference could not be refunded: {refusal} Make the refund below.",

@@ -7,18 +7,17 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
 from boxoffice.marketing import retention
 from boxoffice.storefront.settings import (
     SettingsRefused,
 )
-from boxoffice.web.dependencies import Acting
+from boxoffice.web.dependencies import Acting, AppSettings
 
 PROCESSING = {"permission": Perm.MARKETING_PROCESSING}
 
 
 @get("/marketing/processing", name="marketing.processing", opt=PROCESSING)
-async def records_of_processing(settings: Settings, done: FromQuery[str] = "") -> Template:
+async def records_of_processing(settings: AppSettings, done: FromQuery[str] = "") -> Template:
     return Template(
         "marketing/processing.html",
         context={

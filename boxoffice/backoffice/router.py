@@ -30,8 +30,8 @@ from boxoffice.backoffice import (
     till,
     users_and_roles,
 )
-from boxoffice.config import Settings
 from boxoffice.crm.records import ContactGone
+from boxoffice.web.dependencies import AppSettings
 from boxoffice.web.errors import error_page
 from boxoffice.web.guards import LoginRequired, redirect_to_login, staff_guard
 from boxoffice.web.sessions import session_config
@@ -69,7 +69,7 @@ def contact_gone(request: Request, exc: ContactGone) -> Template:
     return error_page(404)
 
 
-def staff_router(settings: Settings) -> Router:
+def staff_router(settings: AppSettings) -> Router:
     return Router(
         path="/",
         route_handlers=[handler for page in (*EVERY_MEMBERS_PAGES, *MENU_PAGES) for handler in page.ROUTES],

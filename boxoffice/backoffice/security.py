@@ -6,11 +6,11 @@ from litestar import get
 from litestar.response import Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
+from boxoffice.web.dependencies import AppSettings
 
 
 @get("/backoffice/settings/security", name="backoffice.security", opt={"permission": Perm.SETTINGS_SECURITY})
-async def security_settings(settings: Settings) -> Template:
+async def security_settings(settings: AppSettings) -> Template:
     return Template("backoffice/security.html", context={"settings": settings})
 
 

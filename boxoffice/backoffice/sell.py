@@ -19,7 +19,6 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.config import Settings
 from boxoffice.crm.contacts import (
     ContactExists,
     Note,
@@ -46,7 +45,7 @@ from boxoffice.sales.counter import (
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
 from boxoffice.storefront.settings import storefront_settings
-from boxoffice.web.dependencies import Acting
+from boxoffice.web.dependencies import Acting, AppSettings
 from boxoffice.web.forms import parse_id, parse_quantities
 from boxoffice.web.guards import Staff
 
@@ -64,9 +63,8 @@ NOTICES = {
 }
 
 
-def basket_token(settings: Settings, acting: Acting) -> str:
-    staff: Staff = acting.staff
-    return counter_basket_token(staff.id, settings.secret_key.encode())
+def basket_token(settings: AppSettings, acting: Acting) -> str:
+    return counter_basket_token(acting.staff_id, settings.secret_key.encode())
 
 
 def sell_address(performance_id: int | None, contact_id: int | None, **extra: str) -> str:
@@ -123,7 +121,7 @@ async def counter_sells(performance_id: int, now: datetime) -> bool:
 
 
 async def sell_page(
-    settings: Settings,
+    settings: AppSettings,
     acting: Acting,
     *,
     performance_id: int | None,
@@ -172,7 +170,8 @@ async def sell_page(
 
 @get("/backoffice/sell", name="backoffice.sell", opt=SELL)
 async def sell(
-    request: Request,
+    settings: AppSettings,
+    acting: Acting,
     performance: FromQuery[str] = "",
     contact: FromQuery[str] = "",
     find: FromQuery[str] = "",
@@ -180,7 +179,8 @@ async def sell(
     done: FromQuery[str] = "",
 ) -> Template:
     return await sell_page(
-        request,
+        settings,
+        acting,
         performance_id=parse_id(performance),
         contact_id=parse_id(contact),
         find=find[:100],
@@ -194,7 +194,7 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 @post("/backoffice/sell/hold", name="backoffice.sell.hold", opt=SELL)
-async def hold(request: Request, settings: Settings, acting: Acting) -> Template | Redirect:
+async def hold(request: Request, settings: AppSettings, acting: Acting) -> Template | Redirect:
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
     chosen, error = parse_quantities(form, most=COUNTER_MAX_TICKETS)
@@ -203,7 +203,12 @@ async def hold(request: Request, settings: Settings, acting: Acting) -> Template
     count = sum(chosen.values())
     if not error and count > CONFIRM_ABOVE and form.get("confirm_large") != str(count):
         return await sell_page(
-            request, performance_id=performance_id, contact_id=contact_id, typed=chosen, confirm_count=count
+            settings,
+            acting,
+            performance_id=performance_id,
+            contact_id=contact_id,
+            typed=chosen,
+            confirm_count=count,
         )
     if not error:
         try:
@@ -218,7 +223,8 @@ async def hold(request: Request, settings: Settings, acting: Acting) -> Template
             )
         except holds.HoldRefused as refusal:
             return await sell_page(
-                request,
+                settings,
+                acting,
                 performance_id=performance_id,
                 contact_id=contact_id,
                 problems={"quantity": str(refusal)},
@@ -227,7 +233,8 @@ async def hold(request: Request, settings: Settings, acting: Acting) -> Template
             )
         return Redirect(path=sell_address(performance_id, contact_id, done="held"), status_code=303)
     return await sell_page(
-        request,
+        settings,
+        acting,
         performance_id=performance_id,
         contact_id=contact_id,
         problems={"quantity": error},
@@ -236,7 +243,7 @@ async def hold(request: Request, settings: Settings, acting: Acting) -> Template
 
 
 @post("/backoffice/sell/empty", name="backoffice.sell.empty", opt=SELL)
-async def empty_basket(request: Request, settings: Settings, acting: Acting) -> Redirect:
+async def empty_basket(request: Request, settings: AppSettings, acting: Acting) -> Redirect:
     form = await form_fields(request)
     await holds.release_basket(basket_token(settings, acting))
     return Redirect(
@@ -246,7 +253,7 @@ async def empty_basket(request: Request, settings: Settings, acting: Acting) -> 
 
 
 @post("/backoffice/sell/contacts", name="backoffice.sell.contact", opt=SELL)
-async def add_contact(request: Request, acting: Acting) -> Template | Redirect:
+async def add_contact(request: Request, settings: AppSettings, acting: Acting) -> Template | Redirect:
     """Add the customer at the counter; an e-mail address already on file offers that contact instead."""
     form = await form_fields(request)
     performance_id = parse_id(form.get("performance"))
@@ -265,7 +272,8 @@ async def add_contact(request: Request, acting: Acting) -> Template | Redirect:
         else:
             return Redirect(path=sell_address(performance_id, contact_id, done="contact"), status_code=303)
     return await sell_page(
-        request,
+        settings,
+        acting,
         performance_id=performance_id,
         contact_id=None,
         problems=problems,
@@ -275,10 +283,13 @@ async def add_contact(request: Request, acting: Acting) -> Template | Redirect:
     )
 
 
-async def refused_page(request: Request, form: dict[str, str], problems: dict[str, str]) -> Template:
+async def refused_page(
+    settings: AppSettings, acting: Acting, form: dict[str, str], problems: dict[str, str]
+) -> Template:
     """The sell screen again, with what was typed and what was wrong with it; nothing was done."""
     return await sell_page(
-        request,
+        settings,
+        acting,
         performance_id=parse_id(form.get("performance")),
         contact_id=parse_id(form.get("contact")),
         problems=problems,
@@ -294,7 +305,7 @@ def marketing_answer(form: dict[str, str]) -> MarketingAnswer:
 
 
 @post("/backoffice/sell/marketing", name="backoffice.sell.marketing", opt=SELL)
-async def record_marketing(request: Request, acting: Acting) -> Template | Redirect:
+async def record_marketing(request: Request, settings: AppSettings, acting: Acting) -> Template | Redirect:
     """Record the customer's yes to the marketing question without a sale."""
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
@@ -307,12 +318,12 @@ async def record_marketing(request: Request, acting: Acting) -> Template | Redir
             contact_id, answer, staff_id=staff.id, ip=acting.ip, now=datetime.now(UTC)
         )
     except SaleRefused as refusal:
-        return await refused_page(request, form, refusal.problems)
+        return await refused_page(settings, acting, form, refusal.problems)
     return Redirect(path=sell_address(performance_id, contact_id, done="consent"), status_code=303)
 
 
 @post("/backoffice/sell/complete", name="backoffice.sell.complete", opt=SELL)
-async def complete_sale(request: Request, settings: Settings, acting: Acting) -> Template | Redirect:
+async def complete_sale(request: Request, settings: AppSettings, acting: Acting) -> Template | Redirect:
     form = await form_fields(request)
     staff: Staff = acting.staff
     try:
@@ -332,7 +343,7 @@ async def complete_sale(request: Request, settings: Settings, acting: Acting) ->
             now=datetime.now(UTC),
         )
     except (SaleRefused, PaymentRefused) as refusal:
-        return await refused_page(request, form, refusal.problems)
+        return await refused_page(settings, acting, form, refusal.problems)
     return Redirect(
         path=request.app.route_reverse("backoffice.orders.order", order_id=sold.id),
         query_params={"done": "sold"},

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from boxoffice.config import Settings
+from boxoffice.storefront import settings
 from boxoffice.storefront.tables import PolicyKind
 
 
@@ -19,7 +19,7 @@ def day_of(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
-async def policy_page(settings: Settings, kind: PolicyKind, version: int | None) -> Template:
+async def policy_page(kind: PolicyKind, version: int | None) -> Template:
     current = await settings.current_policy(kind)
     policy = current if version is None or version == current.version else None
     if policy is None and version is not None and 1 <= version < current.version:
@@ -38,13 +38,13 @@ async def policy_page(settings: Settings, kind: PolicyKind, version: int | None)
 
 
 @get("/terms", name="storefront.terms")
-async def terms(settings: Settings, version: FromQuery[int | None] = None) -> Template:
-    return await policy_page(settings, PolicyKind.TERMS, version)
+async def terms(version: FromQuery[int | None] = None) -> Template:
+    return await policy_page(PolicyKind.TERMS, version)
 
 
 @get("/privacy", name="storefront.privacy")
-async def privacy(settings: Settings, version: FromQuery[int | None] = None) -> Template:
-    return await policy_page(settings, PolicyKind.PRIVACY, version)
+async def privacy(version: FromQuery[int | None] = None) -> Template:
+    return await policy_page(PolicyKind.PRIVACY, version)
 
 
 ROUTES = [terms, privacy]

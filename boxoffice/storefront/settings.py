@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from boxoffice.auth import audit
-from boxoffice.config import Settings
 from boxoffice.db import write_transaction
 from boxoffice.documents.html import formatting_cleaner
 from boxoffice.errors import Refused
@@ -277,7 +276,7 @@ async def consent_question(question_id: int) -> ConsentQuestionVersion | None:
     return ConsentQuestionVersion(**row) if row else None
 
 
-async def storefront_settings(settings: Settings) -> StorefrontSettings:
+async def storefront_settings() -> StorefrontSettings:
     """The settings in effect (three queries once the questions exist)."""
     values = await _simple_values()
     return StorefrontSettings(
@@ -442,9 +441,7 @@ async def store_site_setting(key: str, value: str, *, actor_id: int, now: dateti
     )
 
 
-async def save_storefront_settings(
-    settings: Settings, changes: StorefrontChanges, *, actor_id: int, ip: str
-) -> None:
+async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int, ip: str) -> None:
     """Make `changes` the settings in effect, all or nothing, or raise SettingsRefused.
 
     Only what differs from the settings in effect is written: a simple value that changed, a new policy

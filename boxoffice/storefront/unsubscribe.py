@@ -10,8 +10,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from boxoffice.config import Settings
 from boxoffice.marketing import unsubscribe
+from boxoffice.web.dependencies import AppSettings, ClientAddress
 
 NO_STORE = CacheControlHeader(no_store=True)  # the unsubscribe pages are personal
 
@@ -50,7 +50,7 @@ def refused_page(refusal: unsubscribe.TokenRefused) -> Template:
 
 
 @get("/unsubscribe/{token:str}", name="marketing.unsubscribe", cache_control=NO_STORE)
-async def unsubscribe_link(settings: Settings, token: FromPath[str]) -> Template:
+async def unsubscribe_link(settings: AppSettings, token: FromPath[str]) -> Template:
     """The link in every marketing e-mail: where the person stands, with one Unsubscribe button while they
     are subscribed, and nothing changed. Mail security scanners open every link in a message, so opening
     it must not opt anyone out."""
@@ -70,7 +70,7 @@ async def unsubscribe_link(settings: Settings, token: FromPath[str]) -> Template
     cache_control=NO_STORE,
 )
 async def unsubscribe_by_post(
-    request: Request, address: str, settings: Settings, token: FromPath[str]
+    request: Request, address: ClientAddress, settings: AppSettings, token: FromPath[str]
 ) -> Response | Template | Redirect:
     """Opt out, for the two callers of this address: mail programs' RFC 8058 one-click POST (the body
     `List-Unsubscribe=One-Click`, answered in plain text) and the page's Unsubscribe button (answered by
@@ -98,7 +98,7 @@ async def unsubscribe_by_post(
 
 
 @post("/unsubscribe/{token:str}/opt-in", name="marketing.unsubscribe.opt_in", cache_control=NO_STORE)
-async def opt_back_in(address: str, settings: Settings, token: FromPath[str]) -> Template:
+async def opt_back_in(address: ClientAddress, settings: AppSettings, token: FromPath[str]) -> Template:
     """The unsubscribe page's offer to opt back in: an ordinary form, CSRF-checked."""
     now = datetime.now(UTC)
     try:

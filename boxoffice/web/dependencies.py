@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from boxoffice.config import Settings
 from boxoffice.payments.stripe_gateway import StripeGateway
@@ -17,7 +19,7 @@ from boxoffice.web.guards import Staff, client_ip
 
 
 @dataclass(frozen=True, slots=True)
-class Acting:
+class Actor:
     """Who is doing something, from where, and when."""
 
     staff: Staff
@@ -29,9 +31,9 @@ class Acting:
         return self.staff.id
 
 
-def provide_acting(request: Request) -> Acting:
+def provide_acting(request: Request) -> Actor:
     """Only for routes behind the staff guard, which has put the signed-in staff member on the request."""
-    return Acting(staff=request.state.staff, ip=client_ip(request), now=datetime.now(UTC))
+    return Actor(staff=request.state.staff, ip=client_ip(request), now=datetime.now(UTC))
 
 
 def provide_address(request: Request) -> str:
@@ -49,6 +51,14 @@ def provide_gateway(request: Request) -> StripeGateway | None:
 def provide_secret_box(request: Request) -> SecretBox:
     return request.app.state.secret_box
 
+
+# What a route's parameters are annotated with: the parameter's name says which dependency it is. The
+# values are the app's own, made above, so the signature model passes them on without validating them.
+Acting: TypeAlias = NamedDependency[SkipValidation[Actor]]
+AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
+Gateway: TypeAlias = NamedDependency[SkipValidation[StripeGateway | None]]
+ClientAddress: TypeAlias = NamedDependency[SkipValidation[str]]
+Secrets: TypeAlias = NamedDependency[SkipValidation[SecretBox]]
 
 DEPENDENCIES = {
     "acting": Provide(provide_acting, sync_to_thread=False),
