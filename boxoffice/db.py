@@ -246,10 +246,18 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield transaction
 
 
+# Apps whose tables moved to another app: their migrations already applied are recorded under the old name.
+RENAMED_APPS = {"storefront": "venue"}
+
+
 async def migrate() -> None:
     """Apply every migration that has not run yet, app by app in dependency order."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
 
+    if await Migration.table_exists():
+        for old, new in RENAMED_APPS.items():
+            await Migration.update({Migration.app_name: new}).where(Migration.app_name == old)
     result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")

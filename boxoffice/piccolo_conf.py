@@ -13,7 +13,7 @@ APP_REGISTRY = AppRegistry(
         "boxoffice.auth.piccolo_app",
         "boxoffice.mail.piccolo_app",
         "boxoffice.crm.piccolo_app",
-        "boxoffice.storefront.piccolo_app",
+        "boxoffice.venue.piccolo_app",
         "boxoffice.marketing.piccolo_app",
     ]
 )

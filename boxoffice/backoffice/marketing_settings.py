@@ -13,13 +13,9 @@ from litestar.response import Redirect, Template
 from boxoffice.auth.permissions import Perm
 from boxoffice.marketing import questions
 from boxoffice.marketing.consent import records_by_question_version
+from boxoffice.marketing.questions import MAX_WORDING_LENGTH, consent_question_history, current_question
 from boxoffice.marketing.tables import QuestionKind
-from boxoffice.storefront.settings import (
-    MAX_WORDING_LENGTH,
-    SettingsRefused,
-    consent_question_history,
-    current_question,
-)
+from boxoffice.venue.settings import SettingsRefused
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
 

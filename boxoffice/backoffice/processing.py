@@ -8,9 +8,7 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.marketing import retention
-from boxoffice.storefront.settings import (
-    SettingsRefused,
-)
+from boxoffice.venue.settings import SettingsRefused
 from boxoffice.web.dependencies import Acting, AppSettings
 
 PROCESSING = {"permission": Perm.MARKETING_PROCESSING}

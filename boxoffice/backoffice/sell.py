@@ -28,6 +28,8 @@ from boxoffice.crm.contacts import (
     search_contacts,
 )
 from boxoffice.marketing.consent import consent_status
+from boxoffice.marketing.questions import current_question
+from boxoffice.marketing.tables import QuestionKind
 from boxoffice.sales import catalog, holds
 from boxoffice.sales.counter import (
     COUNTER_HOLD_MINUTES,
@@ -44,7 +46,6 @@ from boxoffice.sales.counter import (
     sell_basket,
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
-from boxoffice.storefront.settings import storefront_settings
 from boxoffice.web.dependencies import Acting, AppSettings
 from boxoffice.web.forms import parse_id, parse_quantities
 from boxoffice.web.guards import Staff
@@ -153,7 +154,7 @@ async def sell_page(
             "customers": customers,
             "contact": await chosen_contact(contact_id),
             "basket": basket,
-            "question": (await storefront_settings()).box_office_question,
+            "question": (await current_question(QuestionKind.BOX_OFFICE)),
             "may_comp": staff.may(Perm.BOX_OFFICE_COMPS),
             "notice": NOTICES.get(notice, ""),
             "problems": problems or {},

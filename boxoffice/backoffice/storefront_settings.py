@@ -15,8 +15,9 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.storefront import settings
-from boxoffice.storefront.tables import PolicyKind
+from boxoffice.venue import policies
+from boxoffice.venue import settings as venue_settings
+from boxoffice.venue.tables import PolicyKind
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
@@ -49,19 +50,19 @@ class StorefrontSettingsForm:
             "privacy_html": self.privacy_html,
         }
 
-    def changes(self) -> tuple[settings.StorefrontChanges, dict[str, str]]:
+    def changes(self) -> tuple[venue_settings.StorefrontChanges, dict[str, str]]:
         """The typed changes, and a message for each number that is not a whole number (given to the
         service as -1, which no rule allows)."""
         problems: dict[str, str] = {}
         numbers: dict[str, int] = {}
-        for name, rule in settings.NUMBER_RULES.items():
+        for name, rule in venue_settings.NUMBER_RULES.items():
             text = getattr(self, name).strip()
             if text.isascii() and text.isdigit() and len(text) <= 6:
                 numbers[name] = int(text)
             else:
                 numbers[name] = -1
                 problems[name] = rule.message
-        changes = settings.StorefrontChanges(
+        changes = venue_settings.StorefrontChanges(
             hold_minutes=numbers["hold_minutes"],
             max_tickets_per_order=numbers["max_tickets_per_order"],
             pay_at_box_office=bool(self.pay_at_box_office),
@@ -74,7 +75,7 @@ class StorefrontSettingsForm:
 
 
 def values_in_effect(
-    current: settings.StorefrontSettings, terms: settings.PolicyVersion, privacy: settings.PolicyVersion
+    current: venue_settings.StorefrontSettings, terms: policies.PolicyVersion, privacy: policies.PolicyVersion
 ) -> dict[str, str | bool]:
     return {
         "hold_minutes": str(current.hold_minutes),
@@ -95,9 +96,9 @@ async def settings_page(
     status_code: int = 200,
 ) -> Template:
     """The form (with `values` as submitted, or else the settings in effect) and every version history."""
-    current = await settings.storefront_settings()
-    terms = await settings.policy_versions(PolicyKind.TERMS)
-    privacy = await settings.policy_versions(PolicyKind.PRIVACY)
+    current = await venue_settings.storefront_settings()
+    terms = await policies.policy_versions(PolicyKind.TERMS)
+    privacy = await policies.policy_versions(PolicyKind.PRIVACY)
     errors = errors or {}
     return Template(
         "backoffice/settings_storefront.html",
@@ -106,7 +107,7 @@ async def settings_page(
             "errors": errors,
             "error_list": list(errors.values()),
             "notice": notice,
-            "rules": settings.NUMBER_RULES,
+            "rules": venue_settings.NUMBER_RULES,
             "policies": {"terms": terms, "privacy": privacy},
         },
         status_code=status_code,
@@ -124,11 +125,11 @@ async def save_storefront_settings(
 ) -> Template | Redirect:
     staff: Staff = acting.staff
     changes, problems = data.changes()
-    problems = {**settings.find_problems(changes), **problems}
+    problems = {**venue_settings.find_problems(changes), **problems}
     if not problems:
         try:
-            await settings.save_storefront_settings(changes, actor_id=staff.id, ip=acting.ip)
-        except settings.SettingsRefused as refusal:
+            await venue_settings.save_storefront_settings(changes, actor_id=staff.id, ip=acting.ip)
+        except venue_settings.SettingsRefused as refusal:
             problems = refusal.problems
     if problems:
         return await settings_page(values=data.values(), errors=problems, status_code=400)

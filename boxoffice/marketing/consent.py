@@ -17,8 +17,8 @@ from piccolo.query.functions.aggregate import Count
 
 from boxoffice.auth.tables import StaffUser
 from boxoffice.db import one_of
+from boxoffice.marketing.questions import ConsentQuestionVersion, consent_question
 from boxoffice.marketing.tables import Channel, ConsentRecord, ConsentSource, QuestionKind
-from boxoffice.storefront.settings import ConsentQuestionVersion, consent_question
 
 MAX_NOTE_LENGTH = 2000
 

@@ -1,8 +1,9 @@
 """The two marketing questions, online and at the box office, changed together from Marketing > Settings.
 
-Each change of a question's wording or on/off switch adds a version (see `storefront.settings`, which
-reads them for checkout and the box office); saving an unchanged form adds nothing. Consent records
-point at the version they were given under, so the page can say how many were given under each.
+Each change of a question's wording or on/off switch adds a version, and no version is ever edited;
+saving an unchanged form adds nothing. Checkout and the box office ask `current_question`; version 1 of
+each is created the first time it is read, race-safely (as `venue.policies` does). Consent records point
+at the version they were given under, so the page can say how many were given under each.
 """
 
 from __future__ import annotations
@@ -13,13 +14,124 @@ from datetime import UTC, datetime
 from boxoffice.auth import audit
 from boxoffice.db import write_transaction
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
-from boxoffice.storefront.settings import (
-    CONCURRENT_CHANGE,
-    MAX_WORDING_LENGTH,
-    SettingsRefused,
-    current_question,
-    tidy_wording,
-)
+from boxoffice.venue.settings import CONCURRENT_CHANGE, SettingsRefused
+
+MAX_WORDING_LENGTH = 500
+
+
+DEFAULT_QUESTION_TEXT = {
+    QuestionKind.ONLINE: "Yes, please e-mail me about upcoming shows, events and offers.",
+    QuestionKind.BOX_OFFICE: "The customer agreed to hear about upcoming shows, events and offers by e-mail.",
+}
+
+
+def tidy_wording(text: str) -> str:
+    """A question's wording on one line with single spaces, as it is shown."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentQuestionVersion:
+    """The version of a marketing question in effect; `id` is its ConsentQuestion row, which a consent
+    record given under it points at."""
+
+    id: int
+    kind: str
+    version: int
+    text: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentQuestionChange:
+    """One version in a question's history."""
+
+    id: int
+    version: int
+    text: str
+    enabled: bool
+    created_at: datetime
+
+
+def _question_kind(kind: str) -> QuestionKind:
+    try:
+        return QuestionKind(kind)
+    except ValueError:
+        raise ValueError(f"no marketing question of kind {kind!r}") from None
+
+
+async def current_question(kind: QuestionKind) -> ConsentQuestionVersion:
+    for _ in range(2):
+        row = (
+            await ConsentQuestion.select(
+                ConsentQuestion.id, ConsentQuestion.version, ConsentQuestion.text, ConsentQuestion.enabled
+            )
+            .where(ConsentQuestion.kind == kind)
+            .order_by(ConsentQuestion.version, ascending=False)
+            .first()
+        )
+        if row is not None:
+            return ConsentQuestionVersion(
+                id=row["id"],
+                kind=kind.value,
+                version=row["version"],
+                text=row["text"],
+                enabled=row["enabled"],
+            )
+        await ConsentQuestion.insert(
+            ConsentQuestion(kind=kind, version=1, text=DEFAULT_QUESTION_TEXT[kind], enabled=True)
+        ).on_conflict(action="DO NOTHING")
+    raise RuntimeError(f"the first {kind} question could not be created")
+
+
+async def question_asked(kind: QuestionKind) -> ConsentQuestionVersion | None:
+    """The version in effect, or None when the venue has switched the question off."""
+    question = await current_question(kind)
+    return question if question.enabled else None
+
+
+async def consent_question(question_id: int) -> ConsentQuestionVersion | None:
+    """One version of a marketing question by its id, whether or not it is still in use."""
+    row = (
+        await ConsentQuestion.select(
+            ConsentQuestion.id,
+            ConsentQuestion.kind,
+            ConsentQuestion.version,
+            ConsentQuestion.text,
+            ConsentQuestion.enabled,
+        )
+        .where(ConsentQuestion.id == question_id)
+        .first()
+    )
+    return ConsentQuestionVersion(**row) if row else None
+
+
+async def consent_question_history(kind: str) -> list[ConsentQuestionChange]:
+    """Every version of a question, newest first."""
+    question_kind = _question_kind(kind)
+    await current_question(question_kind)
+    rows = (
+        await ConsentQuestion.select(
+            ConsentQuestion.id,
+            ConsentQuestion.version,
+            ConsentQuestion.text,
+            ConsentQuestion.enabled,
+            ConsentQuestion.created_at,
+        )
+        .where(ConsentQuestion.kind == question_kind)
+        .order_by(ConsentQuestion.version, ascending=False)
+    )
+    return [
+        ConsentQuestionChange(
+            id=row["id"],
+            version=row["version"],
+            text=row["text"],
+            enabled=row["enabled"],
+            created_at=row["created_at"],
+        )
+        for row in rows
+    ]
+
 
 QUESTION_LABELS = {
     QuestionKind.ONLINE: "the online marketing question",

@@ -23,8 +23,8 @@ from boxoffice.crm.tables import Contact
 from boxoffice.db import write_transaction
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
 from boxoffice.sales.tables import Order, OrderStatus
-from boxoffice.storefront.settings import NumberRule, SettingsRefused, store_site_setting
-from boxoffice.storefront.tables import SiteSetting
+from boxoffice.venue.settings import NumberRule, SettingsRefused, store_site_setting
+from boxoffice.venue.tables import SiteSetting
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from boxoffice.crm.tables import Contact
 from boxoffice.db import current_engine, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.marketing.consent import consent_status, record_consent
+from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, Channel, ConsentSource, QuestionKind
-from boxoffice.storefront.settings import storefront_settings
 
 TOKEN_LIFETIME = timedelta(days=365)
 TEST_SEND_CONTACT = 0  # the contact id in the links of test sends to staff: they unsubscribe nobody
@@ -193,7 +193,7 @@ async def opt_back_in(token: UnsubscribeToken, *, ip: str, now: datetime) -> Out
     which the page showed next to the button."""
     if token.contact_id == TEST_SEND_CONTACT:
         return Outcome.TEST_SEND
-    question = (await storefront_settings()).online_question
+    question = await current_question(QuestionKind.ONLINE)
     async with write_transaction():
         contact_id = await live_contact_id(token.contact_id, lock=True)
         if contact_id is None:
@@ -222,4 +222,4 @@ async def opt_back_in(token: UnsubscribeToken, *, ip: str, now: datetime) -> Out
 
 
 async def opt_in_wording() -> str:
-    return (await storefront_settings()).online_question.text
+    return (await current_question(QuestionKind.ONLINE)).text

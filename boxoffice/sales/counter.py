@@ -22,6 +22,8 @@ from boxoffice.crm.tables import Contact
 from boxoffice.db import write_transaction
 from boxoffice.errors import Refused
 from boxoffice.marketing.consent import record_consent
+from boxoffice.marketing.questions import current_question
+from boxoffice.marketing.tables import QuestionKind
 from boxoffice.money import Money
 from boxoffice.sales.catalog import ScheduledPerformance, scheduled, scheduled_query
 from boxoffice.sales.confirmation import queue_confirmation
@@ -48,7 +50,6 @@ from boxoffice.sales.tables import (
     PaymentMethod,
     Performance,
 )
-from boxoffice.storefront.settings import storefront_settings
 
 SALE_KEY = re.compile(r"[0-9a-f]{32}")
 COUNTER_MAX_TICKETS = 200  # a group booking at the counter may be larger than an online order
@@ -164,7 +165,7 @@ async def record_counter_opt_in(
 
     Refused when the question is switched off, for a walk-in, or without a note. Joins the caller's
     transaction (the sale), or makes one of its own when recorded on its own."""
-    question = (await storefront_settings()).box_office_question
+    question = await current_question(QuestionKind.BOX_OFFICE)
     if not question.enabled:
         raise SaleRefused({"marketing": "The back-office marketing question is switched off in Settings."})
     if contact_id is None:

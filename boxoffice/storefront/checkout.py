@@ -14,6 +14,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from boxoffice.config import Settings
+from boxoffice.marketing.questions import question_asked
+from boxoffice.marketing.tables import QuestionKind
 from boxoffice.payments.stripe_gateway import PaymentProviderError, StripeGateway, WebhookRejected
 from boxoffice.sales import catalog, holds, orders
 from boxoffice.sales.bookings import Booking, booking_path, find_booking
@@ -24,8 +26,9 @@ from boxoffice.sales.online_payment import (
     start_checkout,
 )
 from boxoffice.sales.tables import OrderStatus
-from boxoffice.storefront.settings import current_policy, storefront_settings
 from boxoffice.tickets.pdf import venue_tickets_pdf
+from boxoffice.venue.policies import current_policy
+from boxoffice.venue.settings import storefront_settings
 from boxoffice.web.downloads import pdf_download
 from boxoffice.web.forms import parse_quantities
 from boxoffice.web.guards import client_ip
@@ -167,7 +170,7 @@ async def checkout_page(
             "basket": basket,
             "form": form or CheckoutForm(),
             "problems": problems or {},
-            "question": settings.online_question if settings.online_question.enabled else None,
+            "question": await question_asked(QuestionKind.ONLINE),
             "card_payments": gateway_of(request) is not None,
             "pay_at_box_office": settings.pay_at_box_office,
             "terms": await current_policy("terms"),
@@ -219,7 +222,7 @@ async def submit_checkout(request: Request) -> Template | Redirect:
             )
     else:
         status, expires_at = OrderStatus.PENDING_PAYMENT, orders.payment_window(now, settings.hold_minutes)
-    question = settings.online_question if settings.online_question.enabled else None
+    question = await question_asked(QuestionKind.ONLINE)
     try:
         placed = await orders.place_order(
             token,

@@ -10,8 +10,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from boxoffice.storefront import settings
-from boxoffice.storefront.tables import PolicyKind
+from boxoffice.venue import policies
+from boxoffice.venue.tables import PolicyKind
 
 
 def day_of(moment: datetime) -> str:
@@ -20,16 +20,16 @@ def day_of(moment: datetime) -> str:
 
 
 async def policy_page(kind: PolicyKind, version: int | None) -> Template:
-    current = await settings.current_policy(kind)
+    current = await policies.current_policy(kind)
     policy = current if version is None or version == current.version else None
     if policy is None and version is not None and 1 <= version < current.version:
-        policy = await settings.policy_version(kind, version)
+        policy = await policies.policy_version(kind, version)
     if policy is None:
         raise NotFoundException()
     return Template(
         "storefront/policy.html",
         context={
-            "title": settings.POLICY_TITLES[kind],
+            "title": policies.POLICY_TITLES[kind],
             "policy": policy,
             "current": current,
             "published_on": day_of(policy.published_at),

@@ -21,8 +21,8 @@ from boxoffice.documents.paths import TEMPLATES_DIR
 from boxoffice.documents.pdf import render_pdf
 from boxoffice.documents.pdf_urls import image_url
 from boxoffice.sales.bookings import Booking
-from boxoffice.storefront.settings import storefront_settings
 from boxoffice.tickets.signing import TicketSigner, readable_code, ticket_signer
+from boxoffice.venue.settings import storefront_settings
 
 LAYOUTS = ("a4", "thermal")
 STYLESHEET = TEMPLATES_DIR / "tickets" / "tickets.css"

@@ -86,6 +86,20 @@ async def test_migrating_again_changes_nothing(empty_database):
     assert await Migration.count() == applied
 
 
+async def test_a_database_migrated_when_the_venue_tables_were_the_storefront_app_migrates_cleanly(
+    empty_database,
+):
+    await migrate()
+    await Migration.update({Migration.app_name: "storefront"}).where(Migration.app_name == "venue")
+    applied = await Migration.count()
+
+    await migrate()
+
+    assert await Migration.count() == applied
+    assert await Migration.count().where(Migration.app_name == "storefront") == 0
+    assert await Migration.count().where(Migration.app_name == "venue") == 2
+
+
 async def test_demo_twice_leaves_one_copy(database):
     assert await seed_demo() is True
     counts = [await table.count() for table in (Venue, Event, Performance, TicketType)]

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
+from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from boxoffice.sales.tables import Order
-from boxoffice.storefront.settings import storefront_settings
 from tests.support.staff import post_form
 
 NOW = datetime.now(UTC)
@@ -60,7 +60,7 @@ async def make_contact(
 
 async def switch_off_box_office_question() -> None:
     """A new version of the back-office question, switched off (as the storefront settings page saves it)."""
-    current = (await storefront_settings()).box_office_question
+    current = await current_question(QuestionKind.BOX_OFFICE)
     await ConsentQuestion.insert(
         ConsentQuestion(
             kind=QuestionKind.BOX_OFFICE, version=current.version + 1, text=current.text, enabled=False

@@ -12,11 +12,11 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.records import lifetime_spend
 from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.mail.tables import OutboxMessage
-from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.marketing.questions import current_question
+from boxoffice.marketing.tables import ConsentRecord, QuestionKind
 from boxoffice.money import Money
 from boxoffice.sales.holds import HoldRefused, hold_tickets
 from boxoffice.sales.tables import Hold, Order, OrderLine, Payment, Performance, Ticket, TicketType
-from boxoffice.storefront.settings import storefront_settings
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.counter import (
     NOW,
@@ -293,7 +293,7 @@ async def test_a_contact_who_says_yes_is_opted_in_with_the_note_in_the_sales_tra
 ):
     performance_id, types = show
     grace = await make_contact()
-    question = (await storefront_settings()).box_office_question
+    question = await current_question(QuestionKind.BOX_OFFICE)
 
     order = await sell(
         client,

@@ -17,9 +17,8 @@ from boxoffice.marketing.consent import (
     record_consent,
     records_by_question_version,
 )
-from boxoffice.marketing.questions import QuestionChange, save_marketing_questions
+from boxoffice.marketing.questions import QuestionChange, current_question, save_marketing_questions
 from boxoffice.marketing.tables import ConsentRecord, QuestionKind
-from boxoffice.storefront import settings
 from tests.support.staff import make_staff, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -35,7 +34,7 @@ async def make_contact(email: str = "pat@example.org") -> int:
 
 async def test_a_contacts_status_is_their_latest_change_on_each_channel(database):
     contact, other = await make_contact(), await make_contact("other@example.org")
-    question = (await settings.storefront_settings()).online_question
+    question = await current_question(QuestionKind.ONLINE)
     assert await consent_status(contact) == NOBODY
 
     await record_consent(
@@ -102,7 +101,7 @@ async def test_an_imported_older_consent_does_not_override_a_later_withdrawal(da
 
 async def test_a_consent_recorded_in_a_transaction_that_fails_leaves_nothing(database):
     contact = await make_contact()
-    question = (await settings.storefront_settings()).online_question
+    question = await current_question(QuestionKind.ONLINE)
 
     with pytest.raises(RuntimeError, match="payment failed"):
         async with write_transaction():
@@ -125,7 +124,7 @@ async def test_a_consent_recorded_in_a_transaction_that_fails_leaves_nothing(dat
 async def test_the_history_keeps_the_words_their_version_and_the_staff_members_name(database):
     operator = await make_staff("box_office_operator", name="Olive Operator", enrolled=False)
     contact = await make_contact()
-    question = (await settings.storefront_settings()).box_office_question
+    question = await current_question(QuestionKind.BOX_OFFICE)
 
     await record_consent(
         contact_id=contact,
@@ -166,7 +165,7 @@ async def test_the_history_keeps_the_words_their_version_and_the_staff_members_n
 
 async def test_a_consent_given_by_question_id_records_that_versions_exact_words(database):
     contact = await make_contact()
-    question = (await settings.storefront_settings()).online_question
+    question = await current_question(QuestionKind.ONLINE)
 
     record_id = await record_consent(
         contact_id=contact,
@@ -210,8 +209,8 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
     admin = await make_staff("admin", name="Ada Admin")
     await sign_in(client, admin)
     first, second = await make_contact(), await make_contact("sam@example.org")
-    current = await settings.storefront_settings()
-    version_1 = current.online_question
+    version_1 = await current_question(QuestionKind.ONLINE)
+    box_office = await current_question(QuestionKind.BOX_OFFICE)
     for contact in (first, second):
         await record_consent(
             contact_id=contact,
@@ -225,12 +224,12 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
     await save_marketing_questions(
         [
             QuestionChange(QuestionKind.ONLINE, True, "Send me the season brochure by e-mail."),
-            QuestionChange(QuestionKind.BOX_OFFICE, True, current.box_office_question.text),
+            QuestionChange(QuestionKind.BOX_OFFICE, True, box_office.text),
         ],
         actor_id=admin.id,
         ip="127.0.0.1",
     )
-    version_2 = (await settings.storefront_settings()).online_question
+    version_2 = await current_question(QuestionKind.ONLINE)
     assert replace(version_2, id=0, text="") == replace(version_1, id=0, text="", version=2)
     await record_consent(
         contact_id=first,
@@ -252,4 +251,4 @@ async def test_the_settings_page_counts_the_consents_given_under_each_question_v
     )
     assert ("2", "Yes", "Send me the season brochure by e-mail.", "1") in rows
     assert ("1", "Yes", version_1.text, "2") in rows
-    assert ("1", "Yes", current.box_office_question.text, "0") in rows
+    assert ("1", "Yes", box_office.text, "0") in rows

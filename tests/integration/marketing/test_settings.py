@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.marketing.tables import ConsentQuestion
-from boxoffice.storefront import settings
+from boxoffice.marketing.questions import current_question
+from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
 from tests.integration.storefront.test_settings import FormReader
 from tests.support import staff as support
 from tests.support.staff import make_staff, post_form, sign_in
@@ -47,15 +47,18 @@ async def marketer(client: httpx.AsyncClient) -> support.TestStaff:
 
 
 async def test_both_questions_are_shown_together_as_in_effect(client, marketer):
-    current = await settings.storefront_settings()
+    online, box_office = (
+        await current_question(QuestionKind.ONLINE),
+        await current_question(QuestionKind.BOX_OFFICE),
+    )
 
     form = await page_form(client)
 
     assert form == {
         "online_question_enabled": "yes",
-        "online_question_text": current.online_question.text,
+        "online_question_text": online.text,
         "box_office_question_enabled": "yes",
-        "box_office_question_text": current.box_office_question.text,
+        "box_office_question_text": box_office.text,
     }
     page = (await client.get(PAGE)).text
     assert "Marketing question online" in page and "Marketing question in the back office" in page
@@ -90,12 +93,15 @@ async def test_a_changed_wording_adds_version_2_and_keeps_version_1(client, mark
     )
     assert [(row["version"], row["enabled"]) for row in box_office] == [(1, True), (2, False)]
     assert box_office[0]["text"] == box_office[1]["text"]
-    current = await settings.storefront_settings()
-    assert (current.online_question.version, current.online_question.text) == (
+    online, box_office = (
+        await current_question(QuestionKind.ONLINE),
+        await current_question(QuestionKind.BOX_OFFICE),
+    )
+    assert (online.version, online.text) == (
         2,
         "Yes, e-mail me about new shows.",
     )
-    assert current.box_office_question.enabled is False
+    assert box_office.enabled is False
     assert await question_changes() == [
         ("consent_question.changed", {"kind": "online", "version": 2, "enabled": True}, marketer.id),
         ("consent_question.changed", {"kind": "box_office", "version": 2, "enabled": False}, marketer.id),
@@ -159,5 +165,5 @@ async def test_staff_without_the_permission_can_neither_open_nor_save_it(client)
     )
 
     assert refused.status_code == 403
-    assert (await settings.storefront_settings()).online_question.version == 1
+    assert (await current_question(QuestionKind.ONLINE)).version == 1
     assert await question_changes() == []

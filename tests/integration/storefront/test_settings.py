@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.marketing.tables import ConsentQuestion
-from boxoffice.storefront import settings
-from boxoffice.storefront.tables import PolicyDocument, SiteSetting
+from boxoffice.marketing.questions import current_question
+from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
+from boxoffice.venue import policies
+from boxoffice.venue import settings as venue_settings
+from boxoffice.venue.tables import PolicyDocument, SiteSetting
 from tests.support import staff as support
 from tests.support.staff import make_staff, post_form, sign_in
 
@@ -95,17 +97,21 @@ async def test_the_defaults_are_in_effect_before_anything_is_saved(client, admin
     page = await client.get(PAGE)
     assert page.status_code == 200
 
-    current = await settings.storefront_settings()
+    current = await venue_settings.storefront_settings()
     assert (current.hold_minutes, current.max_tickets_per_order, current.reservation_lapse_hours) == (
         15,
         10,
         2,
     )
     assert current.pay_at_box_office is True
-    assert current.online_question.version == 1 and current.online_question.enabled
-    assert current.online_question.text == "Yes, please e-mail me about upcoming shows, events and offers."
-    assert current.box_office_question.version == 1 and current.box_office_question.enabled
-    assert current.box_office_question.text == (
+    online, box_office = (
+        await current_question(QuestionKind.ONLINE),
+        await current_question(QuestionKind.BOX_OFFICE),
+    )
+    assert online.version == 1 and online.enabled
+    assert online.text == "Yes, please e-mail me about upcoming shows, events and offers."
+    assert box_office.version == 1 and box_office.enabled
+    assert box_office.text == (
         "The customer agreed to hear about upcoming shows, events and offers by e-mail."
     )
     form = await page_form(client)
@@ -114,7 +120,7 @@ async def test_the_defaults_are_in_effect_before_anything_is_saved(client, admin
     assert form["pay_at_box_office"] == "yes"
     assert not {name for name in form if "question" in name}  # set under Marketing > Settings
     for kind in ("terms", "privacy"):
-        policy = await settings.current_policy(kind)
+        policy = await policies.current_policy(kind)
         assert policy.version == 1 and "should replace" in policy.html
         assert form[f"{kind}_html"] == policy.html
     assert await ConsentQuestion.count() == 2 and await PolicyDocument.count() == 2
@@ -141,6 +147,9 @@ async def test_an_unchanged_save_adds_no_versions_and_no_audit_entries(client, a
 
 
 async def test_checkout_numbers_are_saved_and_audited_without_new_versions(client, admin):
+    for kind in QuestionKind:  # version 1 of each question, as checkout and the counter create it
+        await current_question(kind)
+
     response = await save(
         client,
         hold_minutes="20",
@@ -150,7 +159,7 @@ async def test_checkout_numbers_are_saved_and_audited_without_new_versions(clien
     )
 
     assert response.status_code == 303, response.text
-    current = await settings.storefront_settings()
+    current = await venue_settings.storefront_settings()
     assert (current.hold_minutes, current.max_tickets_per_order, current.reservation_lapse_hours) == (
         20,
         6,
@@ -170,7 +179,7 @@ async def test_checkout_numbers_are_saved_and_audited_without_new_versions(clien
     assert await ConsentQuestion.count() == 2 and await PolicyDocument.count() == 2
 
     await save(client, hold_minutes="25")
-    assert (await settings.storefront_settings()).hold_minutes == 25
+    assert (await venue_settings.storefront_settings()).hold_minutes == 25
     assert await SiteSetting.count() == 4  # updated in place
 
 
@@ -250,12 +259,12 @@ async def test_the_policy_pages_work_for_visitors_before_any_staff_visit(client)
 
 
 async def test_first_readers_at_once_create_a_single_version_1(database):
-    policies = await asyncio.gather(*[settings.current_policy("terms") for _ in range(6)])
-    questions = await asyncio.gather(*[settings.storefront_settings() for _ in range(6)])
+    versions = await asyncio.gather(*[policies.current_policy("terms") for _ in range(6)])
+    questions = await asyncio.gather(*[current_question(kind) for _ in range(6) for kind in QuestionKind])
 
-    assert {policy.version for policy in policies} == {1}
+    assert {policy.version for policy in versions} == {1}
     assert await PolicyDocument.count() == 1
-    assert {current.online_question.id for current in questions} == {questions[0].online_question.id}
+    assert {question.id for question in questions if question.kind == questions[0].kind} == {questions[0].id}
     assert await ConsentQuestion.count() == 2
 
 
@@ -330,8 +339,8 @@ async def test_staff_without_the_permission_can_neither_open_nor_save_the_settin
     )
 
     assert refused.status_code == 403
-    assert (await settings.storefront_settings()).hold_minutes == 15
-    assert (await settings.current_policy("terms")).version == 1
+    assert (await venue_settings.storefront_settings()).hold_minutes == 15
+    assert (await policies.current_policy("terms")).version == 1
     assert await audit_rows() == []
 
 
@@ -342,13 +351,13 @@ async def test_saving_needs_the_csrf_token(client, admin):
     forged = await client.post(PAGE, data={**form, "_csrf_token": "forged"})
 
     assert missing.status_code == forged.status_code == 403
-    assert (await settings.storefront_settings()).hold_minutes == 15
-    assert (await settings.current_policy("terms")).version == 1
+    assert (await venue_settings.storefront_settings()).hold_minutes == 15
+    assert (await policies.current_policy("terms")).version == 1
     assert await audit_rows() == []
 
 
 async def test_the_service_refuses_out_of_range_values_itself(database):
-    changes = settings.StorefrontChanges(
+    changes = venue_settings.StorefrontChanges(
         hold_minutes=15,
         max_tickets_per_order=10,
         pay_at_box_office=True,
@@ -357,17 +366,17 @@ async def test_the_service_refuses_out_of_range_values_itself(database):
         terms_html="<p>Terms</p>",
         privacy_html="<p>Privacy</p>",
     )
-    with pytest.raises(settings.SettingsRefused) as refusal:
-        await settings.save_storefront_settings(changes, actor_id=1, ip="127.0.0.1")
+    with pytest.raises(venue_settings.SettingsRefused) as refusal:
+        await venue_settings.save_storefront_settings(changes, actor_id=1, ip="127.0.0.1")
     assert refusal.value.problems == {"reservation_lapse_hours": "Enter a number of hours from 0 to 168."}
     assert await SiteSetting.count() == 0 and await PolicyDocument.count() == 0
 
 
 async def test_thermal_ticket_stock_is_a_setting_that_is_kept(client, admin):
-    assert (await settings.storefront_settings()).thermal_tickets is False
+    assert (await venue_settings.storefront_settings()).thermal_tickets is False
 
     response = await save(client, thermal_tickets="yes")
 
     assert response.status_code == 303
-    assert (await settings.storefront_settings()).thermal_tickets is True
+    assert (await venue_settings.storefront_settings()).thermal_tickets is True
     assert await AuditEntry.exists().where(AuditEntry.action == "settings.storefront_updated")

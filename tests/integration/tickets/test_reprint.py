@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.config import get_settings
 from boxoffice.sales.tables import Ticket
-from boxoffice.storefront.tables import SiteSetting
 from boxoffice.tickets.signing import ticket_signer
+from boxoffice.venue.tables import SiteSetting
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, post_form, sign_in
 

@@ -14,7 +14,7 @@ DESCRIPTION = "Site settings and versioned policy documents (T&Cs, privacy polic
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="storefront", description=DESCRIPTION
+        migration_id=ID, app_name="venue", description=DESCRIPTION
     )
 
     manager.add_table(

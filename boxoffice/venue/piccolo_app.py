@@ -2,10 +2,10 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from boxoffice.storefront.tables import PolicyDocument, SiteSetting
+from boxoffice.venue.tables import PolicyDocument, SiteSetting
 
 APP_CONFIG = AppConfig(
-    app_name="storefront",
+    app_name="venue",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=[SiteSetting, PolicyDocument],
 )

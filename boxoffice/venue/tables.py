@@ -8,7 +8,7 @@ from piccolo.table import Table
 
 
 class SiteSetting(Table):
-    """One simple setting, its value kept as text and read through `storefront.settings`.
+    """One simple setting, its value kept as text and read through `venue.settings`.
 
     `updated_by` is a staff id kept as a plain integer rather than a foreign key, so that the settings
     never stand in the way of removing a staff account; the audit log says who changed what.

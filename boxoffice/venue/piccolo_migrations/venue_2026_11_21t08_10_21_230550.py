@@ -9,7 +9,7 @@ INDEX_NAME = "policy_document_kind_version"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="storefront", description=DESCRIPTION)
+    manager = MigrationManager(migration_id=ID, app_name="venue", description=DESCRIPTION)
 
     async def create_index():
         await engine_finder().run_ddl(
