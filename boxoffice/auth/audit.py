@@ -17,10 +17,10 @@ from piccolo.columns.combination import Combination
 
 from boxoffice.auth.tables import AuditEntry, StaffUser
 from boxoffice.db import one_of
+from boxoffice.documents.redaction import ERASED_VALUE
 
 PAGE_SIZE = 50
 PERSONAL = "personal"  # the detail key for customer data (see the module's docstring)
-ERASED_VALUE = "(removed)"
 
 
 async def record(

@@ -10,7 +10,8 @@ from litestar.response import Stream, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.backoffice.contacts import ContactQuery
-from boxoffice.crm import access_export, bulk_export, tags
+from boxoffice.crm import bulk_export, tags
+from boxoffice.privacy import access_export
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.downloads import pdf_download
 

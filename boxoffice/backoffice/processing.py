@@ -7,7 +7,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.marketing import retention
+from boxoffice.privacy import retention
 from boxoffice.venue.settings import SettingsRefused
 from boxoffice.web.dependencies import Acting, AppSettings
 

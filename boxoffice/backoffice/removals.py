@@ -14,7 +14,8 @@ from litestar.response import Redirect, Template
 from boxoffice.auth import audit
 from boxoffice.auth.permissions import Perm
 from boxoffice.backoffice.contacts import gone_page
-from boxoffice.crm import erasure, records
+from boxoffice.crm import records
+from boxoffice.privacy import erasure
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
 

@@ -12,12 +12,12 @@ import pytest
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import add_note
 from boxoffice.crm.duplicates import likely_duplicates, merge_contacts, merged_family, merged_into
-from boxoffice.crm.erasure import erase_contact
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import consent_status, record_consent
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.privacy.erasure import erase_contact
 from boxoffice.sales.tables import Order
-from tests.integration.crm.test_erasure import personal_data_found
+from tests.integration.privacy.test_erasure import personal_data_found
 from tests.support.staff import make_staff, post_form, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.reports import first_month
-from boxoffice.marketing.retention import RetentionApplied, apply_retention, retention_periods
+from boxoffice.privacy.retention import RetentionApplied, apply_retention, retention_periods
 from boxoffice.sales.tables import Order
 from tests.integration.marketing.conftest import make_contact
 from tests.support import staff as support

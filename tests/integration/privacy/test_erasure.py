@@ -17,7 +17,6 @@ from piccolo.conf.apps import Finder
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import ContactDetails, add_note, upsert_contact
-from boxoffice.crm.erasure import erase_contact
 from boxoffice.crm.records import ContactGone, note_on_contact, record_staff_consent, update_details
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.db import current_engine
@@ -26,6 +25,7 @@ from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.marketing.unsubscribe import UnsubscribeToken, opt_out
+from boxoffice.privacy.erasure import erase_contact
 from boxoffice.sales.tables import (
     Order,
     Payment,

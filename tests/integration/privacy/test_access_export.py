@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pypdf import PdfReader
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.crm.access_export import plain
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
 from boxoffice.crm.duplicates import merge_contacts
 from boxoffice.crm.records import update_details
@@ -18,8 +17,9 @@ from boxoffice.crm.tables import Contact, ContactNote, Tag
 from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.privacy.access_export import plain
 from boxoffice.sales.tables import Order, OrderLine, OrderNote, Payment, Ticket
-from tests.integration.crm.test_erasure import customer_with_history
+from tests.integration.privacy.test_erasure import customer_with_history
 from tests.support.staff import make_staff, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 
 from boxoffice.auth import audit
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.crm.erasure import AlreadyRemoved, erase_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.db import write_transaction
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
+from boxoffice.privacy.erasure import AlreadyRemoved, erase_contact
 from boxoffice.sales.tables import Order, OrderStatus
 from boxoffice.venue.settings import NumberRule, SettingsRefused, store_site_setting
 from boxoffice.venue.tables import SiteSetting

@@ -20,7 +20,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from boxoffice.auth import audit
 from boxoffice.crm.contacts import contact_notes
 from boxoffice.crm.duplicates import merged_family
-from boxoffice.crm.erasure import audited_values
 from boxoffice.crm.records import CHANNEL_LABELS, detail_changes, live_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.crm.tags import contact_tags
@@ -29,6 +28,7 @@ from boxoffice.documents.paths import TEMPLATES_DIR
 from boxoffice.documents.pdf import render_pdf
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.money import Money
+from boxoffice.privacy.erasure import audited_values
 from boxoffice.sales.catalog import house_format
 
 ORDER_COLUMNS = (

@@ -1,4 +1,4 @@
-from boxoffice.crm.erasure import REMOVED, redact
+from boxoffice.documents.redaction import ERASED_VALUE, redact
 
 
 def test_a_name_is_redacted_where_it_stands_as_a_word_not_inside_other_words():
@@ -6,4 +6,4 @@ def test_a_name_is_redacted_where_it_stands_as_a_word_not_inside_other_words():
 
     redacted = redact(text, ["Ann", "+44 117 496 0123"])
 
-    assert redacted == f"{REMOVED}'s prize for {REMOVED}; annual comp; call {REMOVED}."
+    assert redacted == f"{ERASED_VALUE}'s prize for {ERASED_VALUE}; annual comp; call {ERASED_VALUE}."
