@@ -18,6 +18,7 @@ test: lint test-sqlite test-postgres test-concurrency test-e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 test-sqlite: $(VENV)/.installed-test
 	$(BIN)/pytest tests/unit tests/integration
@@ -56,4 +57,4 @@ migration: $(VENV)/.installed-app
 	PICCOLO_CONF=boxoffice.piccolo_conf $(BIN)/piccolo migrations new $(APP) --auto
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache

@@ -1,4 +1,13 @@
-"""Boxoffice: a server-rendered ticketing box office with a CRM."""
+"""Boxoffice: a server-rendered ticketing box office with a CRM.
+
+The packages are layered (README, Layout; checked by import-linter in `make lint`): pages over services
+over tables, and no package imports one above it. One loop is allowed, between the three domain peers:
+a sale makes or finds a contact (sales -> crm) and records the buyer's marketing answer (sales ->
+marketing); a contact's record shows their orders and consent (crm -> sales, crm -> marketing); a
+campaign's audience is contacts who bought (marketing -> crm, marketing -> sales). Each is a real
+question one asks of the other, and splitting them further would only move the loop into a fourth
+package that all three import.
+"""
 
 import os
 import sys

@@ -151,8 +151,8 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     from boxoffice.marketing.campaigns import MailSettings, run_campaign_sending
     from boxoffice.payments.stripe_gateway import gateway_from_settings
     from boxoffice.privacy.retention import run_retention
-    from boxoffice.sales.confirmation import ATTACHMENT_MAKERS
     from boxoffice.sales.maintenance import run_sales_maintenance
+    from boxoffice.tickets.pdf import ATTACHMENT_MAKERS
 
     settings = get_settings()
     smtp = (

@@ -36,6 +36,16 @@ MINIMUM_SQLITE_VERSION = (3, 35)  # UPDATE ... RETURNING
 CHECKPOINT_ATTEMPTS = 3  # each waits up to the busy timeout for readers to move on
 CHECKPOINT_RETRY_SECONDS = 0.1
 
+
+def parse_id(text: str | None) -> int | None:
+    """The id a form field names, or None when it names nothing that could exist."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= LARGEST_ID else None
+
+
 logger = logging.getLogger("boxoffice.db")
 
 

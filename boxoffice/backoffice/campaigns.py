@@ -16,11 +16,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
+from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.marketing import campaigns
 from boxoffice.marketing.audience import AudienceFilter, audience_choices, audience_size, describe
 from boxoffice.web import forms
 from boxoffice.web.dependencies import Acting, AppSettings
-from boxoffice.web.forms import FORM, LARGEST_ID, parse_id
+from boxoffice.web.forms import FORM
 
 CAMPAIGNS = {"permission": Perm.MARKETING_CAMPAIGNS}
 

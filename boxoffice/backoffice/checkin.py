@@ -18,11 +18,13 @@ from litestar.response import Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.config import get_settings
-from boxoffice.sales import catalog, checkin
+from boxoffice.db import LARGEST_ID
+from boxoffice.sales import catalog
 from boxoffice.sales.catalog import ScheduledPerformance
+from boxoffice.tickets import checkin
 from boxoffice.tickets.signing import readable_code, ticket_signer
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.forms import FORM, LARGEST_ID
+from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
 
 CHECK_IN = {"permission": Perm.CHECK_IN}

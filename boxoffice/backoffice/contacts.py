@@ -24,9 +24,10 @@ from boxoffice.crm.contacts import (
     details_from_form,
     search_contacts,
 )
+from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.sales.catalog import house_format
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.forms import FORM, LARGEST_ID, parse_id
+from boxoffice.web.forms import FORM
 
 CONTACTS = {"permission": Perm.CRM_CONTACTS}
 

@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.crm import duplicates
+from boxoffice.db import parse_id
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.forms import FORM, parse_id
+from boxoffice.web.forms import FORM
 
 DUPLICATES = {"permission": Perm.CRM_DUPLICATES}
 

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
+from boxoffice.db import LARGEST_ID
 from boxoffice.sales import events_admin
 from boxoffice.sales.events_admin import (
     CatalogChangeRefused,
@@ -30,7 +31,7 @@ from boxoffice.sales.events_admin import (
 )
 from boxoffice.sales.tables import EventStatus
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.forms import FORM, LARGEST_ID
+from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
 
 EVENTS = {"permission": Perm.EVENTS}

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
+from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
 from boxoffice.sales.catalog import house_locale
@@ -35,7 +36,6 @@ from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.dependencies import Acting, Gateway
 from boxoffice.web.downloads import pdf_download
-from boxoffice.web.forms import LARGEST_ID, parse_id
 from boxoffice.web.guards import Staff
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}

@@ -27,6 +27,7 @@ from boxoffice.crm.contacts import (
     details_from_form,
     search_contacts,
 )
+from boxoffice.db import parse_id
 from boxoffice.marketing.consent import consent_status
 from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import QuestionKind
@@ -47,7 +48,7 @@ from boxoffice.sales.counter import (
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
 from boxoffice.web.dependencies import Acting, AppSettings
-from boxoffice.web.forms import parse_id, parse_quantities
+from boxoffice.web.forms import parse_quantities
 from boxoffice.web.guards import Staff
 
 SELL = {"permission": Perm.BOX_OFFICE_SELL}

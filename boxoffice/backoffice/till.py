@@ -11,9 +11,10 @@ from litestar.response import Template
 
 from boxoffice.auth import audit
 from boxoffice.auth.permissions import Perm
+from boxoffice.db import parse_id
 from boxoffice.sales.catalog import house_locale
 from boxoffice.sales.tills import till_summary
-from boxoffice.web.forms import parse_day, parse_id
+from boxoffice.web.forms import parse_day
 
 
 @get("/backoffice/till", name="backoffice.till", opt={"permission": Perm.BOX_OFFICE_TILL})

@@ -19,8 +19,9 @@ from litestar.response import Redirect, Template
 from boxoffice.auth import accounts, passwords, roles
 from boxoffice.auth.delegation import DelegationRefused
 from boxoffice.auth.permissions import MENUS, Perm, holds, normalise
+from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.forms import FORM, LARGEST_ID, parse_id
+from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
 
 USERS_AND_ROLES = {"permission": Perm.CRM_USERS_ROLES}

@@ -8,9 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from boxoffice.crm.tables import Contact, ContactNote
-from boxoffice.db import as_utc
+from boxoffice.db import LARGEST_ID, as_utc
 from boxoffice.errors import Refused
-from boxoffice.web.forms import LARGEST_ID
 
 MAX_QUERY_LENGTH = 200
 MAX_NOTE_LENGTH = 4000

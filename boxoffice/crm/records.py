@@ -22,12 +22,11 @@ from boxoffice.crm.contacts import (
 )
 from boxoffice.crm.tables import Contact
 from boxoffice.crm.tags import TagSummary, contact_tags
-from boxoffice.db import as_utc, optional_utc, write_transaction
+from boxoffice.db import LARGEST_ID, as_utc, optional_utc, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.marketing.consent import ConsentEntry, consent_history, consent_status, record_consent
 from boxoffice.marketing.tables import Channel, ConsentSource
 from boxoffice.money import Money
-from boxoffice.web.forms import LARGEST_ID
 
 DETAIL_FIELDS = tuple(FIELD_LIMITS)
 CHANNEL_LABELS = {Channel.EMAIL: "E-mail", Channel.POST: "Post", Channel.PHONE: "Phone"}

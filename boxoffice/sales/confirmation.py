@@ -1,8 +1,9 @@
 """The order confirmation e-mail, queued in the same transaction that fulfils the order.
 
-The tickets PDF is queued as a recipe the worker makes when it sends the e-mail: rendering takes
-milliseconds a ticket, which the fulfilling transaction (and, on SQLite, every other writer) should not
-wait for. Made at sending, it also carries the codes current then, should a ticket be reprinted first.
+The tickets PDF is queued as a recipe, `TICKETS_PDF`, that the worker makes when it sends the e-mail
+(`tickets.pdf.ATTACHMENT_MAKERS`): rendering takes milliseconds a ticket, which the fulfilling transaction
+(and, on SQLite, every other writer) should not wait for. Made at sending, it also carries the codes
+current then, should a ticket be reprinted first.
 """
 
 from __future__ import annotations
@@ -12,20 +13,8 @@ from boxoffice.mail.outbox import AttachmentRecipe, Email, queue_email
 from boxoffice.mail.templates import render_email
 from boxoffice.sales.bookings import booking_path, load_booking
 from boxoffice.sales.tables import OrderStatus
-from boxoffice.tickets.pdf import venue_tickets_pdf
 
-TICKETS_PDF = "order_tickets"  # the worker's name for `order_tickets_pdf`
-
-
-async def order_tickets_pdf(order_id: int) -> bytes:
-    """The order's valid tickets as a PDF, for the worker to attach to the confirmation."""
-    booking = await load_booking(order_id)
-    if booking is None:
-        raise LookupError(f"order {order_id} is gone")
-    return await venue_tickets_pdf(booking)
-
-
-ATTACHMENT_MAKERS = {TICKETS_PDF: order_tickets_pdf}
+TICKETS_PDF = "order_tickets"  # the worker's name for `tickets.pdf.order_tickets_pdf`
 
 
 async def queue_confirmation(order_id: int) -> None:

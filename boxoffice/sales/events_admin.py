@@ -33,11 +33,10 @@ from babel.numbers import get_currency_precision, is_currency
 from piccolo.engine.sqlite import SQLiteEngine
 
 from boxoffice.auth import audit
-from boxoffice.db import as_utc, current_engine, optional_utc, write_transaction
+from boxoffice.db import as_utc, current_engine, optional_utc, parse_id, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.sales.tables import Event, EventStatus, OrderStatus, Performance, TicketType, Venue
-from boxoffice.web.forms import parse_id
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 MAX_SLUG_LENGTH = 80

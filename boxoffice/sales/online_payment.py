@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from boxoffice.db import write_transaction
+from boxoffice.db import parse_id, write_transaction
 from boxoffice.payments.stripe_gateway import (
     CheckoutLine,
     CheckoutRequest,
@@ -41,7 +41,6 @@ from boxoffice.sales.tables import (
     PaymentMethod,
     Refund,
 )
-from boxoffice.web.forms import parse_id
 
 logger = logging.getLogger("boxoffice.payments")
 

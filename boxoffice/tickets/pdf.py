@@ -20,7 +20,8 @@ from boxoffice.documents.formatting import local_format
 from boxoffice.documents.paths import TEMPLATES_DIR
 from boxoffice.documents.pdf import render_pdf
 from boxoffice.documents.pdf_urls import image_url
-from boxoffice.sales.bookings import Booking
+from boxoffice.sales.bookings import Booking, load_booking
+from boxoffice.sales.confirmation import TICKETS_PDF
 from boxoffice.tickets.signing import TicketSigner, readable_code, ticket_signer
 from boxoffice.venue.settings import storefront_settings
 
@@ -126,3 +127,14 @@ async def venue_tickets_pdf(booking: Booking) -> bytes:
     """The booking's tickets in the layout the venue chose in Settings > Storefront."""
     layout = "thermal" if (await storefront_settings()).thermal_tickets else "a4"
     return await render_tickets_pdf(booking, layout=layout)
+
+
+async def order_tickets_pdf(order_id: int) -> bytes:
+    """The order's valid tickets as a PDF, for the worker to attach to the confirmation."""
+    booking = await load_booking(order_id)
+    if booking is None:
+        raise LookupError(f"order {order_id} is gone")
+    return await venue_tickets_pdf(booking)
+
+
+ATTACHMENT_MAKERS = {TICKETS_PDF: order_tickets_pdf}  # the recipes the mail worker makes attachments from

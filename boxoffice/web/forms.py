@@ -8,22 +8,13 @@ from datetime import date
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from boxoffice.db import LARGEST_ID
+from boxoffice.db import parse_id
 from boxoffice.sales.holds import MOST_PER_ORDER
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)  # a route's `data` read as a posted form
 
 EARLIEST_DAY = date(1900, 1, 1)  # days a box office could mean; outside them, date arithmetic
 LATEST_DAY = date(2999, 12, 31)  # (the day after, say) would overflow
-
-
-def parse_id(text: str | None) -> int | None:
-    """The id a form field names, or None when it names nothing that could exist."""
-    text = (text or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 1 <= value <= LARGEST_ID else None
 
 
 def parse_quantities(form: dict[str, str], *, most: int) -> tuple[dict[int, int], str]:

@@ -14,7 +14,6 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.config import get_settings
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.payments.stripe_gateway import StripeGateway
-from boxoffice.sales import checkin
 from boxoffice.sales.refunds import (
     RefundDone,
     RefundRefused,
@@ -23,6 +22,7 @@ from boxoffice.sales.refunds import (
     refund_payment,
 )
 from boxoffice.sales.tables import Event, Order, OrderLine, OrderNote, Payment, Performance, Refund, Ticket
+from boxoffice.tickets import checkin
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.catalog import make_performance
 from tests.support.counter import NOW, make_contact, sell

@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.config import get_settings
-from boxoffice.sales import checkin
 from boxoffice.sales.orders import new_reference, new_ticket_code
 from boxoffice.sales.tables import (
     Admission,
@@ -26,6 +25,7 @@ from boxoffice.sales.tables import (
     TicketStatus,
     TicketType,
 )
+from boxoffice.tickets import checkin
 from boxoffice.tickets.signing import TicketSigner, readable_code, ticket_signer
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.staff import make_staff, sign_in

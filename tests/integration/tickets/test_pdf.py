@@ -22,9 +22,8 @@ from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.mail.worker import send_due_messages
 from boxoffice.money import Money
 from boxoffice.sales.bookings import BookedPerformance, BookedTicket, Booking, booking_path
-from boxoffice.sales.confirmation import ATTACHMENT_MAKERS
 from boxoffice.sales.tables import Order, OrderStatus, Ticket
-from boxoffice.tickets.pdf import render_tickets_pdf
+from boxoffice.tickets.pdf import ATTACHMENT_MAKERS, render_tickets_pdf
 from boxoffice.tickets.signing import readable_code, ticket_signer
 from tests.support.shop import SHOW_TIME, check_out, choose
 
