@@ -83,23 +83,34 @@ async def lock_live_contact(contact_id: int, now: datetime) -> dict | None:
 
 
 def details_from_form(form: dict[str, str]) -> ContactDetails:
-    """Contact details as typed into a staff form: whitespace collapsed, cut to the columns' lengths,
+    """Contact details as typed into a form: whitespace collapsed, cut to the columns' lengths,
     the e-mail address lower-cased."""
     fields = {name: " ".join(form.get(name, "").split())[:limit] for name, limit in FIELD_LIMITS.items()}
     fields["email"] = fields["email"].lower()
     return ContactDetails(**fields)
 
 
-def detail_problems(details: ContactDetails, *, email_required: bool = False) -> dict[str, str]:
-    """What is wrong with contact details entered by staff, by field; empty when they can be saved.
-    At the counter a customer may give no e-mail address, so it is optional unless asked for."""
+def detail_problems(
+    details: ContactDetails, *, email_required: bool = False, buyer: bool = False
+) -> dict[str, str]:
+    """What is wrong with contact details, by field; empty when they can be saved. The one rule for every
+    form that takes them. At the counter a customer may give no e-mail address, so it is optional unless
+    asked for; a `buyer` typing their own details at checkout gives both names and an address for their
+    tickets, and is spoken to."""
     found = {}
-    if not details.first_name and not details.last_name:
+    if buyer:
+        if not details.first_name:
+            found["first_name"] = "Enter your first name."
+        if not details.last_name:
+            found["last_name"] = "Enter your last name."
+    elif not details.first_name and not details.last_name:
         found["last_name"] = "Enter the customer's name."
-    if details.email or email_required:
+    if details.email or email_required or buyer:
         local, at, domain = details.email.partition("@")
         if not (local and at and "." in domain.strip(".")) or " " in details.email:
-            found["email"] = "Enter an e-mail address such as name@example.org."
+            found["email"] = "Enter an e-mail address such as name@example.org" + (
+                ", for your tickets." if buyer else "."
+            )
     if details.phone and not all(character.isdigit() or character in "+ ()-" for character in details.phone):
         found["phone"] = "Enter a phone number using digits, spaces and + ( ) - only."
     return found

@@ -12,9 +12,8 @@ from datetime import datetime
 from boxoffice.auth import audit
 from boxoffice.crm.contacts import MAX_QUERY_LENGTH, lock_live_contact, search_condition
 from boxoffice.crm.tables import ContactTag, Tag
-from boxoffice.db import write_transaction
+from boxoffice.db import LARGEST_ID, write_transaction
 from boxoffice.errors import Refused
-from boxoffice.web.forms import LARGEST_ID
 
 MAX_TAG_LENGTH = 60
 

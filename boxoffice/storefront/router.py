@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from litestar import Router
 
-from boxoffice.storefront import checkout, policies, unsubscribe, whats_on
+from boxoffice.storefront import booking, checkout, policies, unsubscribe, webhooks, whats_on
 
 storefront_router = Router(
     path="/",
-    route_handlers=[*whats_on.ROUTES, *checkout.ROUTES, *policies.ROUTES, *unsubscribe.ROUTES],
+    route_handlers=[
+        *whats_on.ROUTES,
+        *checkout.ROUTES,
+        *booking.ROUTES,
+        *webhooks.ROUTES,
+        *policies.ROUTES,
+        *unsubscribe.ROUTES,
+    ],
 )
