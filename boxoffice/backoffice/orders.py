@@ -25,12 +25,11 @@ from boxoffice.sales.counter import SaleRefused, take_reservation_payment
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused, amount_text, parse_amount
 from boxoffice.sales.exchanges import (
     ExchangeRefused,
+    exchange_and_settle,
     exchange_targets,
-    exchange_tickets,
-    refund_exchange_difference,
 )
 from boxoffice.sales.order_records import add_order_note, order_ledger, resend_confirmation, search_orders
-from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, RefundRequest, refund_payment
+from boxoffice.sales.refunds import REQUEST_KEY, RefundRefused, RefundRequest, refund_payment
 from boxoffice.sales.tables import Ticket
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
@@ -293,49 +292,25 @@ async def exchange(
     form, tickets = await form_fields(request)
     staff: Staff = acting.staff
     target = form.get("performance", "")
-    request_key = form.get("request_key", "")
     try:
-        if not REQUEST_KEY.fullmatch(request_key):
-            raise ExchangeRefused({"": "This form has expired; open the order again."})
-        exchanged = await exchange_tickets(
+        settled = await exchange_and_settle(
+            gateway,
             order_id,
             tickets,
             int(target) if target.isascii() and target.isdigit() and len(target) < 10 else 0,
             CounterPayment.from_form(form) if form.get("method") else None,
+            form.get("request_key", ""),
             staff_id=staff.id,
             may_comp=staff.may(Perm.BOX_OFFICE_COMPS),
             may_refund=staff.may(Perm.BOX_OFFICE_REFUNDS),
             ip=acting.ip,
-            now=datetime.now(UTC),
+            now=acting.now,
         )
     except (ExchangeRefused, PaymentRefused) as refusal:
         return await order_view(acting, order_id, problems=refusal.problems, values=form, status_code=400)
-    try:
-        await refund_exchange_difference(
-            gateway,
-            order_id,
-            -exchanged.difference,
-            request_key,
-            staff_id=staff.id,
-            ip=acting.ip,
-            now=datetime.now(UTC),
-        )
-    except RefundPending:
+    if settled.refund_trouble:
         return await order_view(
-            acting,
-            order_id,
-            notice="exchanged",
-            error="Stripe could not be reached to refund the difference. The refund is filed and will be "
-            "made shortly without anything more from you: do not refund it again.",
-            status_code=502,
-        )
-    except RefundRefused as refusal:
-        return await order_view(
-            acting,
-            order_id,
-            notice="exchanged",
-            error=f"The difference could not be refunded: {refusal} Make the refund below.",
-            status_code=502,
+            acting, order_id, notice="exchanged", error=settled.refund_trouble, status_code=502
         )
     return done(request, order_id, "exchanged")
 

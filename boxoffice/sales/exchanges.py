@@ -24,7 +24,7 @@ from boxoffice.sales.cancellations import cancel_ticket_rows
 from boxoffice.sales.counter_payments import CounterPayment, check_payment, record_counter_payment
 from boxoffice.sales.holds import take_seats
 from boxoffice.sales.orders import insert_order_lines, issue_tickets, ticket_prices
-from boxoffice.sales.refunds import RefundRequest, refund_payment
+from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, RefundRequest, refund_payment
 from boxoffice.sales.tables import (
     Order,
     OrderStatus,
@@ -228,3 +228,61 @@ async def refund_exchange_difference(
             now=now,
         )
         owed -= amount
+
+
+DIFFERENCE_PENDING = (
+    "Stripe could not be reached to refund the difference. The refund is filed and will be made shortly "
+    "without anything more from you: do not refund it again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SettledExchange:
+    exchanged: Exchanged
+    refund_trouble: str = ""  # what staff must know when the difference was not refunded at once
+
+
+async def exchange_and_settle(
+    gateway: StripeGateway | None,
+    order_id: int,
+    ticket_ids: list[int],
+    target_performance_id: int,
+    payment: CounterPayment | None,
+    request_key: str,
+    *,
+    staff_id: int,
+    may_comp: bool,
+    may_refund: bool,
+    ip: str,
+    now: datetime,
+) -> SettledExchange:
+    """Exchange the tickets (`exchange_tickets`), then refund whatever the exchange left owing.
+
+    The refund runs after the exchange has committed, since Stripe is never called inside a transaction.
+    So a refund that fails does not undo the exchange: it is reported in `refund_trouble`, and the same
+    form sent again, carrying the same `request_key`, never refunds twice. Raises ExchangeRefused (or
+    PaymentRefused) when nothing was exchanged."""
+    if not REQUEST_KEY.fullmatch(request_key):
+        raise ExchangeRefused("This form has expired; open the order again.")
+    exchanged = await exchange_tickets(
+        order_id,
+        ticket_ids,
+        target_performance_id,
+        payment,
+        staff_id=staff_id,
+        may_comp=may_comp,
+        may_refund=may_refund,
+        ip=ip,
+        now=now,
+    )
+    try:
+        await refund_exchange_difference(
+            gateway, order_id, -exchanged.difference, request_key, staff_id=staff_id, ip=ip, now=now
+        )
+    except RefundPending:
+        return SettledExchange(exchanged, DIFFERENCE_PENDING)
+    except RefundRefused as refusal:
+        return SettledExchange(
+            exchanged, f"The difference could not be refunded: {refusal} Make the refund below."
+        )
+    return SettledExchange(exchanged)
