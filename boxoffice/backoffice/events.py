@@ -1,8 +1,9 @@
 """Events admin: venues, events, performances and ticket types, for staff holding the Events permission.
 
 The rules (capacity never below what is sold or held, prices in the venue's currency, times on the
-venue's clocks, auditing) live in `boxoffice.sales.events_admin`; these routes read the forms, call it
-and show what it answers: a 303 to the changed page, or the form again with the reason and a 400.
+venue's clocks, auditing) live in `boxoffice.sales.venue_editing`, `event_editing`, `performance_editing`
+and `ticket_type_editing`; these routes read the forms, call them and show what they answer: a 303 to
+the changed page, or the form again with the reason and a 400.
 """
 
 from __future__ import annotations
@@ -17,19 +18,13 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID
-from boxoffice.sales import events_admin
-from boxoffice.sales.events_admin import (
-    CatalogChangeRefused,
-    EventInput,
-    EventRecord,
-    PerformanceInput,
-    PerformanceRecord,
-    TicketTypeInput,
-    TicketTypeRecord,
-    VenueInput,
-    VenueRecord,
-)
+from boxoffice.sales import event_editing, performance_editing, ticket_type_editing, venue_editing
+from boxoffice.sales.catalogue_forms import CatalogChangeRefused
+from boxoffice.sales.event_editing import EventInput, EventRecord
+from boxoffice.sales.performance_editing import PerformanceInput, PerformanceRecord
 from boxoffice.sales.tables import EventStatus
+from boxoffice.sales.ticket_type_editing import TicketTypeInput, TicketTypeRecord
+from boxoffice.sales.venue_editing import VenueInput, VenueRecord
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
@@ -76,28 +71,28 @@ def known(object_id: int) -> bool:
 
 
 async def venue_or_404(venue_id: int) -> VenueRecord:
-    venue = await events_admin.get_venue(venue_id) if known(venue_id) else None
+    venue = await venue_editing.get_venue(venue_id) if known(venue_id) else None
     if venue is None:
         raise NotFoundException()
     return venue
 
 
 async def event_or_404(event_id: int) -> EventRecord:
-    event = await events_admin.get_event(event_id) if known(event_id) else None
+    event = await event_editing.get_event(event_id) if known(event_id) else None
     if event is None:
         raise NotFoundException()
     return event
 
 
 async def performance_or_404(performance_id: int) -> PerformanceRecord:
-    performance = await events_admin.get_performance(performance_id) if known(performance_id) else None
+    performance = await performance_editing.get_performance(performance_id) if known(performance_id) else None
     if performance is None:
         raise NotFoundException()
     return performance
 
 
 async def ticket_type_or_404(ticket_type_id: int) -> TicketTypeRecord:
-    ticket_type = await events_admin.get_ticket_type(ticket_type_id) if known(ticket_type_id) else None
+    ticket_type = await ticket_type_editing.get_ticket_type(ticket_type_id) if known(ticket_type_id) else None
     if ticket_type is None:
         raise NotFoundException()
     return ticket_type
@@ -111,7 +106,7 @@ async def events(done: FromQuery[str] = "") -> Template:
     return Template(
         "backoffice/events/events.html",
         context={
-            "events": await events_admin.list_events(datetime.now(UTC)),
+            "events": await event_editing.list_events(datetime.now(UTC)),
             "status_labels": STATUS_LABELS,
             "notice": EVENT_NOTICES.get(done, ""),
         },
@@ -131,9 +126,9 @@ async def event_form_page(
         context={
             "event": event,
             "values": values,
-            "venues": await events_admin.list_venues(),
+            "venues": await venue_editing.list_venues(),
             "status_labels": STATUS_LABELS,
-            "performances": await events_admin.event_performances(event.id) if event else [],
+            "performances": await performance_editing.event_performances(event.id) if event else [],
             "notice": notice,
             **problems(refusal),
         },
@@ -143,7 +138,7 @@ async def event_form_page(
 
 @get("/backoffice/events/new", name="backoffice.events.new", opt=EVENTS)
 async def new_event() -> Template:
-    venues = await events_admin.list_venues()
+    venues = await venue_editing.list_venues()
     values = EventInput(venue=str(venues[0].id) if len(venues) == 1 else "")
     return await event_form_page(event=None, values=values)
 
@@ -153,7 +148,7 @@ async def create_event(
     request: Request, acting: Acting, data: Annotated[EventInput, FORM]
 ) -> Template | Redirect:
     try:
-        event_id = await events_admin.create_event(data, actor_id=acting.staff_id, ip=acting.ip)
+        event_id = await event_editing.create_event(data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await event_form_page(event=None, values=data, refusal=refusal, status_code=400)
     return see(request, "backoffice.events.edit", "created", event_id=event_id)
@@ -171,7 +166,7 @@ async def update_event(
 ) -> Template | Redirect:
     event = await event_or_404(event_id)
     try:
-        await events_admin.update_event(event_id, data, actor_id=acting.staff_id, ip=acting.ip)
+        await event_editing.update_event(event_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return await event_form_page(event=event, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -214,7 +209,7 @@ async def create_performance(
 ) -> Template | Redirect:
     event = await event_or_404(event_id)
     try:
-        performance_id = await events_admin.create_performance(
+        performance_id = await performance_editing.create_performance(
             event_id, data, actor_id=acting.staff_id, ip=acting.ip
         )
     except CatalogChangeRefused as refusal:
@@ -241,7 +236,7 @@ async def performance_page(
         context={
             "performance": performance,
             "values": values or performance.as_input(),
-            "ticket_types": await events_admin.performance_ticket_types(performance.id),
+            "ticket_types": await ticket_type_editing.performance_ticket_types(performance.id),
             "ticket_type_values": ticket_type_values or TicketTypeInput(),
             "ticket_type_problems": problems(ticket_type_refusal),
             "notice": notice,
@@ -267,7 +262,9 @@ async def update_performance(
 ) -> Template | Redirect:
     performance = await performance_or_404(performance_id)
     try:
-        await events_admin.update_performance(performance_id, data, actor_id=acting.staff_id, ip=acting.ip)
+        await performance_editing.update_performance(
+            performance_id, data, actor_id=acting.staff_id, ip=acting.ip
+        )
     except CatalogChangeRefused as refusal:
         return await performance_page(performance, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -288,7 +285,9 @@ async def create_ticket_type(
 ) -> Template | Redirect:
     performance = await performance_or_404(performance_id)
     try:
-        await events_admin.create_ticket_type(performance_id, data, actor_id=acting.staff_id, ip=acting.ip)
+        await ticket_type_editing.create_ticket_type(
+            performance_id, data, actor_id=acting.staff_id, ip=acting.ip
+        )
     except CatalogChangeRefused as refusal:
         return await performance_page(
             performance, ticket_type_values=data, ticket_type_refusal=refusal, status_code=400
@@ -333,7 +332,9 @@ async def update_ticket_type(
 ) -> Template | Redirect:
     ticket_type = await ticket_type_or_404(ticket_type_id)
     try:
-        await events_admin.update_ticket_type(ticket_type_id, data, actor_id=acting.staff_id, ip=acting.ip)
+        await ticket_type_editing.update_ticket_type(
+            ticket_type_id, data, actor_id=acting.staff_id, ip=acting.ip
+        )
     except CatalogChangeRefused as refusal:
         return await ticket_type_page(ticket_type, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:
@@ -353,7 +354,7 @@ async def update_ticket_type(
 async def venues(done: FromQuery[str] = "") -> Template:
     return Template(
         "backoffice/events/venues.html",
-        context={"venues": await events_admin.list_venues(), "notice": VENUE_NOTICES.get(done, "")},
+        context={"venues": await venue_editing.list_venues(), "notice": VENUE_NOTICES.get(done, "")},
     )
 
 
@@ -381,7 +382,7 @@ async def create_venue(
     request: Request, acting: Acting, data: Annotated[VenueInput, FORM]
 ) -> Template | Redirect:
     try:
-        await events_admin.create_venue(data, actor_id=acting.staff_id, ip=acting.ip)
+        await venue_editing.create_venue(data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return venue_form_page(venue=None, values=data, refusal=refusal, status_code=400)
     return see(request, "backoffice.events.venues", "created")
@@ -399,7 +400,7 @@ async def update_venue(
 ) -> Template | Redirect:
     venue = await venue_or_404(venue_id)
     try:
-        await events_admin.update_venue(venue_id, data, actor_id=acting.staff_id, ip=acting.ip)
+        await venue_editing.update_venue(venue_id, data, actor_id=acting.staff_id, ip=acting.ip)
     except CatalogChangeRefused as refusal:
         return venue_form_page(venue=venue, values=data, refusal=refusal, status_code=400)
     except LookupError as missing:

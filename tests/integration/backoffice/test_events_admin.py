@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.sales import events_admin
+from boxoffice.sales import performance_editing
+from boxoffice.sales.catalogue_forms import CatalogChangeRefused
 from boxoffice.sales.holds import take_seats
 from boxoffice.sales.tables import (
     Event,
@@ -614,9 +615,9 @@ async def test_capacity_changes_racing_holds_never_lose_or_oversell_a_seat(clien
         return quantity if await take_seats(performance.id, ticket_type["id"], quantity) else 0
 
     async def set_capacity(capacity: int) -> None:
-        form = events_admin.PerformanceInput(starts_at="2030-07-06T19:30", capacity=str(capacity))
-        with contextlib.suppress(events_admin.CatalogChangeRefused):
-            await events_admin.update_performance(performance.id, form, actor_id=None, ip="test")
+        form = performance_editing.PerformanceInput(starts_at="2030-07-06T19:30", capacity=str(capacity))
+        with contextlib.suppress(CatalogChangeRefused):
+            await performance_editing.update_performance(performance.id, form, actor_id=None, ip="test")
 
     capacities = [60, 130, 40, 100, 75, 20, 90] * 3
     takes = [take(3) for _ in range(len(capacities) * 2)]
