@@ -148,7 +148,7 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     from boxoffice.db import close_database, open_database
     from boxoffice.mail.smtp import SmtpSettings
     from boxoffice.mail.worker import run_worker
-    from boxoffice.marketing.campaigns import MailSettings, run_campaign_sending
+    from boxoffice.marketing.campaign_sending import MailSettings, run_campaign_sending
     from boxoffice.payments.stripe_gateway import gateway_from_settings
     from boxoffice.privacy.retention import run_retention
     from boxoffice.sales.maintenance import run_sales_maintenance

@@ -1,7 +1,7 @@
 """Marketing → Campaigns: drafts, their audience, a test send, sending, stopping and copying.
 
-The rules (who is in an audience, what a body may hold, sending once) live in `marketing.campaigns` and
-`marketing.audience`; these routes read the forms, call them and show what they answer.
+The rules (who is in an audience, what a body may hold, sending once) live in `marketing.campaigns`,
+`marketing.campaign_sending` and `marketing.audience`; these routes read the forms, call them and show what they answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID, parse_id
-from boxoffice.marketing import campaigns
+from boxoffice.marketing import campaign_reports, campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter, audience_choices, audience_size, describe
 from boxoffice.web import forms
 from boxoffice.web.dependencies import Acting, AppSettings
@@ -36,8 +36,8 @@ NOTICES = {
 }
 
 
-def mail_settings(settings: AppSettings) -> campaigns.MailSettings:
-    return campaigns.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
+def mail_settings(settings: AppSettings) -> campaign_sending.MailSettings:
+    return campaign_sending.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
 
 
 def parse_day(text: str) -> date | str | None:
@@ -129,7 +129,10 @@ async def campaign_or_404(campaign_id: int) -> campaigns.CampaignSummary:
 async def campaign_list() -> Template:
     return Template(
         "marketing/campaigns.html",
-        context={"campaigns": await campaigns.list_campaigns(), "recipients": await campaigns.sent_counts()},
+        context={
+            "campaigns": await campaigns.list_campaigns(),
+            "recipients": await campaign_reports.sent_counts(),
+        },
     )
 
 
@@ -235,7 +238,7 @@ async def show_campaign(request: Request, campaign_id: FromPath[int]) -> Templat
         "marketing/campaign_report.html",
         context={
             "campaign": campaign,
-            "report": await campaigns.campaign_report(campaign.id),
+            "report": await campaign_reports.campaign_report(campaign.id),
             "audience_words": describe(campaign.audience, choices),
             "notice": notice,
         },
@@ -263,7 +266,7 @@ async def send_test(
 ) -> Redirect:
     campaign = await campaign_or_404(campaign_id)
     staff = acting.staff
-    await campaigns.send_test(
+    await campaign_sending.send_test(
         campaign.id,
         staff_id=staff.id,
         staff_email=staff.email,

@@ -14,7 +14,7 @@ from boxoffice.config import get_settings
 from boxoffice.crm.tables import Contact, ContactTag, Tag
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.mail.worker import send_due_messages
-from boxoffice.marketing import campaigns
+from boxoffice.marketing import campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import Campaign, CampaignStatus
@@ -25,9 +25,9 @@ RATE = 600  # messages a minute in tests: one release every 0.1 s of the test's 
 START = datetime.now(UTC)  # before anything a test does through HTTP, which reads the real clock
 
 
-def mail_settings() -> campaigns.MailSettings:
+def mail_settings() -> campaign_sending.MailSettings:
     settings = get_settings()
-    return campaigns.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
+    return campaign_sending.MailSettings(base_url=settings.base_url, secret_key=settings.secret_key)
 
 
 async def make_contact(
@@ -135,7 +135,7 @@ async def deliver_campaign(campaign_id: int, smtp: SmtpSettings, *, now: datetim
     the clock reached. The clock starts at the real one, which a campaign started over HTTP went by."""
     now = now or datetime.now(UTC)
     for _ in range(200):
-        await campaigns.release_due_messages(RATE, mail_settings(), now)
+        await campaign_sending.release_due_messages(RATE, mail_settings(), now)
         await send_due_messages(smtp, now=now + timedelta(seconds=1))
         status = (await Campaign.select(Campaign.status).where(Campaign.id == campaign_id).first())["status"]
         if status != CampaignStatus.SENDING:

@@ -13,7 +13,7 @@ import pytest
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.mail.outbox import recent_messages
 from boxoffice.mail.smtp import SmtpSettings
-from boxoffice.marketing import campaigns
+from boxoffice.marketing import campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus
 from tests.integration.marketing.conftest import deliver_campaign, make_contact, tag_contacts
@@ -222,7 +222,7 @@ async def test_stopping_a_campaign_skips_the_recipients_not_yet_queued(
     campaign_id = campaign_id_of(await create(client))
     page = f"/marketing/campaigns/{campaign_id}"
     await campaigns.start_sending(campaign_id, actor_id=marketer.id, ip="127.0.0.1", now=START)
-    await campaigns.release_due_messages(one_a_second, mail_settings(), START)  # the first one's turn
+    await campaign_sending.release_due_messages(one_a_second, mail_settings(), START)  # the first one's turn
 
     stopped = await post_form(client, f"{page}/cancel", {}, form_page=page)
 
@@ -231,6 +231,6 @@ async def test_stopping_a_campaign_skips_the_recipients_not_yet_queued(
     assert "The campaign has been stopped" in report and "Cancelled" in report
     assert re.search(r'id="count-skipped">2<', report)
     later = START + timedelta(minutes=1)
-    assert await campaigns.release_due_messages(one_a_second, mail_settings(), later) == 0
+    assert await campaign_sending.release_due_messages(one_a_second, mail_settings(), later) == 0
     await send_due_messages(smtp_settings)
     assert len(smtp_server.messages) == 1  # the message already queued still goes

@@ -20,7 +20,7 @@ from boxoffice.crm.tables import Contact
 from boxoffice.mail.outbox import claim_due_messages
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.mail.tables import OutboxMessage
-from boxoffice.marketing import campaigns
+from boxoffice.marketing import campaign_reports, campaign_sending, campaigns
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.marketing.tables import CampaignRecipient, CampaignStatus, ConsentRecord
 from boxoffice.marketing.unsubscribe import make_token
@@ -97,7 +97,7 @@ async def test_only_opted_in_contacts_receive_the_campaign_with_link_and_headers
     )
     assert ada_link != bea_link  # personal links
 
-    report = await campaigns.campaign_report(campaign_id)
+    report = await campaign_reports.campaign_report(campaign_id)
     assert (report.recipients, report.sent, report.failed, report.unsubscribed) == (2, 2, 0, 0)
 
 
@@ -114,7 +114,7 @@ async def test_opening_the_link_changes_nothing(
 
     assert (await consent_status(ada))["email"] is True
     assert await ConsentRecord.count() == records_before
-    report = await campaigns.campaign_report(campaign_id)
+    report = await campaign_reports.campaign_report(campaign_id)
     assert report.unsubscribed == 0
 
 
@@ -151,7 +151,7 @@ async def test_the_pages_button_and_the_one_click_post_both_opt_out_and_the_next
         assert "“First”" in latest.wording
     assert "Pressed Unsubscribe" in (await consent_history(contacts["ada@example.org"]))[0].wording
     assert "one-click" in (await consent_history(contacts["bea@example.org"]))[0].wording
-    report = await campaigns.campaign_report(first)
+    report = await campaign_reports.campaign_report(first)
     assert report.unsubscribed == 2
     assert [(row.unsubscribed, row.opted_in_now) for row in report.rows] == [(True, False), (True, False)]
 
@@ -290,7 +290,7 @@ async def test_the_worker_releases_messages_at_the_configured_pace_even_with_sev
     one_a_second = 60
 
     async def release(at: timedelta) -> int:
-        return await campaigns.release_due_messages(one_a_second, mail_settings(), START + at)
+        return await campaign_sending.release_due_messages(one_a_second, mail_settings(), START + at)
 
     assert await asyncio.gather(release(timedelta()), release(timedelta())) in ([1, 0], [0, 1])
     assert await release(timedelta(milliseconds=500)) == 0
@@ -311,6 +311,6 @@ async def test_a_released_message_is_due_by_the_senders_clock_not_the_databases(
     an_hour_ago = START - timedelta(hours=1)
     await start(marketing_staff, campaign_id, now=an_hour_ago)
 
-    assert await campaigns.release_due_messages(60, mail_settings(), an_hour_ago) == 1
+    assert await campaign_sending.release_due_messages(60, mail_settings(), an_hour_ago) == 1
     [claimed] = await claim_due_messages(5, an_hour_ago, "box1:100:aaaa")
     assert claimed.email.recipient == "ada@example.org"
