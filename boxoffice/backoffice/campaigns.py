@@ -1,7 +1,8 @@
 """Marketing → Campaigns: drafts, their audience, a test send, sending, stopping and copying.
 
 The rules (who is in an audience, what a body may hold, sending once) live in `marketing.campaigns`,
-`marketing.campaign_sending` and `marketing.audience`; these routes read the forms, call them and show what they answer.
+`marketing.campaign_sending` and `marketing.audience`; these routes read the forms, call them and show
+what they answer.
 """
 
 from __future__ import annotations
