@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.mail import outbox
+from boxoffice.mail.email_log import message_detail, recent_messages
 
 EMAIL_LOG_PAGE_SIZE = 50
 
@@ -17,9 +17,7 @@ EMAIL_LOG_PAGE_SIZE = 50
 async def email_log(page: FromQuery[int] = 1) -> Template:
     """Every e-mail Boxoffice has sent or will send; without SMTP settings this is where they can be read."""
     page = max(1, min(page, 10_000))
-    messages = await outbox.recent_messages(
-        limit=EMAIL_LOG_PAGE_SIZE + 1, offset=(page - 1) * EMAIL_LOG_PAGE_SIZE
-    )
+    messages = await recent_messages(limit=EMAIL_LOG_PAGE_SIZE + 1, offset=(page - 1) * EMAIL_LOG_PAGE_SIZE)
     return Template(
         "backoffice/email_log.html",
         context={
@@ -36,7 +34,7 @@ async def email_log(page: FromQuery[int] = 1) -> Template:
     opt={"permission": Perm.SETTINGS_EMAIL_LOG},
 )
 async def email_message(message_id: FromPath[int]) -> Template:
-    message = await outbox.message_detail(message_id)
+    message = await message_detail(message_id)
     if message is None:
         raise NotFoundException()
     return Template("backoffice/email_message.html", context={"message": message})

@@ -1,4 +1,4 @@
-"""Events admin: venues, events, performances and ticket types, for staff holding the Events permission.
+"""Events admin: events, their performances and ticket types, for staff holding the Events permission.
 
 The rules (capacity never below what is sold or held, prices in the venue's currency, times on the
 venue's clocks, auditing) live in `boxoffice.sales.venue_editing`, `event_editing`, `performance_editing`
@@ -24,33 +24,31 @@ from boxoffice.sales.event_editing import EventInput, EventRecord
 from boxoffice.sales.performance_editing import PerformanceInput, PerformanceRecord
 from boxoffice.sales.tables import EventStatus
 from boxoffice.sales.ticket_type_editing import TicketTypeInput, TicketTypeRecord
-from boxoffice.sales.venue_editing import VenueInput, VenueRecord
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
-from boxoffice.web.guards import Staff
 
 EVENTS = {"permission": Perm.EVENTS}
+
 
 STATUS_LABELS = {
     EventStatus.DRAFT.value: "Draft",
     EventStatus.ON_SALE.value: "On sale",
     EventStatus.OFF_SALE.value: "Off sale",
 }
+
+
 EVENT_NOTICES = {
     "created": "The event has been created. Add its performances below.",
     "updated": "The event has been saved.",
 }
+
+
 PERFORMANCE_NOTICES = {
     "created": "The performance has been added. Add its ticket types below.",
     "updated": "The performance has been saved.",
     "ticket_type_created": "The ticket type has been added.",
     "ticket_type_updated": "The ticket type has been saved.",
 }
-VENUE_NOTICES = {"created": "The venue has been added.", "updated": "The venue has been saved."}
-
-
-def actor(request: Request) -> Staff:
-    return request.state.staff
 
 
 def problems(refusal: CatalogChangeRefused | None) -> dict[str, Any]:
@@ -68,13 +66,6 @@ def see(request: Request, route: str, done: str, **path: int) -> Redirect:
 
 def known(object_id: int) -> bool:
     return 1 <= object_id <= LARGEST_ID
-
-
-async def venue_or_404(venue_id: int) -> VenueRecord:
-    venue = await venue_editing.get_venue(venue_id) if known(venue_id) else None
-    if venue is None:
-        raise NotFoundException()
-    return venue
 
 
 async def event_or_404(event_id: int) -> EventRecord:
@@ -96,9 +87,6 @@ async def ticket_type_or_404(ticket_type_id: int) -> TicketTypeRecord:
     if ticket_type is None:
         raise NotFoundException()
     return ticket_type
-
-
-# Events
 
 
 @get("/backoffice/events", name="backoffice.events", opt=EVENTS)
@@ -172,9 +160,6 @@ async def update_event(
     except LookupError as missing:
         raise NotFoundException() from missing
     return see(request, "backoffice.events.edit", "updated", event_id=event_id)
-
-
-# Performances
 
 
 def new_performance_page(
@@ -272,9 +257,6 @@ async def update_performance(
     return see(request, "backoffice.events.performance", "updated", performance_id=performance_id)
 
 
-# Ticket types
-
-
 @post(
     "/backoffice/performances/{performance_id:int}/ticket-types",
     name="backoffice.events.ticket_types.create",
@@ -347,67 +329,6 @@ async def update_ticket_type(
     )
 
 
-# Venues
-
-
-@get("/backoffice/venues", name="backoffice.events.venues", opt=EVENTS)
-async def venues(done: FromQuery[str] = "") -> Template:
-    return Template(
-        "backoffice/events/venues.html",
-        context={"venues": await venue_editing.list_venues(), "notice": VENUE_NOTICES.get(done, "")},
-    )
-
-
-def venue_form_page(
-    *,
-    venue: VenueRecord | None,
-    values: VenueInput,
-    refusal: CatalogChangeRefused | None = None,
-    status_code: int = 200,
-) -> Template:
-    return Template(
-        "backoffice/events/venue_form.html",
-        context={"venue": venue, "values": values, **problems(refusal)},
-        status_code=status_code,
-    )
-
-
-@get("/backoffice/venues/new", name="backoffice.events.venues.new", opt=EVENTS)
-async def new_venue() -> Template:
-    return venue_form_page(venue=None, values=VenueInput())
-
-
-@post("/backoffice/venues/new", name="backoffice.events.venues.create", opt=EVENTS)
-async def create_venue(
-    request: Request, acting: Acting, data: Annotated[VenueInput, FORM]
-) -> Template | Redirect:
-    try:
-        await venue_editing.create_venue(data, actor_id=acting.staff_id, ip=acting.ip)
-    except CatalogChangeRefused as refusal:
-        return venue_form_page(venue=None, values=data, refusal=refusal, status_code=400)
-    return see(request, "backoffice.events.venues", "created")
-
-
-@get("/backoffice/venues/{venue_id:int}", name="backoffice.events.venues.edit", opt=EVENTS)
-async def edit_venue(venue_id: FromPath[int]) -> Template:
-    venue = await venue_or_404(venue_id)
-    return venue_form_page(venue=venue, values=venue.as_input())
-
-
-@post("/backoffice/venues/{venue_id:int}", name="backoffice.events.venues.update", opt=EVENTS)
-async def update_venue(
-    request: Request, acting: Acting, venue_id: FromPath[int], data: Annotated[VenueInput, FORM]
-) -> Template | Redirect:
-    venue = await venue_or_404(venue_id)
-    try:
-        await venue_editing.update_venue(venue_id, data, actor_id=acting.staff_id, ip=acting.ip)
-    except CatalogChangeRefused as refusal:
-        return venue_form_page(venue=venue, values=data, refusal=refusal, status_code=400)
-    except LookupError as missing:
-        raise NotFoundException() from missing
-    return see(request, "backoffice.events.venues", "updated")
-
-
 ROUTES = [
     events,
     new_event,
@@ -421,9 +342,4 @@ ROUTES = [
     create_ticket_type,
     edit_ticket_type,
     update_ticket_type,
-    venues,
-    new_venue,
-    create_venue,
-    edit_venue,
-    update_venue,
 ]

@@ -29,6 +29,7 @@ from boxoffice.backoffice import (
     tags,
     till,
     users_and_roles,
+    venues,
 )
 from boxoffice.crm.records import ContactGone
 from boxoffice.web.dependencies import AppSettings
@@ -55,6 +56,7 @@ MENU_PAGES = (
     marketing_settings,
     # Events, Settings, Check-in, Audit log
     events,
+    venues,
     storefront_settings,
     security,
     email_log,

@@ -22,7 +22,6 @@ from boxoffice.auth.permissions import MENUS, Perm, holds, normalise
 from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
-from boxoffice.web.guards import Staff
 
 USERS_AND_ROLES = {"permission": Perm.CRM_USERS_ROLES}
 MAX_ROLE_NAME_LENGTH = 80
@@ -45,10 +44,6 @@ ROLE_NOTICES = {
     "created": "The role has been created.",
     "updated": "The role has been saved. Its members must sign in again.",
 }
-
-
-def actor(request: Request) -> Staff:
-    return request.state.staff
 
 
 async def staff_or_404(user_id: int) -> accounts.StaffSummary:

@@ -121,28 +121,6 @@ class ClaimedMessage:
     email: Email
 
 
-@dataclass(frozen=True)
-class OutboxEntry:
-    """A message as the back-office e-mail log lists it."""
-
-    id: int
-    recipient: str
-    subject: str
-    kind: str
-    status: OutboxStatus
-    attempts: int
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    last_error: str
-
-
-@dataclass(frozen=True)
-class OutboxMessageDetail:
-    entry: OutboxEntry
-    email: Email
-
-
 async def queue_email(email: Email, now: datetime | None = None) -> int:
     """Put a message in the outbox, inside the caller's transaction if one is open; returns its id.
     It is due at `now`: callers that keep their own clock (the campaign sender) pass it, the others
@@ -373,43 +351,6 @@ async def mark_failed(message_id: int, error: str, now: datetime, permanent: boo
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after `attempts` failed tries: 1 minute, doubling each time, at most an hour."""
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
-
-
-async def recent_messages(limit: int = 50, offset: int = 0) -> list[OutboxEntry]:
-    """The newest messages first, for the back-office e-mail log."""
-    rows = await (
-        OutboxMessage.select(*ENTRY_COLUMNS)
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [entry_from_row(row) for row in rows]
-
-
-async def message_detail(message_id: int) -> OutboxMessageDetail | None:
-    row = await OutboxMessage.select(*ENTRY_COLUMNS).where(OutboxMessage.id == message_id).first()
-    if row is None:
-        return None
-    emails = await emails_by_id([message_id])
-    return OutboxMessageDetail(entry=entry_from_row(row), email=emails[message_id])
-
-
-ENTRY_COLUMNS = (
-    OutboxMessage.id,
-    OutboxMessage.recipient,
-    OutboxMessage.subject,
-    OutboxMessage.kind,
-    OutboxMessage.status,
-    OutboxMessage.attempts,
-    OutboxMessage.created_at,
-    OutboxMessage.next_attempt_at,
-    OutboxMessage.sent_at,
-    OutboxMessage.last_error,
-)
-
-
-def entry_from_row(row: dict[str, Any]) -> OutboxEntry:
-    return OutboxEntry(**{**row, "status": OutboxStatus(row["status"])})
 
 
 def attachment_from_row(row: dict[str, Any]) -> Attachment | AttachmentRecipe:

@@ -8,19 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from boxoffice.db import write_transaction
+from boxoffice.mail.email_log import OutboxEntry, message_detail, recent_messages
 from boxoffice.mail.outbox import (
     MAX_ATTEMPTS,
     WORKER_LEASE,
     Attachment,
     Email,
-    OutboxEntry,
     begin_sending,
     claim_due_messages,
     mark_failed,
     mark_sent,
-    message_detail,
     queue_email,
-    recent_messages,
     renew_lease,
     retire_worker,
     retry_delay,

@@ -11,16 +11,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from boxoffice.mail.outbox import (
-    MAX_ATTEMPTS,
-    Attachment,
-    AttachmentRecipe,
-    Email,
-    OutboxEntry,
-    message_detail,
-    queue_email,
-    retry_delay,
-)
+from boxoffice.mail.email_log import OutboxEntry, message_detail
+from boxoffice.mail.outbox import MAX_ATTEMPTS, Attachment, AttachmentRecipe, Email, queue_email, retry_delay
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.mail.tables import OutboxStatus
 from boxoffice.mail.worker import SendReport, run_worker, send_due_messages

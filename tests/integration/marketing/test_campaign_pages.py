@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.mail.outbox import recent_messages
+from boxoffice.mail.email_log import recent_messages
 from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.marketing import campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter
