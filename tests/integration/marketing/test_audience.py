@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from boxoffice.marketing.audience import AudienceFilter, audience_size
 from boxoffice.marketing.consent import record_consent
-from tests.integration.marketing.conftest import START, buy_ticket, make_contact, tag_contacts
 from tests.support.catalog import make_event, make_performance, make_venue
+from tests.support.marketing import START, buy_ticket, make_contact, tag_contacts
 
 
 async def test_only_contacts_whose_latest_email_consent_is_an_opt_in_count(database):

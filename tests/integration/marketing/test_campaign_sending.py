@@ -24,7 +24,8 @@ from boxoffice.marketing import campaign_reports, campaign_sending, campaigns
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.marketing.tables import CampaignRecipient, CampaignStatus, ConsentRecord
 from boxoffice.marketing.unsubscribe import make_token
-from tests.integration.marketing.conftest import (
+from tests.support import staff as support
+from tests.support.marketing import (
     START,
     deliver_campaign,
     draft_campaign,
@@ -33,7 +34,6 @@ from tests.integration.marketing.conftest import (
     press_unsubscribe,
     start,
 )
-from tests.support import staff as support
 from tests.support.smtp import SmtpServer
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/unsubscribe/[A-Za-z0-9_.-]+)")

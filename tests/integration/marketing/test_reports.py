@@ -19,8 +19,8 @@ from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.reports import first_month
 from boxoffice.privacy.retention import RetentionApplied, apply_retention, retention_periods
 from boxoffice.sales.tables import Order
-from tests.integration.marketing.conftest import make_contact
 from tests.support import staff as support
+from tests.support.marketing import make_contact
 from tests.support.staff import make_staff, post_form, sign_in
 
 NOW = datetime.now(UTC)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
-from tests.integration.marketing.conftest import draft_campaign, make_contact, start
 from tests.support import staff as support
+from tests.support.marketing import draft_campaign, make_contact, start
 from tests.support.smtp import SmtpServer
 from tests.support.staff import make_staff, sign_in
 from tests.support.worker import worker_env, worker_process

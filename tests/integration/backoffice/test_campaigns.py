@@ -16,8 +16,8 @@ from boxoffice.mail.smtp import SmtpSettings
 from boxoffice.marketing import campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus
-from tests.integration.marketing.conftest import deliver_campaign, make_contact, tag_contacts
 from tests.support import staff as support
+from tests.support.marketing import deliver_campaign, make_contact, tag_contacts
 from tests.support.smtp import SmtpServer
 from tests.support.staff import make_staff, post_form, sign_in
 
@@ -213,7 +213,7 @@ async def test_stopping_a_campaign_skips_the_recipients_not_yet_queued(
     client, marketer, smtp_server: SmtpServer, smtp_settings: SmtpSettings
 ):
     from boxoffice.mail.worker import send_due_messages
-    from tests.integration.marketing.conftest import START, mail_settings
+    from tests.support.marketing import START, mail_settings
 
     one_a_second = 60
 

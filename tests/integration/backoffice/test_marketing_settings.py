@@ -12,8 +12,8 @@ import pytest
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import ConsentQuestion, QuestionKind
-from tests.integration.storefront.test_settings import FormReader
 from tests.support import staff as support
+from tests.support.forms import FormReader
 from tests.support.staff import make_staff, post_form, sign_in
 
 PAGE = "/marketing/settings"

@@ -1,12 +1,11 @@
 """Settings > Storefront and the public policy pages, through HTTP with the real app: defaults, versions
 kept for every change and only for real ones, sanitised policies, refused input, who may save. The
-marketing questions moved to Marketing > Settings (tests/integration/marketing/test_settings.py)."""
+marketing questions are saved from Marketing > Settings (test_marketing_settings.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -18,40 +17,11 @@ from boxoffice.venue import policies
 from boxoffice.venue import settings as venue_settings
 from boxoffice.venue.tables import PolicyDocument, SiteSetting
 from tests.support import staff as support
+from tests.support.forms import FormReader
 from tests.support.staff import make_staff, post_form, sign_in
 
 PAGE = "/backoffice/settings/storefront"
 SETTINGS_ACTIONS = ("settings.storefront_updated", "policy.published", "consent_question.changed")
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would submit from the page's settings form, as it would submit them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.fields: dict[str, str] = {}
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        name = attributes.get("name")
-        if tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-        elif tag == "input" and name and name != "_csrf_token":
-            if attributes.get("type") == "checkbox":
-                if "checked" in attributes:
-                    self.fields[name] = attributes.get("value") or "on"
-            else:
-                self.fields[name] = attributes.get("value") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.fields[self._textarea] += data
 
 
 async def page_form(client: httpx.AsyncClient, **changes: str | None) -> dict[str, str]:
