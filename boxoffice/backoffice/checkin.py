@@ -1,7 +1,7 @@
 """Check-in pages: choose a performance, then scan or type tickets at the door.
 
 The scan form works without JavaScript (the whole page comes back with the result) and with htmx (only
-the result and the counts come back). The rules live in `sales.checkin`.
+the result and the counts come back). The rules live in `tickets.checkin`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Settings > Storefront: checkout limits, ticket stock, and the T&Cs and privacy policy.
 
 One form saves everything; the rules (ranges, new versions only for real changes, sanitising, auditing)
-live in `storefront.settings`. Below each policy the page shows its versions. The marketing questions
-are set under Marketing > Settings, beside the consents given under each of their versions.
+live in `venue.settings` and `venue.policies`. Below each policy the page shows its versions. The
+marketing questions are set under Marketing > Settings, beside the consents given under each version.
 """
 
 from __future__ import annotations

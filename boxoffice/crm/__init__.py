@@ -1,1 +1,2 @@
-"""The CRM: contacts, and the staff users and roles who work with them."""
+"""The CRM: contacts, their records, notes and tags, likely duplicates and merging, bulk exports.
+Removing a contact and their access export are `boxoffice.privacy`'s; Users & Roles are `boxoffice.auth`'s."""

@@ -1,1 +1,2 @@
-"""Selling tickets: the catalog of venues, events, performances and ticket types, and (later) orders."""
+"""Selling tickets: the catalogue and its editing, holds, checkout online and sales at the counter,
+orders and their payments, refunds, cancellations and exchanges, tills, and bookings as buyers see them."""

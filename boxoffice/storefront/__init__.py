@@ -1,1 +1,2 @@
-"""The public shop: thin routes over the sales, CRM and marketing services."""
+"""Every public page: what's on, choosing tickets and checkout, the booking, Stripe's webhook, the T&Cs
+and privacy policy, unsubscribing. Thin routes over the services, wired in `storefront.router`."""
