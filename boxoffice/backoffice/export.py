@@ -47,18 +47,22 @@ async def export_pdf(acting: Acting, contact_id: FromPath[int]) -> Response:
     return pdf_download(await access_export.export_pdf(export), f"contact-{contact_id}.pdf")
 
 
-@get("/crm/export", name="crm.export", opt=EXPORT)
-async def export_page(q: FromQuery[str] = "", tag: FromQuery[str] = "") -> Template:
-    query = ContactQuery.parse(q, tag, "", "")
+async def export_form(query: ContactQuery, *, error: str = "", status_code: int = 200) -> Template:
     return Template(
         "crm/export.html",
         context={
             "query": query,
             "tags": await tags.list_tags(),
             "count": await bulk_export.exported_count(query.text, query.tag_id),
-            "error": "",
+            "error": error,
         },
+        status_code=status_code,
     )
+
+
+@get("/crm/export", name="crm.export", opt=EXPORT)
+async def export_page(q: FromQuery[str] = "", tag: FromQuery[str] = "") -> Template:
+    return await export_form(ContactQuery.parse(q, tag, "", ""))
 
 
 @get("/crm/export/contacts", name="crm.export.download", opt=EXPORT)
@@ -67,16 +71,7 @@ async def export_contacts(
 ) -> Stream | Template:
     query = ContactQuery.parse(q, tag, "", "")
     if file_format not in bulk_export.FORMATS:
-        return Template(
-            "crm/export.html",
-            context={
-                "query": query,
-                "tags": await tags.list_tags(),
-                "count": await bulk_export.exported_count(query.text, query.tag_id),
-                "error": "Choose CSV or XLSX.",
-            },
-            status_code=400,
-        )
+        return await export_form(query, error="Choose CSV or XLSX.", status_code=400)
     chunks = await bulk_export.start_export(
         file_format, query.text, query.tag_id, actor_id=acting.staff_id, ip=acting.ip
     )

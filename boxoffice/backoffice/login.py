@@ -13,9 +13,9 @@ from litestar.response import Redirect, Template
 from boxoffice.auth import login, totp
 from boxoffice.auth.permissions import Perm
 from boxoffice.auth.tables import StaffUser
-from boxoffice.secretbox import SecretBox
+from boxoffice.web.dependencies import ClientAddress, Secrets, SignInPolicy
 from boxoffice.web.forms import FORM
-from boxoffice.web.guards import client_ip, pending_state, safe_next, signed_in_staff
+from boxoffice.web.guards import pending_state, safe_next, signed_in_staff
 from boxoffice.web.sessions import STORE_NAME, SessionState, rotate_session_id
 
 DASHBOARD = "/backoffice/"
@@ -39,22 +39,14 @@ class CodeForm:
     code: str = ""
 
 
-def policy_of(request: Request) -> login.SecurityPolicy:
-    return request.app.state.security_policy
-
-
-def box_of(request: Request) -> SecretBox:
-    return request.app.state.secret_box
-
-
 async def start_session(request: Request, state: SessionState) -> None:
     """Give the session a new id and its new state: each step up in privilege gets a fresh id."""
     await rotate_session_id(request, request.app.stores.get(STORE_NAME))
     request.set_session(state.as_session())
 
 
-async def finish_sign_in(request: Request, state: SessionState) -> None:
-    await login.complete_sign_in(state.user_id, ip=client_ip(request), now=datetime.now(UTC))
+async def finish_sign_in(request: Request, address: ClientAddress, state: SessionState) -> None:
+    await login.complete_sign_in(state.user_id, ip=address, now=datetime.now(UTC))
     now = time.time()
     await start_session(
         request, SessionState(state.user_id, state.epoch, "signed_in", signed_in_at=now, seen_at=now)
@@ -81,7 +73,14 @@ class LoginController(Controller):
         return login_page(next_path=safe_next(next_path) or "")
 
     @post("/login", name="auth.login.submit")
-    async def submit_login(self, request: Request, data: Annotated[LoginForm, FORM]) -> Template | Redirect:
+    async def submit_login(
+        self,
+        request: Request,
+        address: ClientAddress,
+        security_policy: SignInPolicy,
+        secret_box: Secrets,
+        data: Annotated[LoginForm, FORM],
+    ) -> Template | Redirect:
         email, password = data.email.strip()[:MAX_FIELD], data.password[:MAX_FIELD]
         next_path = safe_next(data.next) or ""
         if not email or not password:
@@ -92,7 +91,7 @@ class LoginController(Controller):
                 status_code=400,
             )
         outcome = await login.check_password(
-            email, password, ip=client_ip(request), now=datetime.now(UTC), policy=policy_of(request)
+            email, password, ip=address, now=datetime.now(UTC), policy=security_policy
         )
         if outcome.next is login.Next.WAIT:
             return login_page(error=TOO_MANY, email=email, next_path=next_path, status_code=429)
@@ -101,7 +100,7 @@ class LoginController(Controller):
         now = time.time()
         state = SessionState(outcome.user_id, outcome.session_epoch, outcome.next.value, now, now)
         if outcome.next is login.Next.SIGNED_IN:
-            await finish_sign_in(request, state)
+            await finish_sign_in(request, address, state)
             return Redirect(path=next_path or DASHBOARD, status_code=303)
         if outcome.next is login.Next.ENROL:
             state = SessionState(
@@ -110,7 +109,7 @@ class LoginController(Controller):
                 "enrol",
                 now,
                 now,
-                pending_secret=box_of(request).encrypt(totp.new_secret()),
+                pending_secret=secret_box.encrypt(totp.new_secret()),
             )
         await start_session(request, state)
         target = (
@@ -127,49 +126,61 @@ class LoginController(Controller):
         return Template("backoffice/login_code.html", context={"error": ""})
 
     @post("/login/code", name="auth.code.submit")
-    async def submit_code(self, request: Request, data: Annotated[CodeForm, FORM]) -> Template | Redirect:
+    async def submit_code(
+        self,
+        request: Request,
+        address: ClientAddress,
+        security_policy: SignInPolicy,
+        secret_box: Secrets,
+        data: Annotated[CodeForm, FORM],
+    ) -> Template | Redirect:
         state = pending_state(request, "second_factor")
         if state is None:
             return Redirect(path="/backoffice/login", status_code=303)
         accepted = await login.check_second_factor(
             state.user_id,
             data.code,
-            ip=client_ip(request),
+            ip=address,
             now=datetime.now(UTC),
-            policy=policy_of(request),
-            box=box_of(request),
+            policy=security_policy,
+            box=secret_box,
         )
         if not accepted:
             return Template("backoffice/login_code.html", context={"error": WRONG_CODE}, status_code=400)
-        await finish_sign_in(request, state)
+        await finish_sign_in(request, address, state)
         return Redirect(path=DASHBOARD, status_code=303)
 
     @get("/login/enrol", name="auth.enrol")
-    async def show_enrolment(self, request: Request) -> Template | Redirect:
+    async def show_enrolment(self, request: Request, secret_box: Secrets) -> Template | Redirect:
         state = pending_state(request, "enrol")
         if state is None or state.pending_secret is None:
             return Redirect(path="/backoffice/login", status_code=303)
-        return await enrolment_page(request, state, error="")
+        return await enrolment_page(request, secret_box, state, error="")
 
     @post("/login/enrol", name="auth.enrol.submit")
     async def submit_enrolment(
-        self, request: Request, data: Annotated[CodeForm, FORM]
+        self,
+        request: Request,
+        address: ClientAddress,
+        security_policy: SignInPolicy,
+        secret_box: Secrets,
+        data: Annotated[CodeForm, FORM],
     ) -> Template | Redirect:
         state = pending_state(request, "enrol")
         if state is None or state.pending_secret is None:
             return Redirect(path="/backoffice/login", status_code=303)
         recovery_codes = await login.confirm_enrolment(
             state.user_id,
-            box_of(request).decrypt(state.pending_secret),
+            secret_box.decrypt(state.pending_secret),
             data.code,
-            ip=client_ip(request),
+            ip=address,
             now=datetime.now(UTC),
-            policy=policy_of(request),
-            box=box_of(request),
+            policy=security_policy,
+            box=secret_box,
         )
         if recovery_codes is None:
-            return await enrolment_page(request, state, error=WRONG_CODE, status_code=400)
-        await finish_sign_in(request, state)
+            return await enrolment_page(request, secret_box, state, error=WRONG_CODE, status_code=400)
+        await finish_sign_in(request, address, state)
         return Template("backoffice/recovery_codes.html", context={"recovery_codes": recovery_codes})
 
     @post("/logout", name="auth.logout", opt={"permission": Perm.SIGNED_IN})
@@ -179,9 +190,9 @@ class LoginController(Controller):
 
 
 async def enrolment_page(
-    request: Request, state: SessionState, *, error: str, status_code: int = 200
+    request: Request, secret_box: Secrets, state: SessionState, *, error: str, status_code: int = 200
 ) -> Template:
-    secret = box_of(request).decrypt(state.pending_secret or "")
+    secret = secret_box.decrypt(state.pending_secret or "")
     account = await StaffUser.select(StaffUser.email).where(StaffUser.id == state.user_id).first()
     uri = totp.provisioning_uri(secret, account["email"] if account else "", ISSUER)
     return Template(
