@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from boxoffice.auth import login, totp
 from boxoffice.auth.permissions import Perm
 from boxoffice.auth.tables import StaffUser
-from boxoffice.web.dependencies import ClientAddress, Secrets, SignInPolicy
+from boxoffice.web.dependencies import AppSettings, ClientAddress, Secrets, SignInPolicy
 from boxoffice.web.forms import FORM
 from boxoffice.web.guards import pending_state, safe_next, signed_in_staff
 from boxoffice.web.sessions import STORE_NAME, SessionState, rotate_session_id
@@ -66,9 +66,9 @@ class LoginController(Controller):
     opt = {"permission": Perm.PUBLIC}
 
     @get("/login", name="auth.login")
-    async def show_login(self, request: Request) -> Template | Redirect:
+    async def show_login(self, request: Request, settings: AppSettings) -> Template | Redirect:
         next_path = request.query_params.get("next", "")
-        if await signed_in_staff(request, request.app.state.settings):
+        if await signed_in_staff(request, settings):
             return Redirect(path=safe_next(next_path) or DASHBOARD, status_code=303)
         return login_page(next_path=safe_next(next_path) or "")
 
