@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 from litestar.response import Redirect, Template
 
 from boxoffice.auth import login, totp
 from boxoffice.auth.permissions import Perm
 from boxoffice.auth.tables import StaffUser
-from boxoffice.web.dependencies import AppSettings, ClientAddress, Secrets, SignInPolicy
+from boxoffice.secretbox import SecretBox
+from boxoffice.web.dependencies import AppSettings, Secrets
 from boxoffice.web.forms import FORM
-from boxoffice.web.guards import pending_state, safe_next, signed_in_staff
+from boxoffice.web.guards import client_ip, pending_state, safe_next, signed_in_staff
 from boxoffice.web.sessions import STORE_NAME, SessionState, rotate_session_id
 
 DASHBOARD = "/backoffice/"
@@ -39,13 +42,31 @@ class CodeForm:
     code: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SignInContext:
+    """What every step of signing in checks against: who is asking from where, the limits on attempts,
+    and the box the two-factor keys are sealed in."""
+
+    address: str
+    policy: login.SecurityPolicy
+    box: SecretBox
+
+
+def provide_sign_in(request: Request) -> SignInContext:
+    state = request.app.state
+    return SignInContext(client_ip(request), state.security_policy, state.secret_box)
+
+
+SignIn: TypeAlias = NamedDependency[SkipValidation[SignInContext]]
+
+
 async def start_session(request: Request, state: SessionState) -> None:
     """Give the session a new id and its new state: each step up in privilege gets a fresh id."""
     await rotate_session_id(request, request.app.stores.get(STORE_NAME))
     request.set_session(state.as_session())
 
 
-async def finish_sign_in(request: Request, address: ClientAddress, state: SessionState) -> None:
+async def finish_sign_in(request: Request, address: str, state: SessionState) -> None:
     await login.complete_sign_in(state.user_id, ip=address, now=datetime.now(UTC))
     now = time.time()
     await start_session(
@@ -64,6 +85,7 @@ def login_page(*, error: str = "", email: str = "", next_path: str = "", status_
 class LoginController(Controller):
     path = "/backoffice"
     opt = {"permission": Perm.PUBLIC}
+    dependencies = {"sign_in": Provide(provide_sign_in, sync_to_thread=False)}
 
     @get("/login", name="auth.login")
     async def show_login(self, request: Request, settings: AppSettings) -> Template | Redirect:
@@ -76,9 +98,7 @@ class LoginController(Controller):
     async def submit_login(
         self,
         request: Request,
-        address: ClientAddress,
-        security_policy: SignInPolicy,
-        secret_box: Secrets,
+        sign_in: SignIn,
         data: Annotated[LoginForm, FORM],
     ) -> Template | Redirect:
         email, password = data.email.strip()[:MAX_FIELD], data.password[:MAX_FIELD]
@@ -91,7 +111,7 @@ class LoginController(Controller):
                 status_code=400,
             )
         outcome = await login.check_password(
-            email, password, ip=address, now=datetime.now(UTC), policy=security_policy
+            email, password, ip=sign_in.address, now=datetime.now(UTC), policy=sign_in.policy
         )
         if outcome.next is login.Next.WAIT:
             return login_page(error=TOO_MANY, email=email, next_path=next_path, status_code=429)
@@ -100,7 +120,7 @@ class LoginController(Controller):
         now = time.time()
         state = SessionState(outcome.user_id, outcome.session_epoch, outcome.next.value, now, now)
         if outcome.next is login.Next.SIGNED_IN:
-            await finish_sign_in(request, address, state)
+            await finish_sign_in(request, sign_in.address, state)
             return Redirect(path=next_path or DASHBOARD, status_code=303)
         if outcome.next is login.Next.ENROL:
             state = SessionState(
@@ -109,7 +129,7 @@ class LoginController(Controller):
                 "enrol",
                 now,
                 now,
-                pending_secret=secret_box.encrypt(totp.new_secret()),
+                pending_secret=sign_in.box.encrypt(totp.new_secret()),
             )
         await start_session(request, state)
         target = (
@@ -129,9 +149,7 @@ class LoginController(Controller):
     async def submit_code(
         self,
         request: Request,
-        address: ClientAddress,
-        security_policy: SignInPolicy,
-        secret_box: Secrets,
+        sign_in: SignIn,
         data: Annotated[CodeForm, FORM],
     ) -> Template | Redirect:
         state = pending_state(request, "second_factor")
@@ -140,14 +158,14 @@ class LoginController(Controller):
         accepted = await login.check_second_factor(
             state.user_id,
             data.code,
-            ip=address,
+            ip=sign_in.address,
             now=datetime.now(UTC),
-            policy=security_policy,
-            box=secret_box,
+            policy=sign_in.policy,
+            box=sign_in.box,
         )
         if not accepted:
             return Template("backoffice/login_code.html", context={"error": WRONG_CODE}, status_code=400)
-        await finish_sign_in(request, address, state)
+        await finish_sign_in(request, sign_in.address, state)
         return Redirect(path=DASHBOARD, status_code=303)
 
     @get("/login/enrol", name="auth.enrol")
@@ -161,9 +179,7 @@ class LoginController(Controller):
     async def submit_enrolment(
         self,
         request: Request,
-        address: ClientAddress,
-        security_policy: SignInPolicy,
-        secret_box: Secrets,
+        sign_in: SignIn,
         data: Annotated[CodeForm, FORM],
     ) -> Template | Redirect:
         state = pending_state(request, "enrol")
@@ -171,16 +187,16 @@ class LoginController(Controller):
             return Redirect(path="/backoffice/login", status_code=303)
         recovery_codes = await login.confirm_enrolment(
             state.user_id,
-            secret_box.decrypt(state.pending_secret),
+            sign_in.box.decrypt(state.pending_secret),
             data.code,
-            ip=address,
+            ip=sign_in.address,
             now=datetime.now(UTC),
-            policy=security_policy,
-            box=secret_box,
+            policy=sign_in.policy,
+            box=sign_in.box,
         )
         if recovery_codes is None:
-            return await enrolment_page(request, secret_box, state, error=WRONG_CODE, status_code=400)
-        await finish_sign_in(request, address, state)
+            return await enrolment_page(request, sign_in.box, state, error=WRONG_CODE, status_code=400)
+        await finish_sign_in(request, sign_in.address, state)
         return Template("backoffice/recovery_codes.html", context={"recovery_codes": recovery_codes})
 
     @post("/logout", name="auth.logout", opt={"permission": Perm.SIGNED_IN})
@@ -190,7 +206,7 @@ class LoginController(Controller):
 
 
 async def enrolment_page(
-    request: Request, secret_box: Secrets, state: SessionState, *, error: str, status_code: int = 200
+    request: Request, secret_box: SecretBox, state: SessionState, *, error: str, status_code: int = 200
 ) -> Template:
     secret = secret_box.decrypt(state.pending_secret or "")
     account = await StaffUser.select(StaffUser.email).where(StaffUser.id == state.user_id).first()

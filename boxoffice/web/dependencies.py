@@ -1,7 +1,6 @@
 """What a route asks for by name, provided once for every route: `acting` (the staff member acting, from
 which address, at what time: what every audited change records), `address` (the client's, on public
-pages), `settings`, `gateway` (Stripe, None when card payments are off), `secret_box` and `security_policy`
-(the sign-in limits)."""
+pages), `settings`, `gateway` (Stripe, None when card payments are off) and `secret_box`."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
-from boxoffice.auth.login import SecurityPolicy
 from boxoffice.config import Settings
 from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.secretbox import SecretBox
@@ -54,10 +52,6 @@ def provide_secret_box(request: Request) -> SecretBox:
     return request.app.state.secret_box
 
 
-def provide_security_policy(request: Request) -> SecurityPolicy:
-    return request.app.state.security_policy
-
-
 # What a route's parameters are annotated with: the parameter's name says which dependency it is. The
 # values are the app's own, made above, so the signature model passes them on without validating them.
 Acting: TypeAlias = NamedDependency[SkipValidation[Actor]]
@@ -65,7 +59,6 @@ AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
 Gateway: TypeAlias = NamedDependency[SkipValidation[StripeGateway | None]]
 ClientAddress: TypeAlias = NamedDependency[SkipValidation[str]]
 Secrets: TypeAlias = NamedDependency[SkipValidation[SecretBox]]
-SignInPolicy: TypeAlias = NamedDependency[SkipValidation[SecurityPolicy]]
 
 DEPENDENCIES = {
     "acting": Provide(provide_acting, sync_to_thread=False),
@@ -73,5 +66,4 @@ DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "gateway": Provide(provide_gateway, sync_to_thread=False),
     "secret_box": Provide(provide_secret_box, sync_to_thread=False),
-    "security_policy": Provide(provide_security_policy, sync_to_thread=False),
 }
