@@ -216,6 +216,11 @@ def bind_tables(engine: Engine) -> None:
         pending.extend(table.__subclasses__())
 
 
+def is_sqlite() -> bool:
+    """Whether this process runs on SQLite, for the few queries each engine answers its own way."""
+    return isinstance(current_engine(), SQLiteEngine)
+
+
 async def open_database(settings: Settings) -> None:
     """Open the connection pool for this process (app start-up)."""
     engine = current_engine()

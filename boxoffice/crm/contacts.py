@@ -3,12 +3,13 @@ by staff through search, and annotated with notes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from boxoffice.crm.tables import Contact, ContactNote
-from boxoffice.db import LARGEST_ID, as_utc
+from boxoffice.db import LARGEST_ID, as_utc, is_sqlite
 from boxoffice.errors import Refused
 
 MAX_QUERY_LENGTH = 200
@@ -164,25 +165,56 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+# What a contact is found by, as one lower-cased text; the `contact_search` migration indexes this very
+# expression (PostgreSQL: a trigram index over it; SQLite: an FTS5 trigram table that triggers keep in step
+# with every change to a contact, a merge and a removal included). Change both together.
+SEARCH_TEXT = (
+    "LOWER(first_name) || ' ' || LOWER(last_name) || ' ' || LOWER(email) || ' ' || "
+    "REPLACE(phone, ' ', '') || ' ' || REPLACE(LOWER(postcode), ' ', '')"
+)
+MOST_SEARCH_WORDS = 8
+LIKE_WILDCARDS = re.compile(r"[%_]")
+
+
+def words_condition(words: list[str]) -> tuple[str, list[object]]:
+    """The clause that every word stands somewhere in a contact's `SEARCH_TEXT`, answered from its index.
+
+    A word of three characters or more is looked up by its trigrams; a shorter one is checked against
+    the texts those find (or, alone, against each text in turn). SQLite's FTS5 answers LIKE from its index
+    only without an ESCAPE clause and only for runs of three characters or more (shorter LIKE patterns
+    beside longer ones crash SQLite 3.40's trigram index), so it is given plain runs of three or more
+    and every word is checked exactly with INSTR."""
+    if not words:
+        return "", []
+    if not is_sqlite():
+        return " AND ".join(f"({SEARCH_TEXT}) LIKE {{}} ESCAPE '\\'" for _ in words), [
+            like_pattern(word) for word in words
+        ]
+    checks, values = [], []
+    for word in words:
+        longest_run = max(LIKE_WILDCARDS.split(word), key=len)
+        if len(longest_run) >= 3:
+            checks.append("body LIKE {}")
+            values.append(f"%{longest_run}%")
+        if len(longest_run) < len(word) or len(word) < 3:
+            checks.append("INSTR(body, {}) > 0")
+            values.append(word)
+    return f"id IN (SELECT rowid FROM contact_search WHERE {' AND '.join(checks)})", values
+
+
 def search_condition(
     query: str, tag_id: int | None, *, include_restricted: bool = True
 ) -> tuple[str, list[object]]:
     """The WHERE clause (portable SQL, `{}` placeholders) and its values for a contact search.
 
-    Every word of `query` must match the first or last name, e-mail, phone or postcode; postcodes
-    and phone numbers match without their spaces. Removed contacts never match."""
+    Every word of `query` must stand in the first or last name, e-mail, phone or postcode, whatever its
+    case; postcodes and phone numbers match without their spaces. Removed contacts never match."""
     clauses = ["erased_at IS NULL"]
     values: list[object] = []
-    for term in query.lower().split()[:8]:
-        pattern = like_pattern(
-            term
-        )  # a word has no spaces, so it also matches spaceless phones and postcodes
-        clauses.append(
-            "(LOWER(first_name) LIKE {} ESCAPE '\\' OR LOWER(last_name) LIKE {} ESCAPE '\\'"
-            " OR email LIKE {} ESCAPE '\\' OR REPLACE(phone, ' ', '') LIKE {} ESCAPE '\\'"
-            " OR REPLACE(LOWER(postcode), ' ', '') LIKE {} ESCAPE '\\')"
-        )
-        values += [pattern] * 5
+    words_clause, words_values = words_condition(query.lower().split()[:MOST_SEARCH_WORDS])
+    if words_clause:
+        clauses.append(words_clause)
+        values += words_values
     if tag_id is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM contact_tag WHERE contact_tag.contact = contact.id AND tag = {})"

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from boxoffice.crm.contacts import FIELD_LIMITS
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag
-from boxoffice.db import one_of
+from boxoffice.db import is_sqlite, one_of, write_transaction
 
 
 async def unshared_emails(contact_id: int, emails: set[str]) -> list[str]:
@@ -38,3 +38,14 @@ async def erase_contact_record(contact_id: int, now: datetime) -> int:
         }
     ).where(Contact.id == contact_id)
     return len(notes)
+
+
+async def compact_search_index() -> None:
+    """Rewrite SQLite's contact search index without what removals took out of it.
+
+    FTS5 keeps a removed text's trigrams in its older segments until they are merged, and a removal
+    must leave nothing readable on disk: merging them all now drops them (and `secure_delete` zeroes the
+    freed pages). Run after the removal has committed. PostgreSQL's index is the server's (README)."""
+    if is_sqlite():
+        async with write_transaction():
+            await Contact.raw("INSERT INTO contact_search (contact_search) VALUES ('optimize')")

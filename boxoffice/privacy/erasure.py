@@ -22,8 +22,9 @@ question version) and audit entries (who did what when, without the values). All
 belonging to the removed contact: orders through their `contact` column. Queued e-mail is cancelled.
 
 Nothing of what goes stays readable in the database's files either: SQLite zeroes the space it frees
-(`secure_delete`, on every connection) and the write-ahead log is checkpointed and truncated after each
-removal (`scrub_write_ahead_log`). PostgreSQL's files are the server's: the README says what a venue
+(`secure_delete`, on every connection), the contact search index is rewritten without the removed text
+(`compact_search_index`), and the write-ahead log is checkpointed and truncated after each removal
+(`scrub_write_ahead_log`). PostgreSQL's files are the server's: the README says what a venue
 must know about dead rows and backups.
 
 Someone who buys again later becomes a new contact (`upsert_contact` never revives a removed one).
@@ -37,7 +38,7 @@ from datetime import datetime
 from boxoffice.auth import audit
 from boxoffice.crm.contacts import FIELD_LIMITS, lock_live_contact
 from boxoffice.crm.duplicates import merged_family
-from boxoffice.crm.erasure import erase_contact_record, unshared_emails
+from boxoffice.crm.erasure import compact_search_index, erase_contact_record, unshared_emails
 from boxoffice.crm.tables import Contact
 from boxoffice.db import LARGEST_ID, scrub_write_ahead_log, write_transaction
 from boxoffice.errors import Refused
@@ -127,5 +128,6 @@ async def erase_contact(contact_id: int, *, actor_id: int | None, ip: str, now: 
                 "emails": messages,
             },
         )
+    await compact_search_index()
     await scrub_write_ahead_log()
     return erasure

@@ -1,0 +1,96 @@
+"""The contact search index: used for every search, and kept in step with every change to a contact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from boxoffice.crm.contacts import ContactDetails, search_condition, search_contacts
+from boxoffice.crm.duplicates import merge_contacts
+from boxoffice.crm.records import update_details
+from boxoffice.crm.tables import Contact
+from boxoffice.db import is_sqlite
+from boxoffice.privacy.erasure import erase_contact
+from tests.support.staff import make_staff
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+async def make_contact(first: str, last: str, email: str, phone: str = "", postcode: str = "") -> int:
+    contact = Contact(first_name=first, last_name=last, email=email, phone=phone, postcode=postcode)
+    await contact.save()
+    return contact.id
+
+
+async def found(query: str) -> list[str]:
+    return [contact.name for contact in (await search_contacts(query)).contacts]
+
+
+async def query_plan(query: str) -> str:
+    where, values = search_condition(query, None)
+    sql = f"SELECT id FROM contact WHERE {where}"
+    if is_sqlite():
+        rows = await Contact.raw(f"EXPLAIN QUERY PLAN {sql}", *values)
+        return " ".join(row["detail"] for row in rows)
+    rows = await Contact.raw(f"EXPLAIN {sql}", *values)
+    return " ".join(row["QUERY PLAN"] for row in rows)
+
+
+async def test_a_search_is_answered_from_the_text_index(database):
+    await make_contact("Ada", "Lovelace", "ada@example.org")
+    # Enough other people that reading every contact costs more than the index (PostgreSQL plans by cost).
+    await Contact.raw(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
+        "INSERT INTO contact (first_name, last_name, email, phone, postcode, restricted, created_at, updated_at) "
+        "SELECT 'Person' || i, 'Else', 'p' || i || '@example.org', '', '', {}, {}, {} FROM n",
+        False,
+        NOW,
+        NOW,
+    )
+    await Contact.raw("ANALYZE contact")
+
+    plan = await query_plan("love ada")
+
+    assert ("VIRTUAL TABLE" in plan) if is_sqlite() else ("contact_search" in plan), plan
+
+
+async def test_short_and_long_words_together_find_only_contacts_with_both(database):
+    await make_contact("Ada", "Lovelace", "ada@example.org", "0161 496 0000")
+    await make_contact("Ora", "Byron", "byron@example.org")
+
+    assert await found("or byron") == ["Ora Byron"]
+    assert await found("' OR 1=1 --") == []
+    assert await found("ad 496") == ["Ada Lovelace"]
+
+
+async def test_an_edit_is_found_by_the_new_details_and_not_the_old(database):
+    staff = await make_staff("admin")
+    contact_id = await make_contact("Ada", "Lovelace", "ada@example.org", "0161 496 0000", "M1 1AE")
+
+    await update_details(
+        contact_id,
+        ContactDetails("Ada", "King", "ada@example.org", "0161 496 0000", "M1 1AE"),
+        actor_id=staff.id,
+        ip="127.0.0.1",
+        now=NOW,
+    )
+
+    assert await found("king") == ["Ada King"]
+    assert await found("lovelace") == []
+
+
+async def test_merged_and_removed_contacts_are_no_longer_found(database):
+    staff = await make_staff("admin")
+    kept = await make_contact("Ada", "Lovelace", "ada@example.org")
+    merged = await make_contact("Ada", "Lovelace", "ada.l@example.org")
+    removed = await make_contact("Grace", "Hopper", "grace@example.org", "0117 496 0123", "BS1 4DJ")
+
+    await merge_contacts(kept, merged, actor_id=staff.id, ip="127.0.0.1", now=NOW)
+    await erase_contact(removed, actor_id=staff.id, ip="127.0.0.1", now=NOW)
+
+    assert await found("lovelace") == ["Ada Lovelace"]
+    assert await found("ada.l@example") == []
+    for detail in ("grace", "hopper", "grace@example.org", "01174960123", "bs14dj"):
+        assert await found(detail) == []
+    if is_sqlite():
+        [row] = await Contact.raw("SELECT COUNT(*) AS held FROM contact_search WHERE rowid = {}", removed)
+        assert row["held"] == 0
