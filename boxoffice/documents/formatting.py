@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, get_currency_precision
 
 from boxoffice.money import Money
 
 FORMATTED_VALUES_KEPT = 2048
+DAY_PATTERNS = {"full": "full", "weekday": "EEE", "full weekday": "EEEE"}
 
 
 class LocalFormat:
@@ -43,6 +44,22 @@ class LocalFormat:
     def date_range(self, first: datetime, last: datetime) -> str:
         first_day, last_day = self.date(first), self.date(last)
         return first_day if first_day == last_day else f"{first_day} – {last_day}"
+
+    @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
+    def day(self, day: date, form: str = "short") -> str:
+        """A calendar day as it is, with no time zone to move it. In en_GB: 'Sat, 5 Dec 2026' (short),
+        'Saturday, 5 December 2026' (full), 'December 2026' (month), 'Sat' (weekday), 'Saturday'
+        (full weekday)."""
+        if form == "short":
+            return format_skeleton("yMMMEd", datetime.combine(day, time()), locale=self.locale)
+        if form == "month":
+            return format_skeleton("yMMMM", datetime.combine(day, time()), locale=self.locale)
+        return format_date(day, DAY_PATTERNS[form], locale=self.locale)
+
+    @property
+    def first_week_day(self) -> int:
+        """The day a week starts on where this locale is spoken: 0 for Monday, 6 for Sunday."""
+        return self.locale.first_week_day
 
     @functools.lru_cache(maxsize=FORMATTED_VALUES_KEPT)  # noqa: B019 - instances live as long as the process
     def iso(self, moment: datetime) -> str:

@@ -1,7 +1,8 @@
-"""What the storefront shows: events on sale and their performances.
+"""What the storefront shows of one event or performance (the listing of them all is `sales.listings`).
 
 These are the busiest pages when tickets go on sale, so each is answered by one or two aggregate
-queries written in SQL: building the same joins through Piccolo's query builder costs about a
+queries written in SQL, each reading one event's rows through an index (see `sales.listings` for the
+indexes): building the same joins through Piccolo's query builder costs about a
 millisecond of Python per query, several times the query itself. The SQL is portable: Piccolo's `raw()`
 turns each `{}` into the engine's own placeholder.
 """
@@ -15,9 +16,10 @@ from enum import Enum
 from boxoffice.db import as_utc, optional_utc
 from boxoffice.documents.formatting import LocalFormat, local_format
 from boxoffice.money import Money
-from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
+from boxoffice.sales.tables import Event, EventStatus, Performance, Venue
 
 PUBLIC_STATUSES = (EventStatus.ON_SALE, EventStatus.OFF_SALE)
+PERFORMANCES_SHOWN = 50  # an event's performances on one page of its own; a long run shows more on the next
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +28,6 @@ class VenueSummary:
     address: str
     locale: str
     timezone: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventListing:
-    """An event on the home page: when it runs and the cheapest ticket."""
-
-    slug: str
-    title: str
-    venue: VenueSummary
-    first_starts_at: datetime
-    last_starts_at: datetime
-    from_price: Money
 
 
 class SalesState(Enum):
@@ -79,7 +69,8 @@ class EventDetail:
     description: str
     on_sale: bool
     venue: VenueSummary
-    performances: list[PerformanceListing]
+    performances: list[PerformanceListing]  # the next few to come, in order
+    later_after: int | None  # the cursor of the performances after these (None: there are none)
 
 
 def sales_state(now: datetime, sales_start: datetime | None, sales_end: datetime | None) -> SalesState:
@@ -90,36 +81,6 @@ def sales_state(now: datetime, sales_start: datetime | None, sales_end: datetime
     return SalesState.ON_SALE
 
 
-EVENTS_ON_SALE_SQL = """
-    SELECT e.slug, e.title, v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone,
-           t.currency, MIN(t.price) AS from_price,
-           MIN(p.starts_at) AS first_starts_at, MAX(p.starts_at) AS last_starts_at
-    FROM ticket_type t
-    JOIN performance p ON p.id = t.performance
-    JOIN event e ON e.id = p.event
-    JOIN venue v ON v.id = e.venue
-    WHERE e.status = {} AND p.starts_at > {}
-    GROUP BY e.id, e.slug, e.title, v.name, v.address, v.locale, v.timezone, t.currency
-    ORDER BY first_starts_at, e.title
-"""
-
-
-async def events_on_sale(now: datetime) -> list[EventListing]:
-    """Events on sale with a performance still to come, soonest first."""
-    rows = await TicketType.raw(EVENTS_ON_SALE_SQL, EventStatus.ON_SALE.value, now)
-    return [
-        EventListing(
-            slug=row["slug"],
-            title=row["title"],
-            venue=VenueSummary(row["venue_name"], row["venue_address"], row["locale"], row["timezone"]),
-            first_starts_at=as_utc(row["first_starts_at"]),
-            last_starts_at=as_utc(row["last_starts_at"]),
-            from_price=Money(row["currency"], row["from_price"]),
-        )
-        for row in rows
-    ]
-
-
 PUBLIC_EVENT_SQL = """
     SELECT e.id, e.slug, e.title, e.description, e.status,
            v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone
@@ -128,24 +89,36 @@ PUBLIC_EVENT_SQL = """
     WHERE e.slug = {} AND e.status IN ({}, {})
 """
 
+# `{after}` is empty, or the condition that a performance comes after the cursor's.
 PERFORMANCES_TO_COME_SQL = """
     SELECT p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency,
            MIN(t.price) AS from_price
     FROM performance p
     JOIN ticket_type t ON t.performance = p.id
-    WHERE p.event = {} AND p.starts_at > {}
+    WHERE p.event = {{}} AND p.starts_at > {{}} {after}
     GROUP BY p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency
-    ORDER BY p.starts_at
+    ORDER BY p.starts_at, p.id
+    LIMIT {{}}
 """
 
+AFTER_PERFORMANCE_SQL = """AND p.starts_at >= (SELECT c.starts_at FROM performance c WHERE c.id = {})
+    AND (p.starts_at > (SELECT c.starts_at FROM performance c WHERE c.id = {}) OR p.id > {})"""
 
-async def event_detail(slug: str, now: datetime) -> EventDetail | None:
-    """A public event with its performances still to come, or None for an unknown or draft event."""
+
+async def event_detail(
+    slug: str, now: datetime, *, after: int | None = None, size: int = PERFORMANCES_SHOWN
+) -> EventDetail | None:
+    """A public event with its next `size` performances still to come (those after the performance
+    `after`, when given), or None for an unknown or draft event."""
     events = await Event.raw(PUBLIC_EVENT_SQL, slug, *(status.value for status in PUBLIC_STATUSES))
     if not events:
         return None
     event = events[0]
-    rows = await Performance.raw(PERFORMANCES_TO_COME_SQL, event["id"], now)
+    if after is None:
+        sql, cursor = PERFORMANCES_TO_COME_SQL.format(after=""), []
+    else:
+        sql, cursor = PERFORMANCES_TO_COME_SQL.format(after=AFTER_PERFORMANCE_SQL), [after, after, after]
+    rows = await Performance.raw(sql, event["id"], now, *cursor, size + 1)
     return EventDetail(
         slug=event["slug"],
         title=event["title"],
@@ -164,8 +137,9 @@ async def event_detail(slug: str, now: datetime) -> EventDetail | None:
                 ),
                 availability=availability(row["available"], row["capacity"]),
             )
-            for row in rows
+            for row in rows[:size]
         ],
+        later_after=rows[size - 1]["id"] if len(rows) > size else None,
     )
 
 

@@ -1,44 +1,317 @@
-"""What's on: the home page listing and each event's page with its performances.
+"""What's on: the listing of events on sale (paged, by date and venue), the calendar of the days that have
+performances, and each event's page with its performances.
 
-The listing pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`; see
-`web.page_cache` for why that is safe and what is kept).
+Filters are plain query parameters, so every view works without script and can be shared as a link:
+`/?when=week|month&venue=<slug>`, `/?day=2026-12-05`, `/calendar?month=2026-12&venue=<slug>`, with
+`after=`/`before=` (a performance id) for the next and previous page. They are read from the query string
+as text and checked here: anything unreadable (a day that does not exist, a venue no one has) is dropped,
+said so on the page, and the rest is shown, never a server error. Days are calendar days in each venue's
+own time zone; "today" and "this week" are the chosen venue's, or the house's (the first venue's).
+
+The pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`; see `web.page_cache`
+for why that is safe and what is kept), under a key made of the filters as read, so two addresses that
+mean the same share one copy. A page that says a filter was dropped is never kept: it is as cheap to
+make as any other, and keeping it would let made-up addresses push the real pages out.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from boxoffice.sales import catalog
+from boxoffice.db import parse_id
+from boxoffice.documents.formatting import LocalFormat, local_format
+from boxoffice.sales import catalog, listings
+from boxoffice.sales.listings import Days, VenueChoice
+from boxoffice.web.forms import EARLIEST_DAY, LATEST_DAY, parse_day
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.templating import render_page
+
+LONGEST_VALUE = 100  # characters of a query value worth reading; no day, month, slug or id is longer
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
+WHEN = {"": "Any date", "week": "This week", "month": "This month", "day": "On a day"}
+
+UNKNOWN_WHEN = "We could not tell which dates you meant; showing every date."
+BAD_DAY = "The day must be a real date, written like 2026-12-05; showing every date."
+NO_DAY = "Choose a day to see what is on that day; showing every date."
+UNKNOWN_VENUE = "We have no venue by that name; showing every venue."
+BAD_CURSOR = "That page of the listing is no longer there; showing the first page."
+BAD_MONTH = "The month must be written like 2026-12; showing this month."
 
 
 def kept_pages(request: Request) -> PageCache:
     return request.app.state.page_cache
 
 
+def query_value(request: Request, name: str) -> str:
+    """A query parameter as text: the first if it is given twice, cut to a length worth reading."""
+    return (request.query_params.get(name) or "")[:LONGEST_VALUE].strip()
+
+
+def venue_named(slug: str, venues: list[VenueChoice], problems: list[str]) -> VenueChoice | None:
+    if not slug:
+        return None
+    chosen = next((venue for venue in venues if venue.slug == slug), None)
+    if chosen is None:
+        problems.append(UNKNOWN_VENUE)
+    return chosen
+
+
+def format_for(venue: VenueChoice | None) -> LocalFormat:
+    """How the venue (None: a catalogue with no venue yet) writes dates."""
+    return local_format(venue.locale, venue.timezone) if venue else local_format("en_GB", "UTC")
+
+
+def today_for(now: datetime, venue: VenueChoice | None) -> date:
+    return now.astimezone(ZoneInfo(venue.timezone)).date() if venue else now.date()
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsOnFilter:
+    """The listing's filters as read from the address, and what could not be read."""
+
+    when: str = ""  # a key of WHEN
+    day: date | None = None
+    venue: VenueChoice | None = None
+    after: int | None = None
+    before: int | None = None
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> tuple:
+        """What the page depends on: the same for every address that means the same."""
+        day = self.day.isoformat() if self.day else ""
+        return (self.when, day, self.venue.slug if self.venue else "", self.after, self.before)
+
+    def query(self, **changes: object) -> str:
+        """The query string of this filter with `changes` (after=, before=), for a link."""
+        chosen = replace(self, **{"after": None, "before": None, **changes})
+        parameters = {
+            "when": chosen.when if chosen.when in ("week", "month") else "",
+            "day": chosen.day.isoformat() if chosen.when == "day" and chosen.day else "",
+            "venue": chosen.venue.slug if chosen.venue else "",
+            "after": chosen.after or "",
+            "before": chosen.before or "",
+        }
+        text = urlencode({name: value for name, value in parameters.items() if value})
+        return f"?{text}" if text else ""
+
+
+def read_filter(request: Request, venues: list[VenueChoice]) -> WhatsOnFilter:
+    problems: list[str] = []
+    venue = venue_named(query_value(request, "venue"), venues, problems)
+    when, day_text = query_value(request, "when"), query_value(request, "day")
+    day = None
+    if when not in WHEN:
+        problems.append(UNKNOWN_WHEN)
+        when = ""
+    if when in ("", "day") and day_text:
+        try:
+            day, when = parse_day(day_text), "day"
+        except ValueError:
+            problems.append(BAD_DAY)
+            when = ""
+    elif when == "day":
+        problems.append(NO_DAY)
+        when = ""
+    after, before = (query_value(request, name) for name in ("after", "before"))
+    after_id, before_id = parse_id(after), parse_id(before) if not after else None
+    if (after and after_id is None) or (before and not after and before_id is None):
+        problems.append(BAD_CURSOR)
+    return WhatsOnFilter(when, day, venue, after_id, before_id, tuple(problems))
+
+
+def days_of(chosen: WhatsOnFilter, today: date, first_week_day: int) -> Days | None:
+    if chosen.when == "week":
+        return listings.week_of(today, first_week_day)
+    if chosen.when == "month":
+        return listings.month_of(today)
+    if chosen.when == "day" and chosen.day:
+        return Days(chosen.day, chosen.day)
+    return None
+
+
+async def listing_context(request: Request, venues: list[VenueChoice], chosen: WhatsOnFilter) -> dict:
+    now = datetime.now(UTC)
+    reference = chosen.venue or listings.house_venue(venues)
+    fmt = format_for(reference)
+    today = today_for(now, reference)
+    days = days_of(chosen, today, fmt.first_week_day)
+    page = await listings.events_listed(
+        now, venues, days=days, venue=chosen.venue, after=chosen.after, before=chosen.before
+    )
+    problems = list(chosen.problems)
+    if not page.events and (chosen.after or chosen.before):
+        problems.append(BAD_CURSOR)
+        chosen = replace(chosen, after=None, before=None)
+        page = await listings.events_listed(now, venues, days=days, venue=chosen.venue)
+    described = describe(chosen, days, fmt)
+    return {
+        "page": page,
+        "cards": event_cards(request, page.events),
+        "filter": chosen,
+        "days": days,
+        "today": today,
+        "venues": venues,
+        "problems": problems,
+        "when_choices": WHEN,
+        "described": described,
+        "status": status_of(page, described),
+        "calendar_query": calendar_query(chosen, days),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class EventCard:
+    """An event of the listing as its card reads, in its venue's words: formatted here rather than in the
+    template, where each call costs several times as much and a page has twenty cards."""
+
+    href: str
+    title: str
+    starts_iso: str  # the first performance, for <time datetime>
+    dates: str  # the first and last days ('Thu, 14 Mar 2030 to ...'), or the day and time of the only one
+    venue: str
+    from_price: str
+
+
+def event_cards(request: Request, events: list[listings.EventListing]) -> list[EventCard]:
+    cards = []
+    for event in events:
+        fmt = local_format(event.venue.locale, event.venue.timezone)
+        first, last = event.first_starts_at, event.last_starts_at
+        dates = f"{fmt.date(first)}, {fmt.time(first)}" if first == last else fmt.date_range(first, last)
+        cards.append(
+            EventCard(
+                href=request.app.route_reverse("storefront.event", slug=event.slug),
+                title=event.title,
+                starts_iso=fmt.iso(first),
+                dates=dates,
+                venue=event.venue.name,
+                from_price=fmt.money(event.from_price),
+            )
+        )
+    return cards
+
+
+def describe(chosen: WhatsOnFilter, days: Days | None, fmt: LocalFormat) -> str:
+    """The filter in words: 'this week (Fri, 4 Dec 2026 to Sun, 6 Dec 2026) at every venue'."""
+    if days is None:
+        dates = "on every date"
+    elif chosen.when == "day":
+        dates = f"on {fmt.day(days.first, 'full')}"
+    else:
+        dates = f"{WHEN[chosen.when].lower()} ({fmt.day(days.first)} to {fmt.day(days.last)})"
+    return f"{dates} at {chosen.venue.name if chosen.venue else 'every venue'}"
+
+
+def status_of(page: listings.ListingPage, described: str) -> str:
+    """What the listing shows, announced to screen readers when it changes."""
+    count = len(page.events)
+    shown = f"{count} event{'' if count == 1 else 's'} {described}"
+    if page.previous_before or page.next_after:
+        return f"Showing {shown}, soonest first; there are more on other pages."
+    return f"Showing {shown}, soonest first." if count else f"No events {described}."
+
+
+def calendar_query(chosen: WhatsOnFilter, days: Days | None) -> str:
+    """The calendar for the month of the listing's first day, at its venue."""
+    parameters = {"month": days.first.strftime("%Y-%m") if days else ""}
+    parameters["venue"] = chosen.venue.slug if chosen.venue else ""
+    text = urlencode({name: value for name, value in parameters.items() if value})
+    return f"?{text}" if text else ""
+
+
 @get("/", name="storefront.home")
 async def home(request: Request) -> Response[bytes]:
-    async def render() -> bytes:
-        events = await catalog.events_on_sale(datetime.now(UTC))
-        return render_page(request, "storefront/home.html", {"events": events})
+    venues = await listings.venue_choices()
+    chosen = read_filter(request, venues)
 
-    return Response(await kept_pages(request).page("home", render), media_type=MediaType.HTML)
+    async def render() -> bytes:
+        context = await listing_context(request, venues, chosen)
+        return render_page(request, "storefront/home.html", context)
+
+    if chosen.problems:
+        return Response(await render(), media_type=MediaType.HTML)
+    body = await kept_pages(request).page(("home", chosen.key), render)
+    return Response(body, media_type=MediaType.HTML)
+
+
+def parse_month(text: str) -> date:
+    """The first day of a month written YYYY-MM; ValueError for anything else."""
+    match = MONTH.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    first = date(int(match[1]), int(match[2]), 1)  # ValueError for month 13
+    if not EARLIEST_DAY <= first <= LATEST_DAY:
+        raise ValueError(text)
+    return first
+
+
+def neighbour_months(month: date) -> tuple[date, date | None]:
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+    return previous, following if following <= LATEST_DAY else None
+
+
+@get("/calendar", name="storefront.calendar")
+async def month_calendar(request: Request) -> Response[bytes]:
+    venues = await listings.venue_choices()
+    problems: list[str] = []
+    venue = venue_named(query_value(request, "venue"), venues, problems)
+    reference = venue or listings.house_venue(venues)
+    now = datetime.now(UTC)
+    this_month = today_for(now, reference).replace(day=1)
+    month = this_month
+    if month_text := query_value(request, "month"):
+        try:
+            month = parse_month(month_text)
+        except ValueError:
+            problems.append(BAD_MONTH)
+
+    async def render() -> bytes:
+        fmt = format_for(reference)
+        previous, following = neighbour_months(month)
+        context = {
+            "month": month,
+            "weeks": listings.month_weeks(month, fmt.first_week_day),
+            "open_days": await listings.days_with_performances(now, venues, month, venue=venue),
+            "today": today_for(now, reference),
+            "previous": previous if previous >= this_month else None,
+            "following": following,
+            "venue": venue,
+            "venues": venues,
+            "fmt": fmt,
+            "problems": problems,
+        }
+        return render_page(request, "storefront/calendar.html", context)
+
+    if problems:
+        return Response(await render(), media_type=MediaType.HTML)
+    key = ("calendar", month.isoformat(), venue.slug if venue else "")
+    return Response(await kept_pages(request).page(key, render), media_type=MediaType.HTML)
 
 
 @get("/events/{slug:str}", name="storefront.event")
 async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
+    after_text = query_value(request, "after")
+    after = parse_id(after_text)
+
     async def render() -> bytes:
-        event = await catalog.event_detail(slug, datetime.now(UTC))
+        event = await catalog.event_detail(slug, datetime.now(UTC), after=after)
         if event is None:
             raise NotFoundException()
-        return render_page(request, "storefront/event.html", {"event": event})
+        return render_page(request, "storefront/event.html", {"event": event, "after": after})
 
-    return Response(await kept_pages(request).page(("event", slug), render), media_type=MediaType.HTML)
+    if after_text and after is None:
+        return Response(await render(), media_type=MediaType.HTML)
+    return Response(await kept_pages(request).page(("event", slug, after), render), media_type=MediaType.HTML)
 
 
-ROUTES = [home, event_page]
+ROUTES = [home, month_calendar, event_page]

@@ -11,7 +11,7 @@ import pytest
 from boxoffice.app import create_app
 from boxoffice.config import get_settings
 from boxoffice.db import close_database, open_database
-from boxoffice.sales import catalog
+from boxoffice.sales import listings
 from boxoffice.sales.tables import Event, EventStatus
 from tests.support.app import app_client
 from tests.support.catalog import make_event, make_performance, make_venue
@@ -86,10 +86,10 @@ async def test_unknown_and_draft_events_give_the_not_found_page(client, catalog_
 
 
 async def test_an_unexpected_error_shows_a_plain_page_without_details(client, catalog_rows, monkeypatch):
-    async def broken(now):
+    async def broken(*args, **kwargs):
         raise RuntimeError("secret internals at line 42")
 
-    monkeypatch.setattr(catalog, "events_on_sale", broken)
+    monkeypatch.setattr(listings, "events_listed", broken)
     response = await client.get("/")
 
     assert response.status_code == 500

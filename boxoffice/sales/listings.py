@@ -1,0 +1,307 @@
+"""What's on: the events on sale, a page at a time, by date and venue, and the days of a month that have
+performances.
+
+Every query here costs the same however large the catalogue grows, because none of them reads more than
+its page needs:
+
+- a page of events walks the index on `performance.starts_at` from where the page begins and keeps each
+  performance that is the first of its event in the dates asked for (checked on the index on
+  `performance (event, starts_at)`), until it has a page's worth: events are listed by their first
+  performance, and pages follow each other by a cursor (the last event's first performance), never by
+  an OFFSET that would read every page before. The dates, prices and counts are then added up for the
+  page's events alone;
+- the calendar asks, for each day of one month, whether one listed performance starts that day: at most
+  31 probes of the same index, each stopping at the first performance it finds.
+
+A day is a day where the performance happens: each venue's performances are read on the calendar of the
+venue's own time zone, so "5 December" means 5 December in London for a London hall and in Berlin for a
+Berlin one. The SQL is portable: Piccolo's `raw()` turns each `{}` into the engine's own placeholder.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from boxoffice.db import as_utc
+from boxoffice.money import Money
+from boxoffice.sales.catalog import VenueSummary
+from boxoffice.sales.tables import EventStatus, Performance, Venue
+
+PAGE_SIZE = 20  # events on one page of what's on
+VENUES_LISTED = 200  # a box office has a handful; the venue filter offers at most this many
+
+
+@dataclass(frozen=True, slots=True)
+class VenueChoice:
+    """A venue as the filter offers it, with the zone its days are read in."""
+
+    id: int
+    slug: str
+    name: str
+    locale: str
+    timezone: str
+
+
+async def venue_choices() -> list[VenueChoice]:
+    """The venues, by name."""
+    rows = await Venue.raw(
+        "SELECT id, slug, name, locale, timezone FROM venue ORDER BY name, id LIMIT {}", VENUES_LISTED
+    )
+    return [VenueChoice(**row) for row in rows]
+
+
+def house_venue(venues: list[VenueChoice]) -> VenueChoice | None:
+    """The venue whose calendar pages about every venue go by (today, the week): the first one made,
+    as `catalog.house_locale` says for staff pages."""
+    return min(venues, key=lambda venue: venue.id, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Days:
+    """Calendar days, `first` to `last` inclusive, each read in its own venue's time zone."""
+
+    first: date
+    last: date
+
+
+def week_of(today: date, first_week_day: int) -> Days:
+    """The rest of the week `today` is in, as a locale counts weeks (0: from Monday, 6: from Sunday)."""
+    days_gone = (today.weekday() - first_week_day) % 7
+    return Days(today, today + timedelta(days=6 - days_gone))
+
+
+def month_of(today: date) -> Days:
+    """The rest of the month `today` is in."""
+    return Days(today, today.replace(day=calendar.monthrange(today.year, today.month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Where the start of a performance to list may fall, for the venues in `zone` (None: any venue):
+    from `start` (inclusive) until `end` (exclusive; None: no end)."""
+
+    zone: str | None
+    start: datetime
+    end: datetime | None
+
+
+def windows_for(now: datetime, zones: set[str], days: Days | None) -> list[Window]:
+    """The windows of the performances to come on `days` (None: every day from now on) at venues in
+    `zones`; none when those days are over everywhere."""
+    if days is None:
+        return [Window(None, now, None)]
+    windows = []
+    for zone in sorted(zones):
+        local = ZoneInfo(zone)
+        start = datetime.combine(days.first, time.min, local).astimezone(UTC)
+        end = datetime.combine(days.last + timedelta(days=1), time.min, local).astimezone(UTC)
+        if end > now:
+            windows.append(Window(zone, max(start, now), end))
+    if len({(window.start, window.end) for window in windows}) == 1:
+        return [Window(None, windows[0].start, windows[0].end)]  # one zone, or zones that agree
+    return windows
+
+
+def within(column: str, windows: list[Window]) -> tuple[str, list]:
+    """SQL that holds when `column` falls in one of `windows` (whose zones are read from `v.timezone`),
+    and its arguments. The first condition, on the earliest start and latest end of them all, is the
+    range the index is read over."""
+    start = min(window.start for window in windows)
+    ends = [window.end for window in windows]
+    sql, args = f"{column} >= {{}}", [start]
+    if None not in ends:
+        sql, args = f"{sql} AND {column} < {{}}", [*args, max(ends)]
+    if len(windows) > 1:
+        zoned = []
+        for window in windows:
+            zoned.append(f"(v.timezone = {{}} AND {column} >= {{}} AND {column} < {{}})")
+            args += [window.zone, window.start, window.end]
+        sql = f"{sql} AND ({' OR '.join(zoned)})"
+    return sql, args
+
+
+def zones_of(venues: list[VenueChoice], venue: VenueChoice | None) -> set[str]:
+    return {venue.timezone} if venue else {choice.timezone for choice in venues}
+
+
+@dataclass(frozen=True, slots=True)
+class EventListing:
+    """An event on what's on: its performances in the dates asked for, and its cheapest ticket among them."""
+
+    slug: str
+    title: str
+    venue: VenueSummary
+    first_performance_id: int
+    first_starts_at: datetime
+    last_starts_at: datetime
+    from_price: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    events: list[EventListing]
+    next_after: int | None  # the cursor of the page after this one (None: this is the last)
+    previous_before: int | None  # the cursor of the page before (None: this is the first)
+
+
+# One row per event of the page, found as the first listed performance of its event inside the windows
+# (`{where}` holds the windows and filters, `{earlier}` the windows again for an earlier performance of the
+# same event, which it must not have); then its last performance and its cheapest ticket in the windows,
+# each read from the event's own index entries, in the currency of its first performance's tickets.
+EVENTS_PAGE_SQL = """
+    WITH firsts AS (
+        SELECT p.id, p.event, p.starts_at,
+               (SELECT t.currency FROM ticket_type t WHERE t.performance = p.id LIMIT 1) AS currency
+        FROM performance p
+        CROSS JOIN event e
+        {venue_join}
+        WHERE e.id = p.event AND e.status = {{}} AND {where}
+          AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)
+          AND NOT EXISTS (
+              SELECT 1 FROM performance q
+              WHERE q.event = p.event AND {earlier}
+                AND (q.starts_at < p.starts_at OR (q.starts_at = p.starts_at AND q.id < p.id))
+                AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = q.id))
+        ORDER BY p.starts_at {order}, p.id {order}
+        LIMIT {{}}
+    )
+    SELECT f.id AS first_id, f.starts_at AS first_starts_at, e.slug, e.title,
+           v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone, f.currency,
+           (SELECT MAX(p.starts_at) FROM performance p
+            WHERE p.event = f.event AND {window}
+              AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)) AS last_starts_at,
+           (SELECT MIN(t.price) FROM performance p JOIN ticket_type t ON t.performance = p.id
+            WHERE p.event = f.event AND {window} AND t.currency = f.currency) AS from_price
+    FROM firsts f
+    JOIN event e ON e.id = f.event
+    JOIN venue v ON v.id = e.venue
+    ORDER BY f.starts_at, f.id
+"""
+
+LISTED_SQL = (
+    "p.event = f.event AND {window} AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)"
+)
+
+CURSOR_SQL = """p.starts_at {than}= (SELECT c.starts_at FROM performance c WHERE c.id = {{}})
+    AND (p.starts_at {than} (SELECT c.starts_at FROM performance c WHERE c.id = {{}}) OR p.id {than} {{}})"""
+
+
+async def events_listed(
+    now: datetime,
+    venues: list[VenueChoice],
+    *,
+    days: Days | None = None,
+    venue: VenueChoice | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> ListingPage:
+    """A page of the events on sale with a performance to come on `days` (None: any day) at `venue`
+    (None: any of `venues`), soonest first: the first page, the one after the event whose first
+    performance is `after`, or the one before the event whose first performance is `before`. A cursor
+    naming no performance gives an empty page."""
+    windows = windows_for(now, zones_of(venues, venue), days)
+    if not windows:
+        return ListingPage([], None, None)
+    window_sql, window_args = within("p.starts_at", windows)
+    earlier_sql, earlier_args = within("q.starts_at", windows)
+    where, args = [window_sql], [EventStatus.ON_SALE.value, *window_args]
+    if venue is not None:
+        where.append("e.venue = {}")
+        args.append(venue.id)
+    cursor = after if after is not None else before
+    if cursor is not None:
+        where.append(CURSOR_SQL.format(than=">" if after is not None else "<"))
+        args += [cursor, cursor, cursor]
+    sql = EVENTS_PAGE_SQL.format(
+        venue_join="JOIN venue v ON v.id = e.venue" if len(windows) > 1 else "",
+        where=" AND ".join(where),
+        earlier=earlier_sql,
+        order="DESC" if before is not None and after is None else "ASC",
+        window=window_sql,
+    )
+    rows = await Performance.raw(sql, *args, *earlier_args, size + 1, *window_args * 2)
+    events = listed_events(rows)
+    more = len(events) > size
+    if before is not None and after is None:
+        events = events[1:] if more else events
+        return ListingPage(
+            events,
+            events[-1].first_performance_id if events else None,
+            events[0].first_performance_id if more and events else None,
+        )
+    events = events[:size]
+    return ListingPage(
+        events,
+        events[-1].first_performance_id if more else None,
+        events[0].first_performance_id if cursor is not None and events else None,
+    )
+
+
+def listed_events(rows: list[dict]) -> list[EventListing]:
+    return [
+        EventListing(
+            slug=row["slug"],
+            title=row["title"],
+            venue=VenueSummary(row["venue_name"], row["venue_address"], row["locale"], row["timezone"]),
+            first_performance_id=row["first_id"],
+            first_starts_at=as_utc(row["first_starts_at"]),
+            last_starts_at=as_utc(row["last_starts_at"]),
+            from_price=Money(row["currency"], row["from_price"]),
+        )
+        for row in rows
+    ]
+
+
+# Whether one listed performance starts in a day's windows; one such probe per day, joined by UNION ALL.
+DAY_PROBE_SQL = """
+    SELECT {day} AS day WHERE EXISTS (
+        SELECT 1 FROM performance p
+        JOIN event e ON e.id = p.event
+        {venue_join}
+        WHERE e.status = {{}} AND {where}
+          AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id))
+"""
+
+
+def month_weeks(month: date, first_week_day: int) -> list[list[date]]:
+    """The month `month` is in as whole weeks of seven days from `first_week_day` (0: Monday), the first
+    and last with days of the months before and after."""
+    return calendar.Calendar(first_week_day).monthdatescalendar(month.year, month.month)
+
+
+def month_days(month: date) -> list[date]:
+    """Every day of the month `month` is in."""
+    first = month.replace(day=1)
+    return [first + timedelta(days=n) for n in range(calendar.monthrange(first.year, first.month)[1])]
+
+
+async def days_with_performances(
+    now: datetime, venues: list[VenueChoice], month: date, *, venue: VenueChoice | None = None
+) -> set[date]:
+    """The days of `month` on which a performance still to come of an event on sale starts, at `venue`
+    (None: any of `venues`)."""
+    zones = zones_of(venues, venue)
+    probes, args = [], []
+    for day in month_days(month):
+        windows = windows_for(now, zones, Days(day, day))
+        if not windows:
+            continue
+        where, where_args = within("p.starts_at", windows)
+        if venue is not None:
+            where, where_args = f"{where} AND e.venue = {{}}", [*where_args, venue.id]
+        probes.append(
+            DAY_PROBE_SQL.format(
+                day=day.day,  # an int we made, never text from a visitor
+                venue_join="JOIN venue v ON v.id = e.venue" if len(windows) > 1 else "",
+                where=where,
+            )
+        )
+        args += [EventStatus.ON_SALE.value, *where_args]
+    if not probes:
+        return set()
+    rows = await Performance.raw(" UNION ALL ".join(probes), *args)
+    return {month.replace(day=row["day"]) for row in rows}
