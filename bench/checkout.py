@@ -17,7 +17,6 @@ import re
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness is shared with the tests
 
 from tests.support.fake_stripe import FakeStripe
+from tests.support.processes import ProcessTable, resident_kib
 from tests.support.rush import (
     SHARED_TLS_CONTEXT,
     boxoffice,
@@ -99,34 +99,6 @@ async def one_checkout(base_url: str, stripe: FakeStripe, performance_id: int, t
     return timings
 
 
-def worker_memory(port: int) -> list[int]:
-    """Resident memory (KiB) of the processes serving on `port`: uvicorn's workers, found in /proc as the
-    children of the process started with that port that multiprocessing spawned to serve. Its resource
-    tracker, a child too, serves nothing and is left out."""
-    commands: dict[int, str] = {}
-    children: dict[int, list[int]] = defaultdict(list)
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        pid = int(fields["Pid"])
-        commands[pid] = command
-        children[int(fields["PPid"])].append(pid)
-    servers = [pid for pid, command in commands.items() if "serve" in command and f"--port {port}" in command]
-    memory = []
-    for child in (child for server in servers for child in children[server]):
-        if "spawn_main" not in commands[child]:
-            continue
-        try:
-            status = Path(f"/proc/{child}/status").read_text()
-        except OSError:
-            continue
-        memory.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
-    return memory
-
-
 async def main() -> None:
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as folder, FakeStripe() as stripe:
@@ -148,7 +120,8 @@ async def main() -> None:
                 await one_checkout(server.base_url, stripe, on_sale.performance_id, on_sale.ticket_type_id)
                 for _ in range(options.buyers - 1)
             ]
-            memory = worker_memory(int(server.base_url.rsplit(":", 1)[1]))
+            table = ProcessTable.now()
+            memory = [resident_kib(pid) for pid in table.web_workers(int(server.base_url.rsplit(":", 1)[1]))]
     print(f"checkout: {len(results)} buyers one after another, SQLite, {options.workers} worker(s)")
     for step in STEPS:
         values = [result[step] for result in results]

@@ -19,6 +19,7 @@ from boxoffice.backoffice.router import staff_router
 from boxoffice.config import Settings, get_settings
 from boxoffice.db import close_database, database_answers, open_database
 from boxoffice.documents.paths import ASSETS_DIR
+from boxoffice.documents.pdf import close_renderer
 from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
 from boxoffice.storefront.router import storefront_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await close_renderer()  # the PDF renderer processes, if this worker started any
             await close_database()
             if stripe is not None:
                 await stripe.aclose()

@@ -146,6 +146,7 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     import signal
 
     from boxoffice.db import close_database, open_database
+    from boxoffice.documents.pdf import close_renderer
     from boxoffice.mail.smtp import SmtpSettings
     from boxoffice.mail.worker import run_worker
     from boxoffice.marketing.campaign_sending import MailSettings, run_campaign_sending
@@ -195,6 +196,7 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
                 run_retention(every_seconds=RETENTION_SECONDS, stop=stop),
             )
         finally:
+            await close_renderer()
             await close_database()
             if gateway is not None:
                 await gateway.aclose()

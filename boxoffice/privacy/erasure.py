@@ -1,16 +1,17 @@
 """Remove (the right to erasure, GDPR 17): a contact's personal data is blanked wherever we copied it.
 
 Each package erases what it owns, in one transaction that this module opens: `crm.erasure` the contact's
-row, notes and tags; `sales.erasure` their orders' buyer details and what staff typed about their
-payments; `marketing.erasure` their consent records' free text; `mail.erasure` the e-mails sent to them;
-`auth.audit` the values its entries kept. A package that adds a table holding personal data adds its
-part here, and `tests/integration/privacy/test_erasure.py` finds the table if it does not.
+row, notes and tags; `sales.erasure` their orders' buyer details, the tickets PDFs kept for those orders
+and what staff typed about their payments; `marketing.erasure` their consent records' free text;
+`mail.erasure` the e-mails sent to them; `auth.audit` the values its entries kept. A package that adds a
+table holding personal data adds its part here, and `tests/integration/privacy/test_erasure.py` finds the
+table if it does not.
 
 
 What goes: the contact's details; the buyer details (and address) copied onto their orders, including
-unpaid or lapsed orders placed with any of their e-mail addresses that never got linked; their notes and
-the staff's notes on their orders, and their details inside the reasons and references typed for their
-payments and refunds;
+unpaid or lapsed orders placed with any of their e-mail addresses that never got linked, and the tickets
+PDFs kept for their orders; their notes and the staff's notes on their orders, and their details inside
+the reasons and references typed for their payments and refunds;
 the e-mails sent or queued to them (recipient, subject, bodies, headers, errors and attachments); the free
 text of their consent records (notes, addresses, and any of their details inside a wording that did not
 come from one of the venue's questions); their tags; and the old and new values kept by the audit of

@@ -1,26 +1,28 @@
-"""The sales side of removing a contact (`privacy.erasure`): their buyer details blanked on their orders,
-and their details taken out of what staff typed for their payments and refunds. The orders, lines,
-tickets, payments and refunds themselves stay, for the accounts."""
+"""The sales side of removing a contact (`privacy.erasure`): their buyer details blanked on their orders
+and the tickets PDFs kept for those orders deleted (they print the buyer's name), and their details taken
+out of what staff typed for their payments and refunds. The orders, lines, tickets, payments and refunds
+themselves stay, for the accounts."""
 
 from __future__ import annotations
 
 from boxoffice.crm.contacts import FIELD_LIMITS
 from boxoffice.db import one_of
 from boxoffice.documents.redaction import redact
-from boxoffice.sales.tables import Order, OrderNote, Payment, Refund
+from boxoffice.sales.tables import Order, OrderNote, Payment, Refund, TicketsPdf
 
 BUYER_FIELDS = (*FIELD_LIMITS, "buyer_ip")
 
 
 async def erase_orders(contact_id: int, emails: list[str]) -> int:
     """Blank the buyer details of the contact's orders, and of unlinked orders placed with their
-    addresses, which from now on are marked as the removed contact's too."""
+    addresses, which from now on are marked as the removed contact's too; their kept tickets PDFs go."""
     blank = {getattr(Order, name): "" for name in BUYER_FIELDS}
     if emails:
         await Order.update({**blank, Order.contact: contact_id}).where(
             Order.contact.is_null() & one_of(Order.email, emails)
         )
     erased = await Order.update(blank).where(Order.contact == contact_id).returning(Order.id)
+    await TicketsPdf.delete().where(one_of(TicketsPdf.order, [row["id"] for row in erased]))
     return len(erased)
 
 

@@ -14,6 +14,7 @@ from boxoffice.sales.tables import (
     Refund,
     StripeEvent,
     Ticket,
+    TicketsPdf,
     TicketType,
     Venue,
 )
@@ -35,5 +36,6 @@ APP_CONFIG = AppConfig(
         OrderNote,
         StripeEvent,
         Admission,
+        TicketsPdf,
     ],
 )

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -215,3 +215,14 @@ class Admission(Table):
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
     admitted_at = Timestamptz(default=TimestamptzNow())
     staff = Integer(null=True, default=None)  # the door staff member who scanned it
+
+
+class TicketsPdf(Table):
+    """The tickets PDF last made for an order, handed out again while nothing it shows has changed: its
+    `fingerprint` (`tickets.printing.fingerprint`) is of every value printed and of the design. It shows the
+    buyer's name, so removing a contact deletes the copies of their orders (`sales.erasure`)."""
+
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.cascade, unique=True)
+    fingerprint = Varchar(length=64)
+    content = Bytea()
+    made_at = Timestamptz(default=TimestamptzNow(), index=True)  # the oldest copies make way first

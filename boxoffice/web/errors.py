@@ -7,7 +7,9 @@ import logging
 from litestar import Request
 from litestar.exceptions import HTTPException
 from litestar.response import Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+
+from boxoffice.documents.pdf import RendererFailed
 
 logger = logging.getLogger("boxoffice")
 
@@ -19,10 +21,17 @@ ERROR_MESSAGES = {
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a moment."),
 }
+PDF_NOT_MADE = (
+    "Your PDF could not be made just now",
+    "The part of the system that makes PDFs stopped while making it. Please try again in a moment.",
+)
 
 
-def error_page(status_code: int) -> Template:
-    title, explanation = ERROR_MESSAGES.get(status_code, ERROR_MESSAGES[400 if status_code < 500 else 500])
+def error_page(status_code: int, message: tuple[str, str] | None = None) -> Template:
+    """The error page for `status_code`, with its usual title and explanation unless `message` gives them."""
+    title, explanation = message or ERROR_MESSAGES.get(
+        status_code, ERROR_MESSAGES[400 if status_code < 500 else 500]
+    )
     return Template(
         "errors/error.html",
         context={"status_code": status_code, "title": title, "explanation": explanation},
@@ -40,4 +49,14 @@ def unexpected_error(request: Request, exc: Exception) -> Template:
     return error_page(HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_error, Exception: unexpected_error}
+def renderer_failed(request: Request, exc: RendererFailed) -> Template:
+    """A PDF renderer died (see `documents.pdf`): nothing was made, and trying again starts a new one."""
+    logger.error("%s on %s %s", exc, request.method, request.url.path)
+    return error_page(HTTP_503_SERVICE_UNAVAILABLE, PDF_NOT_MADE)
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_error,
+    RendererFailed: renderer_failed,
+    Exception: unexpected_error,
+}

@@ -1,16 +1,26 @@
-"""What a web process loads. Memory per worker is measured by bench/checkout.py; this keeps out of the
-pages visitors browse (home, event, performance) the libraries they never use, each of which would cost
-megabytes in every process. Checkout loads nh3 for the policies it shows."""
+"""What a web process loads. Memory per worker is measured by bench/checkout.py and bench/pdf.py; this
+keeps out of the pages visitors browse (home, event, performance) the libraries they never use, each of
+which would cost megabytes in every process. Checkout loads nh3 for the policies it shows.
+
+PDFs are made in renderer processes that a web worker starts (`boxoffice.documents.pdf`): a real
+`boxoffice serve` serving tickets never has WeasyPrint in a web worker, replaces a renderer that was
+killed, and leaves none behind when a web worker is killed."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
+from tests.support.box_office_sales import sell_at_counter
+from tests.support.processes import WEASYPRINT_LIBRARY, ProcessTable, alive, maps_library
+from tests.support.rush import boxoffice, running_server, server_environment, sqlite_database_url
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="the process runs on a SQLite file of its own")
 
@@ -55,3 +65,60 @@ def test_browsing_the_storefront_loads_nothing_it_does_not_use(tmp_path):
 
     loaded = set(served.stdout.split())
     assert {name: why for name, why in NOT_FOR_BROWSING.items() if name in loaded} == {}
+
+
+def tickets_pdf(base_url: str, link: str) -> bytes:
+    """The order's tickets, on a connection of its own (so that any worker may answer)."""
+    response = httpx.get(f"{base_url}{link}/tickets.pdf", timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    return response.content
+
+
+def gone_within(pid: int, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_web_workers_serving_pdfs_never_load_weasyprint(tmp_path):
+    env = server_environment(sqlite_database_url(tmp_path / "web.sqlite3"))
+    boxoffice(env, tmp_path, "demo")
+    links = sell_at_counter(env, orders=6, tickets=2)
+
+    with running_server(env, tmp_path, workers=2) as server:
+        for link in links * 2:  # each made once, then the copy kept
+            tickets_pdf(server.base_url, link)
+        table = ProcessTable.now()
+        workers = table.web_workers(int(server.base_url.rsplit(":", 1)[1]))
+
+        assert len(workers) == 2
+        assert [worker for worker in workers if maps_library(worker, WEASYPRINT_LIBRARY)] == []
+        renderers = [renderer for worker in workers for renderer in table.pdf_renderers(worker)]
+        assert renderers and all(maps_library(renderer, WEASYPRINT_LIBRARY) for renderer in renderers)
+
+
+def test_a_killed_renderer_is_replaced_and_none_outlives_its_web_worker(tmp_path):
+    env = server_environment(sqlite_database_url(tmp_path / "web.sqlite3"))
+    boxoffice(env, tmp_path, "demo")
+    first, second = sell_at_counter(env, orders=2, tickets=1)
+
+    with running_server(env, tmp_path, workers=1) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        tickets_pdf(server.base_url, first)
+        [worker] = ProcessTable.now().web_workers(port)
+        [renderer] = ProcessTable.now().pdf_renderers(worker)
+        os.kill(renderer, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        assert gone_within(renderer)
+
+        tickets_pdf(server.base_url, second)  # no error: a new renderer made it
+
+        table = ProcessTable.now()
+        [replacement] = table.pdf_renderers(worker)
+        assert replacement != renderer
+        left_behind = table.descendants(worker)  # the renderer, its forkserver, the resource tracker
+        os.kill(worker, signal.SIGKILL)  # the web worker dies without shutting anything down
+        assert [pid for pid in left_behind if not gone_within(pid)] == []

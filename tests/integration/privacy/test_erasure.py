@@ -1,12 +1,13 @@
 """Remove (the right to erasure): after it, none of the contact's name, e-mail address, phone number or
 postcode is left in any column of any table, while the money, ticket and consent-event rows stay.
 
-The check reads every table Piccolo knows and every text, JSON and binary column in it, so tables added
-later are covered without touching this test."""
+The check reads every table Piccolo knows and every text, JSON and binary column in it (the text of the
+PDFs among them too), so tables added later are covered without touching this test."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from piccolo.columns import JSON, JSONB, Bytea, Email, Text, Varchar
 from piccolo.conf.apps import Finder
+from pypdf import PdfReader
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import ContactDetails, add_note, upsert_contact
@@ -30,6 +32,7 @@ from boxoffice.sales.tables import (
     Order,
     Payment,
     Ticket,
+    TicketsPdf,
 )
 from tests.conftest import POSTGRES_URL
 from tests.support.counter import sell
@@ -69,6 +72,13 @@ def text_columns(table) -> list:
     return [column for column in table._meta.columns if isinstance(column, (*TEXT_COLUMNS, Bytea))]
 
 
+def readable_text(content: bytes) -> str:
+    """What a binary value says: a PDF's text (compressed inside it), or the bytes as text."""
+    if content.startswith(b"%PDF"):
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return content.decode("utf-8", errors="ignore")
+
+
 async def personal_data_found(identifiers: list[str]) -> list[str]:
     """Where any of `identifiers` (any case) appears: "table.column: identifier" for each find."""
     lowered = [identifier.lower() for identifier in identifiers]
@@ -80,7 +90,7 @@ async def personal_data_found(identifiers: list[str]) -> list[str]:
         for row in await table.select(*columns):
             for name, value in row.items():
                 if isinstance(value, (bytes, bytearray, memoryview)):
-                    value = bytes(value).decode("utf-8", errors="ignore")
+                    value = readable_text(bytes(value))
                 if not isinstance(value, str):
                     continue
                 text = value.lower()
@@ -133,6 +143,8 @@ async def customer_with_history(shop, show, fake_stripe) -> tuple[int, TestStaff
         form_page=f"/backoffice/orders/{counter_order['id']}",
     )
     assert emailed.status_code == 303
+    for order in await Order.select(Order.id).where(Order.contact == contact_id):  # their tickets, kept
+        assert (await shop.get(f"/backoffice/orders/{order['id']}/tickets.pdf")).status_code == 200
     await add_note(
         contact_id, "Perdita Quixley uses a wheelchair; call 07700 900456", author_id=clerk.id, now=NOW
     )
@@ -179,6 +191,7 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
         "audit_entry",
         "order_note",
         "payment",
+        "tickets_pdf",
     } <= tables_before
     kept = {
         "orders": await Order.count().where(Order.contact == contact_id),
@@ -211,6 +224,7 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     contact = await Contact.select().where(Contact.id == contact_id).first()
     assert contact["erased_at"] is not None
     assert await OutboxAttachment.count() == 0
+    assert await TicketsPdf.count() == 0
     statuses = {row["status"] for row in await OutboxMessage.select(OutboxMessage.status)}
     assert statuses == {"sent", "failed"}  # the queued one will never go out
     assert await ConsentRecord.select(

@@ -1,5 +1,5 @@
-"""Ticket PDFs: from the booking link and in the confirmation e-mail, one page per ticket, and WeasyPrint
-reading nothing but our own assets."""
+"""Ticket PDFs: from the booking link and in the confirmation e-mail, one page per ticket, made in a
+renderer process (an error page when it dies), and WeasyPrint reading nothing but our own assets."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from boxoffice.mail.worker import send_due_messages
 from boxoffice.money import Money
 from boxoffice.sales.bookings import BookedPerformance, BookedTicket, Booking, booking_path
 from boxoffice.sales.tables import Order, OrderStatus, Ticket
-from boxoffice.tickets.pdf import ATTACHMENT_MAKERS, render_tickets_pdf
+from boxoffice.tickets import printing
+from boxoffice.tickets.pdf import ATTACHMENT_MAKERS, render_tickets_pdf, tickets_to_print
 from boxoffice.tickets.signing import readable_code, ticket_signer
+from tests.support.renderer_jobs import die
 from tests.support.shop import SHOW_TIME, check_out, choose
 
 A4_POINTS = (595.28, 841.89)
@@ -163,6 +165,23 @@ async def test_the_confirmation_email_carries_the_tickets_made_when_it_is_sent(
     assert kept["content"] == content
 
 
+async def test_a_renderer_that_dies_answers_an_error_page_and_the_next_download_works(
+    shop, show, fake_stripe, monkeypatch
+):
+    order = await buy(shop, show, fake_stripe)
+    address = f"{link(order['reference'])}/tickets.pdf"
+    monkeypatch.setattr(printing, "tickets_pdf", die)  # what a crash in Pango, or the OOM killer, does
+
+    failed = await shop.get(address)
+
+    assert failed.status_code == 503 and failed.headers["content-type"].startswith("text/html")
+    assert "Your PDF could not be made just now" in failed.text and "Please try again" in failed.text
+    assert "Traceback" not in failed.text and "RendererFailed" not in failed.text
+    monkeypatch.undo()
+    again = await shop.get(address)
+    assert again.status_code == 200 and len(page_texts(again.content)) == 3
+
+
 async def test_an_unpaid_booking_or_a_wrong_link_has_no_tickets_pdf(shop, show, fake_stripe):
     order = await buy(shop, show, fake_stripe, pay=False)
     assert order["status"] == OrderStatus.PENDING_PAYMENT
@@ -197,26 +216,32 @@ def connections_to(server: socket.socket) -> int:
 
 @pytest.fixture
 def fetched(monkeypatch) -> list[str]:
-    """Every URL WeasyPrint asks our fetcher for."""
+    """Every URL WeasyPrint asks our fetchers for (a document's images included), in this process."""
     asked: list[str] = []
-    original = AssetFetcher.fetch
+    for fetcher in (AssetFetcher, DocumentFetcher):
+        original = fetcher.__dict__["fetch"]
 
-    def recording(self, url, headers=None):
-        asked.append(url)
-        return original(self, url, headers)
+        def recording(self, url, headers=None, original=original):
+            asked.append(url)
+            return original(self, url, headers)
 
-    monkeypatch.setattr(AssetFetcher, "fetch", recording)
+        monkeypatch.setattr(fetcher, "fetch", recording)
     return asked
 
 
-async def test_markup_in_a_buyer_name_is_printed_as_text_and_fetches_nothing(database, listener, fetched):
+def test_markup_in_a_buyer_name_is_printed_as_text_and_fetches_nothing(listener, fetched):
     port = listener.getsockname()[1]
     name = f'<img src="http://127.0.0.1:{port}/x">'
+    to_print = tickets_to_print(
+        memory_booking(first_name=name, last_name=""),
+        layout="a4",
+        signer=ticket_signer(get_settings().ticket_key_file),
+    )
 
-    content = await render_tickets_pdf(memory_booking(first_name=name, last_name=""))
+    content = printing.tickets_pdf(to_print)  # in this process, where `fetched` sees what WeasyPrint asks
 
     assert all(name in text for text in page_texts(content))
-    assert all(url.startswith(("boxoffice-asset:", "boxoffice-image:")) for url in fetched)
+    assert fetched and all(url.startswith(("boxoffice-asset:", "boxoffice-image:")) for url in fetched)
     assert connections_to(listener) == 0
 
 
