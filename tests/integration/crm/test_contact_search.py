@@ -40,7 +40,8 @@ async def test_a_search_is_answered_from_the_text_index(database):
     # Enough other people that reading every contact costs more than the index (PostgreSQL plans by cost).
     await Contact.raw(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
-        "INSERT INTO contact (first_name, last_name, email, phone, postcode, restricted, created_at, updated_at) "
+        "INSERT INTO contact"
+        " (first_name, last_name, email, phone, postcode, restricted, created_at, updated_at) "
         "SELECT 'Person' || i, 'Else', 'p' || i || '@example.org', '', '', {}, {}, {} FROM n",
         False,
         NOW,
