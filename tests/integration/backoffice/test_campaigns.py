@@ -131,7 +131,7 @@ async def test_an_empty_audience_is_refused_and_the_draft_stays_a_draft(client, 
     assert "Nobody is in this audience" in response.text and "Nothing was sent" in response.text
     row = await Campaign.select(Campaign.status).where(Campaign.id == campaign_id).first()
     assert row["status"] == CampaignStatus.DRAFT
-    assert await CampaignRecipient.count() == 0 and await recent_messages() == []
+    assert await CampaignRecipient.count() == 0 and (await recent_messages()).items == []
 
 
 async def test_a_test_send_goes_to_the_operator_alone(
