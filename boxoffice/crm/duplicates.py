@@ -92,7 +92,7 @@ class DuplicateGroup:
 
 def grouped_keys_sql() -> str:
     """The groups of likely duplicates that still have a pair nobody dismissed, as rows of (rule, key,
-    members), in rule and key order, each with the number of such groups in `groups`. A group of n
+    members), in rule and key order, each with the number of such groups in `group_count`. A group of n
     contacts has n(n-1)/2 pairs; it is left out when that many of them were dismissed. Contacts that
     share a key are read from that key's index; dismissed pairs from their own (small) table."""
     candidates = " UNION ALL ".join(
@@ -111,7 +111,7 @@ def grouped_keys_sql() -> str:
     )
     return (
         f"WITH candidate AS ({candidates}), dismissed AS ({dismissed}) "
-        "SELECT candidate.rule, candidate.duplicate_key, candidate.members, COUNT(*) OVER () AS groups"
+        "SELECT candidate.rule, candidate.duplicate_key, candidate.members, COUNT(*) OVER () AS group_count"
         " FROM candidate LEFT JOIN dismissed"
         " ON dismissed.rule = candidate.rule AND dismissed.duplicate_key = candidate.duplicate_key"
         " WHERE candidate.members * (candidate.members - 1) / 2 > COALESCE(dismissed.pairs, 0)"
@@ -129,18 +129,18 @@ async def grouped_keys(shown: PageRequest) -> list[dict]:
 async def likely_duplicates(page: PageRequest = FIRST_PAGE) -> Page[DuplicateGroup]:
     """One page of the groups of current contacts that look like one person, each with its reason, and
     how many groups there are; a page past the end is the last. Pairs that staff dismissed
-    (`dismiss_pair`) are never offered, and a group with no other pair is not listed.
+    (`dismiss_pair`) are never offered, and a group whose every pair was dismissed is not listed.
 
     The groups and their number come from one pass over the keys' indexes (the count rides along as a
     window over the same query); only a page asked for past the end reads them twice."""
     rows = await grouped_keys(page)
     if rows:
-        total = rows[0]["groups"]
+        total = rows[0]["group_count"]
     elif page.number == 1:
         total = 0
     else:
-        [counted] = await Contact.raw(f"SELECT COUNT(*) AS groups FROM ({grouped_keys_sql()}) AS listed")
-        total = counted["groups"]
+        [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM ({grouped_keys_sql()}) AS listed")
+        total = counted["total"]
     shown = page.within(total)
     if shown.number != page.number:
         rows = await grouped_keys(shown)
