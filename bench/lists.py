@@ -4,10 +4,11 @@
         --campaigns 100 --recipients 5000 --audit 2000000 --emails 1000000
 
 Fills a database of its own (the migrated schema, then rows written by SQL in bulk, about 2% of the
-contacts duplicated under each rule), then calls the services behind each list page (contacts, orders,
-duplicates, campaigns, the audit and e-mail logs) as the pages do: the first page, the last page and a
-filtered one, each with its total. Prints the machine, the sizes, how long filling took, and the median
-of `--repeat` calls of each, in milliseconds. Services are called in this process; no server runs.
+contacts duplicated under each rule and `--dismissed` of the pairs marked as two people), then calls the
+services behind each list page (contacts, orders, duplicates, campaigns, the audit and e-mail logs) as
+the pages do: the first page, the last page and a filtered one, each with its total. Prints the machine,
+the sizes, how long filling took, and the median of `--repeat` calls of each, in milliseconds. Services
+are called in this process; no server runs.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=400_000)
     parser.add_argument("--campaigns", type=int, default=100)
     parser.add_argument("--recipients", type=int, default=5_000, help="recipients of each campaign")
+    parser.add_argument("--dismissed", type=int, default=1_000, help="duplicate pairs marked as two people")
     parser.add_argument("--audit", type=int, default=2_000_000, help="audit log entries")
     parser.add_argument("--emails", type=int, default=1_000_000, help="e-mail log messages")
     parser.add_argument("--repeat", type=int, default=3, help="calls of each list, the median printed")
@@ -74,6 +76,12 @@ def fill_statements(options: argparse.Namespace) -> list[tuple[str, str]]:
             " CASE WHEN i % 2 = 1 THEN '' WHEN i % 50 = 2 THEN '0117 ' || (i - 2) ELSE '0117 ' || i END,"
             " CASE WHEN i % 50 = 1 THEN 'BS' || ((i - 1) % 30) || ' 1AA' ELSE 'BS' || (i % 30) || ' 1AA' END,"
             f" {false()}, '{STAMP}', '{STAMP}' FROM {numbers(contacts)}",
+        ),
+        (
+            f"{options.dismissed:,} dismissed duplicate pairs",
+            "INSERT INTO dismissed_duplicate (contact, other_contact, dismissed_at)"  # contact i has id i
+            f" SELECT i - 1, i, '{STAMP}' FROM {numbers(min(options.dismissed * 50, contacts))}"
+            " WHERE i % 50 = 0",
         ),
         (
             f"{options.orders:,} orders",
