@@ -92,16 +92,20 @@ class DuplicateGroup:
 
 def grouped_keys_sql() -> str:
     """The groups of likely duplicates that still have a pair nobody dismissed, as rows of (rule, key,
-    members), in rule and key order, each with the number of such groups in `group_count`. A group of n
-    contacts has n(n-1)/2 pairs; it is left out when that many of them were dismissed. Contacts that
-    share a key are read from that key's index; dismissed pairs from their own (small) table."""
-    candidates = " UNION ALL ".join(
-        f"SELECT {number} AS rule, {rule.key_of()} AS duplicate_key, COUNT(*) AS members FROM contact"
-        f" WHERE erased_at IS NULL AND {rule.present_in()} GROUP BY {rule.key_of()} HAVING COUNT(*) > 1"
+    members), in rule and key order, each with the number of such groups in `group_count`.
+
+    A group of n contacts has n(n-1)/2 pairs; it is left out when that many of them were dismissed.
+    The contacts sharing a key are counted from that key's index, the dismissed pairs sharing one from
+    their own (small) table, and the two tallies meet in one aggregate rather than a join, so that no
+    engine can plan them as a nested loop of every group against every dismissal."""
+    members = (
+        f"SELECT {number} AS rule, {rule.key_of()} AS duplicate_key, COUNT(*) AS members, 0 AS pairs"
+        f" FROM contact WHERE erased_at IS NULL AND {rule.present_in()}"
+        f" GROUP BY {rule.key_of()} HAVING COUNT(*) > 1"
         for number, rule in enumerate(RULES)
     )
-    dismissed = " UNION ALL ".join(
-        f"SELECT {number} AS rule, {rule.key_of('a.')} AS duplicate_key, COUNT(*) AS pairs"
+    dismissed = (
+        f"SELECT {number} AS rule, {rule.key_of('a.')} AS duplicate_key, 0 AS members, COUNT(*) AS pairs"
         # CROSS JOIN: SQLite joins in the order written, starting from the few dismissals rather than
         # from every contact with a key; PostgreSQL plans it as the inner join it is.
         " FROM dismissed_duplicate d CROSS JOIN contact a CROSS JOIN contact b"
@@ -111,18 +115,17 @@ def grouped_keys_sql() -> str:
         f" GROUP BY {rule.key_of('a.')}"
         for number, rule in enumerate(RULES)
     )
+    tallies = " UNION ALL ".join([*members, *dismissed])
     return (
-        f"WITH candidate AS ({candidates}), dismissed AS ({dismissed}) "
-        "SELECT candidate.rule, candidate.duplicate_key, candidate.members, COUNT(*) OVER () AS group_count"
-        " FROM candidate LEFT JOIN dismissed"
-        " ON dismissed.rule = candidate.rule AND dismissed.duplicate_key = candidate.duplicate_key"
-        " WHERE candidate.members * (candidate.members - 1) / 2 > COALESCE(dismissed.pairs, 0)"
+        "SELECT rule, duplicate_key, SUM(members) AS members, COUNT(*) OVER () AS group_count"
+        f" FROM ({tallies}) AS tally GROUP BY rule, duplicate_key"
+        " HAVING SUM(members) * (SUM(members) - 1) / 2 > SUM(pairs)"
     )
 
 
 async def grouped_keys(shown: PageRequest) -> list[dict]:
     return await Contact.raw(
-        f"{grouped_keys_sql()} ORDER BY candidate.rule, candidate.duplicate_key LIMIT {{}} OFFSET {{}}",
+        f"{grouped_keys_sql()} ORDER BY rule, duplicate_key LIMIT {{}} OFFSET {{}}",
         shown.size,
         shown.offset,
     )
