@@ -11,7 +11,9 @@ e-mail logs) is read a page at a time the same way:
 
 so no page reads past the rows it shows (plus the offset's), a page number past the end shows the last
 page, and nonsense (``0``, ``-1``, ``abc``, digits of other scripts) shows the first. The page says so when
-it shows another page than the one asked for (`Page.moved`).
+it shows another page than the one asked for (`Page.moved`). Lists of millions whose order is simple to
+turn round (the logs and orders, newest first by id) read each page from the nearer end instead
+(`PageRequest.reading`), so that the last page costs what the first does.
 
 Framework-free and below every domain package, so that services can return a `Page`.
 """
@@ -72,8 +74,30 @@ class PageRequest:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
+    def reading(self, total: int) -> Reading:
+        """How to read this page of a list of `total` items from whichever end is nearer, so that no page
+        skips more than half the list: the last page of two million log entries reads 50 rows from the
+        oldest end rather than stepping past 1,999,950 from the newest."""
+        start, end = self.offset, min(self.offset + self.size, total)
+        if start <= total - end:
+            return Reading(start, self.size, backwards=False)
+        return Reading(total - end, end - start, backwards=True)
+
     def page(self, items: Sequence[T], total: int) -> Page[T]:
         return Page(list(items), self.number, self.size, total, self.asked or self.number)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Skip `offset` rows and take `limit`, in the list's own order or, `backwards`, in the reverse order
+    (each ORDER BY term turned round), then put the rows back in the list's order with `in_order`."""
+
+    offset: int
+    limit: int
+    backwards: bool
+
+    def in_order(self, rows: Sequence[T]) -> list[T]:
+        return list(reversed(rows)) if self.backwards else list(rows)
 
 
 @dataclass(frozen=True, slots=True)

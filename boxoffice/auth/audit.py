@@ -89,6 +89,7 @@ async def search(
     conditions = matching(criteria)
     total = await AuditEntry.count().where(*conditions)
     shown = page.within(total)
+    read = shown.reading(total)
     rows = (
         await AuditEntry.select(
             AuditEntry.at,
@@ -100,9 +101,9 @@ async def search(
             AuditEntry.detail,
         )
         .where(*conditions)
-        .order_by(AuditEntry.id, ascending=False)
-        .limit(shown.size)
-        .offset(shown.offset)
+        .order_by(AuditEntry.id, ascending=read.backwards)  # newest first, unless read from the end
+        .limit(read.limit)
+        .offset(read.offset)
     )
     entries = [
         AuditRow(
@@ -114,7 +115,7 @@ async def search(
             ip=row["ip"],
             detail=shown_detail(row["detail"], with_personal=with_personal),
         )
-        for row in rows
+        for row in read.in_order(rows)
     ]
     return shown.page(entries, total)
 

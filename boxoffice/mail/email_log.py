@@ -40,13 +40,14 @@ async def recent_messages(page: PageRequest = FIRST_PAGE) -> Page[OutboxEntry]:
     a page past the end is the last one."""
     total = await OutboxMessage.count()
     shown = page.within(total)
+    read = shown.reading(total)
     rows = await (
         OutboxMessage.select(*ENTRY_COLUMNS)
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(shown.size)
-        .offset(shown.offset)
+        .order_by(OutboxMessage.id, ascending=read.backwards)  # newest first, unless read from the end
+        .limit(read.limit)
+        .offset(read.offset)
     )
-    return shown.page([entry_from_row(row) for row in rows], total)
+    return shown.page([entry_from_row(row) for row in read.in_order(rows)], total)
 
 
 async def message_detail(message_id: int) -> OutboxMessageDetail | None:

@@ -50,12 +50,14 @@ async def search_orders(query: str, status: str = "", page: PageRequest = FIRST_
     where = " AND ".join(clauses)
     [counted] = await OrderNote.raw(f'SELECT COUNT(*) AS total FROM "order" WHERE {where}', *values)
     shown = page.within(counted["total"])
+    read = shown.reading(counted["total"])
+    direction = "ASC" if read.backwards else "DESC"  # newest first, unless read from the end
     rows = await OrderNote.raw(
         "SELECT id, reference, channel, status, first_name, last_name, email, total, currency, created_at"
-        f' FROM "order" WHERE {where} ORDER BY id DESC LIMIT {{}} OFFSET {{}}',
+        f' FROM "order" WHERE {where} ORDER BY id {direction} LIMIT {{}} OFFSET {{}}',
         *values,
-        shown.size,
-        shown.offset,
+        read.limit,
+        read.offset,
     )
     orders = [
         OrderSummary(
@@ -68,7 +70,7 @@ async def search_orders(query: str, status: str = "", page: PageRequest = FIRST_
             total=Money(row["currency"], row["total"]),
             created_at=as_utc(row["created_at"]),
         )
-        for row in rows
+        for row in read.in_order(rows)
     ]
     return shown.page(orders, counted["total"])
 

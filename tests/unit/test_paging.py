@@ -80,3 +80,31 @@ def test_the_pager_offers_the_ends_and_the_pages_nearby(number, pages, nearby):
 def test_a_page_holds_at_least_one_item():
     with pytest.raises(ValueError):
         PageRequest(1, 0)
+
+
+@pytest.mark.parametrize(
+    ("number", "total", "offset", "limit", "backwards"),
+    [
+        (1, 0, 0, 10, False),
+        (1, 95, 0, 10, False),
+        (5, 95, 40, 10, False),  # positions 40-49: 40 before, 45 after
+        (6, 95, 35, 10, True),  # positions 50-59: 50 before, 35 after, read from the end
+        (10, 95, 0, 5, True),  # the last page, 5 items: the first 5 from the end
+        (9, 95, 5, 10, True),
+    ],
+)
+def test_a_page_is_read_from_the_nearer_end(number, total, offset, limit, backwards):
+    reading = PageRequest(number, 10).within(total).reading(total)
+
+    assert (reading.offset, reading.limit, reading.backwards) == (offset, limit, backwards)
+
+
+def test_rows_read_from_the_end_come_back_in_the_lists_order():
+    newest_first = list(range(95, 0, -1))  # the list: 95 down to 1
+    for number in range(1, 11):
+        shown = PageRequest(number, 10).within(95)
+        reading = shown.reading(95)
+        in_reading_order = newest_first[::-1] if reading.backwards else newest_first
+        rows = in_reading_order[reading.offset : reading.offset + reading.limit]
+
+        assert reading.in_order(rows) == newest_first[shown.offset : shown.offset + 10]
