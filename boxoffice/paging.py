@@ -31,9 +31,9 @@ MOST_PAGE_DIGITS = len(str(FURTHEST_PAGE))
 
 
 def page_number(text: str | None) -> int:
-    """The page a query parameter asks for: 1 for nothing or nonsense (``0``, ``-1``, ``abc``, digits
-    of other scripts),
-    and `FURTHEST_PAGE` for a number too large to be a page (which `PageRequest.within` makes the last)."""
+    """The page a query parameter asks for: 1 for nothing or nonsense (``0``, ``-1``, ``abc``, digits of
+    other scripts), and `FURTHEST_PAGE` for a number too large to be a page (which `PageRequest.within`
+    makes the last)."""
     text = (text or "").strip()
     if not text.isascii() or not text.isdigit():
         return 1
