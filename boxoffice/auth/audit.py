@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from piccolo.columns.combination import Combination
+from piccolo.columns.combination import Combinable, Combination
 
 from boxoffice.auth.tables import AuditEntry, StaffUser
 from boxoffice.db import one_of
 from boxoffice.documents.redaction import ERASED_VALUE
+from boxoffice.paging import Page, PageRequest
 
-PAGE_SIZE = 50
+FIRST_PAGE = PageRequest(1, 50)
 PERSONAL = "personal"  # the detail key for customer data (see the module's docstring)
 
 
@@ -65,32 +66,44 @@ class AuditFilter:
     until: datetime | None = None
 
 
-async def search(
-    criteria: AuditFilter, page: int = 1, *, with_personal: bool = False
-) -> tuple[list[AuditRow], bool]:
-    """One page of entries, newest first, and whether there is a next page. The customer data kept under
-    `PERSONAL` is in the rows only `with_personal`, for viewers who may see contacts."""
-    query = AuditEntry.select(
-        AuditEntry.at,
-        AuditEntry.actor.name.as_alias("actor_name"),
-        AuditEntry.action,
-        AuditEntry.object_type,
-        AuditEntry.object_id,
-        AuditEntry.ip,
-        AuditEntry.detail,
-    )
+def matching(criteria: AuditFilter) -> list[Combinable]:
+    """The conditions an entry must meet to pass the filter."""
+    conditions: list[Combinable] = []
     if criteria.actor_id is not None:
-        query = query.where(AuditEntry.actor == criteria.actor_id)
+        conditions.append(AuditEntry.actor == criteria.actor_id)
     if criteria.action:
-        query = query.where(AuditEntry.action == criteria.action)
+        conditions.append(AuditEntry.action == criteria.action)
     if criteria.since is not None:
-        query = query.where(AuditEntry.at >= criteria.since)
+        conditions.append(AuditEntry.at >= criteria.since)
     if criteria.until is not None:
-        query = query.where(AuditEntry.at < criteria.until)
+        conditions.append(AuditEntry.at < criteria.until)
+    return conditions
+
+
+async def search(
+    criteria: AuditFilter, page: PageRequest = FIRST_PAGE, *, with_personal: bool = False
+) -> Page[AuditRow]:
+    """One page of entries, newest first, with how many pass the filter; a page past the end is the last
+    one. The customer data kept under `PERSONAL` is in the rows only `with_personal`, for viewers who may
+    see contacts."""
+    conditions = matching(criteria)
+    total = await AuditEntry.count().where(*conditions)
+    shown = page.within(total)
+    read = shown.reading(total)
     rows = (
-        await query.order_by(AuditEntry.id, ascending=False)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
+        await AuditEntry.select(
+            AuditEntry.at,
+            AuditEntry.actor.name.as_alias("actor_name"),
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+            AuditEntry.ip,
+            AuditEntry.detail,
+        )
+        .where(*conditions)
+        .order_by(AuditEntry.id, ascending=read.backwards)  # newest first, unless read from the end
+        .limit(read.limit)
+        .offset(read.offset)
     )
     entries = [
         AuditRow(
@@ -102,9 +115,9 @@ async def search(
             ip=row["ip"],
             detail=shown_detail(row["detail"], with_personal=with_personal),
         )
-        for row in rows[:PAGE_SIZE]
+        for row in read.in_order(rows)
     ]
-    return entries, len(rows) > PAGE_SIZE
+    return shown.page(entries, total)
 
 
 def shown_detail(stored: str, *, with_personal: bool) -> dict[str, Any]:

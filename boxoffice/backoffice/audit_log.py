@@ -11,8 +11,12 @@ from litestar.response import Template
 
 from boxoffice.auth import audit
 from boxoffice.auth.permissions import Perm
+from boxoffice.db import parse_id
+from boxoffice.paging import PageRequest
 from boxoffice.web import forms
 from boxoffice.web.dependencies import Acting
+
+AUDIT_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,7 @@ def parse_day(text: str, label: str, problems: list[str]) -> date | None:
 
 def parse_audit_query(actor: str, action: str, since: str, until: str) -> AuditQuery:
     problems: list[str] = []
-    actor_id = int(actor) if actor.isdigit() else None
+    actor_id = parse_id(actor)
     if actor and actor_id is None:
         problems.append("Unknown staff member; showing everyone.")
     first_day = parse_day(since, "From", problems)
@@ -58,19 +62,18 @@ async def audit_log(
     action: FromQuery[str] = "",
     since: FromQuery[str] = "",
     until: FromQuery[str] = "",
-    page: FromQuery[int] = 1,
+    page: FromQuery[str] = "",
 ) -> Template:
     query = parse_audit_query(actor, action, since, until)
-    page = max(1, min(page, 10_000))
-    entries, has_next = await audit.search(
-        query.criteria, page, with_personal=acting.staff.may(Perm.CRM_CONTACTS)
+    entries = await audit.search(
+        query.criteria,
+        PageRequest.parse(page, size=AUDIT_PAGE_SIZE),
+        with_personal=acting.staff.may(Perm.CRM_CONTACTS),
     )
     return Template(
         "backoffice/audit.html",
         context={
             "entries": entries,
-            "has_next": has_next,
-            "page": page,
             "problems": query.problems,
             "actors": await audit.actors(),
             "actions": await audit.known_actions(),

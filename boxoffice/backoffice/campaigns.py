@@ -13,18 +13,20 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID, parse_id
 from boxoffice.marketing import campaign_reports, campaign_sending, campaigns
 from boxoffice.marketing.audience import AudienceFilter, audience_choices, audience_size, describe
+from boxoffice.paging import PageRequest
 from boxoffice.web import forms
 from boxoffice.web.dependencies import Acting, AppSettings
 from boxoffice.web.forms import FORM
 
 CAMPAIGNS = {"permission": Perm.MARKETING_CAMPAIGNS}
+CAMPAIGNS_PAGE_SIZE = 25
 
 
 NOTICES = {
@@ -127,12 +129,13 @@ async def campaign_or_404(campaign_id: int) -> campaigns.CampaignSummary:
 
 
 @get("/marketing/campaigns", name="marketing.campaigns", opt=CAMPAIGNS)
-async def campaign_list() -> Template:
+async def campaign_list(page: FromQuery[str] = "") -> Template:
+    listed = await campaigns.list_campaigns(PageRequest.parse(page, size=CAMPAIGNS_PAGE_SIZE))
     return Template(
         "marketing/campaigns.html",
         context={
-            "campaigns": await campaigns.list_campaigns(),
-            "recipients": await campaign_reports.sent_counts(),
+            "campaigns": listed,
+            "recipients": await campaign_reports.sent_counts([campaign.id for campaign in listed.items]),
         },
     )
 

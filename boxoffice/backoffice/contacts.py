@@ -25,6 +25,7 @@ from boxoffice.crm.contacts import (
     search_contacts,
 )
 from boxoffice.db import LARGEST_ID, parse_id
+from boxoffice.paging import PageRequest
 from boxoffice.sales.catalog import house_format
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
@@ -37,9 +38,6 @@ TAG_FOUND_CONTACTS = {"permission": Perm.CRM_TAGS, "also_requires": (Perm.CRM_CO
 
 
 PAGE_SIZE = 25
-
-
-LARGEST_PAGE = 100_000
 
 
 RECORD_NOTICES = {
@@ -72,7 +70,7 @@ class ContactQuery:
     text: str
     tag_id: int | None
     sort: ContactSort
-    page: int
+    page: PageRequest
 
     @classmethod
     def parse(cls, q: str, tag: str, sort: str, page: str) -> ContactQuery:
@@ -80,26 +78,20 @@ class ContactQuery:
             text=" ".join(q.split())[:MAX_QUERY_LENGTH],
             tag_id=parse_id(tag),
             sort=ContactSort(sort) if sort in ContactSort.__members__.values() else ContactSort.NAME,
-            page=min(int(page), LARGEST_PAGE) if page.isascii() and page.isdigit() and int(page) > 0 else 1,
+            page=PageRequest.parse(page, size=PAGE_SIZE),
         )
 
-    def params(self, **changes: object) -> dict[str, str]:
-        values = {
-            "q": self.text,
-            "tag": self.tag_id or "",
-            "sort": self.sort.value,
-            "page": self.page,
-            **changes,
-        }
+    def filters(self) -> dict[str, str]:
+        """The search, tag and sort as address parameters (those left empty left out), for the pager's
+        links and for coming back to the same search."""
+        values = {"q": self.text, "tag": self.tag_id or "", "sort": self.sort.value}
         return {key: str(value) for key, value in values.items() if value not in ("", None)}
 
 
 async def contacts_page(
     request: Request, acting: Acting, query: ContactQuery, *, notice: str = ""
 ) -> Template:
-    found = await search_contacts(
-        query.text, tag_id=query.tag_id, sort=query.sort, page=query.page, page_size=PAGE_SIZE
-    )
+    found = await search_contacts(query.text, tag_id=query.tag_id, sort=query.sort, page=query.page)
     context = {
         "found": found,
         "query": query,
@@ -236,7 +228,7 @@ async def tag_found_contacts(
         return page
     return Redirect(
         path=request.app.route_reverse("crm.contacts"),
-        query_params={**query.params(page=""), "done": "tagged"},
+        query_params={**query.filters(), "done": "tagged"},
         status_code=303,
     )
 

@@ -9,23 +9,16 @@ from litestar.response import Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.mail.email_log import message_detail, recent_messages
+from boxoffice.paging import PageRequest
 
 EMAIL_LOG_PAGE_SIZE = 50
 
 
 @get("/backoffice/email-log", name="backoffice.email_log", opt={"permission": Perm.SETTINGS_EMAIL_LOG})
-async def email_log(page: FromQuery[int] = 1) -> Template:
+async def email_log(page: FromQuery[str] = "") -> Template:
     """Every e-mail Boxoffice has sent or will send; without SMTP settings this is where they can be read."""
-    page = max(1, min(page, 10_000))
-    messages = await recent_messages(limit=EMAIL_LOG_PAGE_SIZE + 1, offset=(page - 1) * EMAIL_LOG_PAGE_SIZE)
-    return Template(
-        "backoffice/email_log.html",
-        context={
-            "messages": messages[:EMAIL_LOG_PAGE_SIZE],
-            "page": page,
-            "has_next": len(messages) > EMAIL_LOG_PAGE_SIZE,
-        },
-    )
+    messages = await recent_messages(PageRequest.parse(page, size=EMAIL_LOG_PAGE_SIZE))
+    return Template("backoffice/email_log.html", context={"messages": messages})
 
 
 @get(

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID, parse_id
+from boxoffice.paging import PageRequest
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
 from boxoffice.sales.catalog import house_locale
@@ -38,6 +39,7 @@ from boxoffice.web.downloads import pdf_download
 from boxoffice.web.guards import Staff
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}
+ORDERS_PAGE_SIZE = 25
 REFUNDS = {"permission": Perm.BOX_OFFICE_REFUNDS}
 SELL = {"permission": Perm.BOX_OFFICE_SELL}
 NOTICES = {
@@ -70,14 +72,14 @@ def done(request: Request, order_id: int, notice: str) -> Redirect:
 
 
 @get("/backoffice/orders", name="backoffice.orders", opt=ORDERS)
-async def orders(q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
+async def orders(q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[str] = "") -> Template:
     locale, timezone = await house_locale()
     return Template(
         "backoffice/orders.html",
         context={
             "q": q,
             "status": status,
-            "found": await search_orders(q, status, page),
+            "found": await search_orders(q, status, PageRequest.parse(page, size=ORDERS_PAGE_SIZE)),
             "locale": locale,
             "timezone": timezone,
         },

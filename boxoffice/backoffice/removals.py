@@ -67,7 +67,7 @@ async def remove(
 
 @get("/crm/removals", name="crm.removals", opt=REMOVE)
 async def removals() -> Template:
-    entries, _ = await audit.search(audit.AuditFilter(action="contact.removed"))
+    entries = (await audit.search(audit.AuditFilter(action="contact.removed"))).items
     return Template("crm/removals.html", context={"entries": entries})
 
 

@@ -31,6 +31,7 @@ from boxoffice.db import parse_id
 from boxoffice.marketing.consent import consent_status
 from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import QuestionKind
+from boxoffice.paging import PageRequest
 from boxoffice.sales import catalog, holds
 from boxoffice.sales.counter import (
     COUNTER_HOLD_MINUTES,
@@ -143,7 +144,9 @@ async def sell_page(
     performance = await catalog.performance_detail(performance_id, now) if performance_id else None
     sellable = performance is not None and await counter_sells(performance.id, now)
     basket = await holds.basket_contents(basket_token(settings, acting), now)
-    customers = (await search_contacts(who, page_size=CUSTOMER_RESULTS)).contacts if who.strip() else []
+    customers = []
+    if who.strip():
+        customers = (await search_contacts(who, page=PageRequest(1, CUSTOMER_RESULTS))).items
     return Template(
         "backoffice/sell.html",
         context={

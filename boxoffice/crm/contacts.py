@@ -11,9 +11,11 @@ from enum import StrEnum
 from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.db import LARGEST_ID, as_utc, is_sqlite
 from boxoffice.errors import Refused
+from boxoffice.paging import Page, PageRequest
 
 MAX_QUERY_LENGTH = 200
 MAX_NOTE_LENGTH = 4000
+FIRST_PAGE = PageRequest(1, 25)
 FIELD_LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40, "postcode": 16}
 
 
@@ -147,18 +149,6 @@ class ContactSummary:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
-@dataclass(frozen=True, slots=True)
-class ContactPage:
-    contacts: list[ContactSummary]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def like_pattern(term: str) -> str:
     """A LIKE pattern matching `term` anywhere, with LIKE's own wildcards taken literally."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -231,23 +221,23 @@ async def search_contacts(
     *,
     tag_id: int | None = None,
     sort: ContactSort = ContactSort.NAME,
-    page: int = 1,
-    page_size: int = 25,
-) -> ContactPage:
-    """One page of the contacts matching a staff search (see `search_condition`)."""
+    page: PageRequest = FIRST_PAGE,
+) -> Page[ContactSummary]:
+    """One page of the contacts matching a staff search (see `search_condition`), with how many match;
+    a page past the end is the last one."""
     query = query[:MAX_QUERY_LENGTH]
     where, values = search_condition(query, tag_id)
     [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM contact WHERE {where}", *values)
-    page = max(1, page)
+    shown = page.within(counted["total"])
     rows = await Contact.raw(
         "SELECT id, first_name, last_name, email, phone, postcode, restricted FROM contact "
         f"WHERE {where} ORDER BY {SORT_SQL[sort]} LIMIT {{}} OFFSET {{}}",
         *values,
-        page_size,
-        (page - 1) * page_size,
+        shown.size,
+        shown.offset,
     )
     contacts = [ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in rows]
-    return ContactPage(contacts, counted["total"], page, page_size)
+    return shown.page(contacts, counted["total"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,23 +20,46 @@ from datetime import datetime
 from boxoffice.auth import audit
 from boxoffice.crm.contacts import FIELD_LIMITS, ContactSummary, lock_live_contact
 from boxoffice.crm.records import live_contact
-from boxoffice.crm.tables import Contact, ContactNote, ContactTag
+from boxoffice.crm.tables import Contact, ContactNote, ContactTag, DismissedDuplicate
 from boxoffice.db import none_of, one_of, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.paging import Page, PageRequest
 from boxoffice.sales.tables import Order
 
 MERGED = "contact.merged"
-MOST_SHOWN = 300  # contacts listed at once; merging some brings up the rest
+DISMISSED = "contact.duplicate_dismissed"
+FIRST_PAGE = PageRequest(1, 20)
+MOST_MEMBERS = 25  # contacts listed in one group; merging or dismissing some brings up the rest
+MOST_PAIRS = 10  # pairs offered in one group, the same way
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What makes contacts look like one person: the same `key`, among contacts where it is `present`.
+    Both are SQL over the contact table, with `{t}` where a table alias may go. The migration
+    `crm_2026_12_04t06_16_36_000000` indexes each key, with these exact expressions and conditions, so
+    that the groups are read from the indexes in key order rather than by sorting the table."""
+
+    reason: str
+    key: str
+    present: str
+
+    def key_of(self, alias: str = "") -> str:
+        return self.key.format(t=alias)
+
+    def present_in(self, alias: str = "") -> str:
+        return self.present.format(t=alias)
+
 
 RULES = (
-    ("The same e-mail address", "LOWER(email)", "email <> ''"),
-    (
+    Rule("The same e-mail address", "LOWER({t}email)", "{t}email <> ''"),
+    Rule(
         "The same name and postcode",
-        "LOWER(first_name) || ' ' || LOWER(last_name) || ' ' || REPLACE(LOWER(postcode), ' ', '')",
-        "postcode <> '' AND (first_name <> '' OR last_name <> '')",
+        "LOWER({t}first_name) || ' ' || LOWER({t}last_name) || ' ' || REPLACE(LOWER({t}postcode), ' ', '')",
+        "{t}postcode <> '' AND ({t}first_name <> '' OR {t}last_name <> '')",
     ),
-    ("The same phone number", "REPLACE(phone, ' ', '')", "phone <> ''"),
+    Rule("The same phone number", "REPLACE({t}phone, ' ', '')", "{t}phone <> ''"),
 )
 
 
@@ -44,30 +67,137 @@ class MergeRefused(Refused):
     """The merge was not made; the message says why."""
 
 
+class DismissRefused(Refused):
+    """The pair was not dismissed; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    first: ContactSummary
+    second: ContactSummary
+
+
 @dataclass(frozen=True, slots=True)
 class DuplicateGroup:
+    """Contacts that share one key of one rule. `contacts` are those still offered in some pair (a contact
+    whose every pair here was dismissed is left out); `pairs` the first `MOST_PAIRS` of the pairs not
+    dismissed, and `more_pairs` how many more there are; `members` how many contacts share the key."""
+
     reason: str
     contacts: list[ContactSummary]
+    pairs: list[DuplicatePair]
+    more_pairs: int
+    members: int
 
 
-async def likely_duplicates() -> list[DuplicateGroup]:
-    """Groups of current contacts that look like one person, each with the reason."""
-    groups: list[DuplicateGroup] = []
-    for reason, key, present in RULES:
-        live = f"erased_at IS NULL AND {present}"
-        rows = await Contact.raw(
-            "SELECT id, first_name, last_name, email, phone, postcode, restricted, "
-            f"{key} AS duplicate_key FROM contact WHERE {live} AND {key} IN "
-            f"(SELECT {key} FROM contact WHERE {live} GROUP BY {key} HAVING COUNT(*) > 1) "
-            f"ORDER BY duplicate_key, id LIMIT {MOST_SHOWN}"
+def grouped_keys_sql() -> str:
+    """The groups of likely duplicates that still have a pair nobody dismissed, as rows of (rule, key,
+    members), in rule and key order, each with the number of such groups in `group_count`.
+
+    A group of n contacts has n(n-1)/2 pairs; it is left out when that many of them were dismissed.
+    The contacts sharing a key are counted from that key's index, the dismissed pairs sharing one from
+    their own (small) table, and the two tallies meet in one aggregate rather than a join, so that no
+    engine can plan them as a nested loop of every group against every dismissal."""
+    members = (
+        f"SELECT {number} AS rule, {rule.key_of()} AS duplicate_key, COUNT(*) AS members, 0 AS pairs"
+        f" FROM contact WHERE erased_at IS NULL AND {rule.present_in()}"
+        f" GROUP BY {rule.key_of()} HAVING COUNT(*) > 1"
+        for number, rule in enumerate(RULES)
+    )
+    dismissed = (
+        f"SELECT {number} AS rule, {rule.key_of('a.')} AS duplicate_key, 0 AS members, COUNT(*) AS pairs"
+        # CROSS JOIN: SQLite joins in the order written, starting from the few dismissals rather than
+        # from every contact with a key; PostgreSQL plans it as the inner join it is.
+        " FROM dismissed_duplicate d CROSS JOIN contact a CROSS JOIN contact b"
+        " WHERE a.id = d.contact AND b.id = d.other_contact"
+        f" AND a.erased_at IS NULL AND b.erased_at IS NULL AND {rule.present_in('a.')}"
+        f" AND {rule.present_in('b.')} AND {rule.key_of('a.')} = {rule.key_of('b.')}"
+        f" GROUP BY {rule.key_of('a.')}"
+        for number, rule in enumerate(RULES)
+    )
+    tallies = " UNION ALL ".join([*members, *dismissed])
+    return (
+        "SELECT rule, duplicate_key, SUM(members) AS members, COUNT(*) OVER () AS group_count"
+        f" FROM ({tallies}) AS tally GROUP BY rule, duplicate_key"
+        " HAVING SUM(members) * (SUM(members) - 1) / 2 > SUM(pairs)"
+    )
+
+
+async def grouped_keys(shown: PageRequest) -> list[dict]:
+    return await Contact.raw(
+        f"{grouped_keys_sql()} ORDER BY rule, duplicate_key LIMIT {{}} OFFSET {{}}",
+        shown.size,
+        shown.offset,
+    )
+
+
+async def likely_duplicates(page: PageRequest = FIRST_PAGE) -> Page[DuplicateGroup]:
+    """One page of the groups of current contacts that look like one person, each with its reason, and
+    how many groups there are; a page past the end is the last. Pairs that staff dismissed
+    (`dismiss_pair`) are never offered, and a group whose every pair was dismissed is not listed.
+
+    The groups and their number come from one pass over the keys' indexes (the count rides along as a
+    window over the same query); only a page asked for past the end reads them twice."""
+    rows = await grouped_keys(page)
+    if rows:
+        total = rows[0]["group_count"]
+    elif page.number == 1:
+        total = 0
+    else:
+        [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM ({grouped_keys_sql()}) AS listed")
+        total = counted["total"]
+    shown = page.within(total)
+    if shown.number != page.number:
+        rows = await grouped_keys(shown)
+    return shown.page(await groups_of(rows), total)
+
+
+async def groups_of(rows: list[dict]) -> list[DuplicateGroup]:
+    """The contacts and open pairs of each (rule, key) in `rows`, in their order."""
+    members: dict[tuple[int, str], list[ContactSummary]] = {}
+    for number, rule in enumerate(RULES):
+        keys = [row["duplicate_key"] for row in rows if row["rule"] == number]
+        if not keys:
+            continue
+        placeholders = ", ".join("{}" for _ in keys)
+        found = await Contact.raw(
+            "SELECT id, first_name, last_name, email, phone, postcode, restricted, duplicate_key FROM ("
+            "SELECT id, first_name, last_name, email, phone, postcode, restricted,"
+            f" {rule.key_of()} AS duplicate_key,"
+            f" ROW_NUMBER() OVER (PARTITION BY {rule.key_of()} ORDER BY id) AS place"
+            f" FROM contact WHERE erased_at IS NULL AND {rule.present_in()}"
+            f" AND {rule.key_of()} IN ({placeholders})) AS member"
+            f" WHERE place <= {MOST_MEMBERS} ORDER BY duplicate_key, id",
+            *keys,
         )
-        by_key: dict[str, list[ContactSummary]] = {}
-        for row in rows:
-            key_value = row.pop("duplicate_key")
-            by_key.setdefault(key_value, []).append(
-                ContactSummary(**{**row, "restricted": bool(row["restricted"])})
+        for row in found:
+            members.setdefault((number, row.pop("duplicate_key")), []).append(summary_of(row))
+    contact_ids = [contact.id for group in members.values() for contact in group]
+    dismissed = {
+        (row["contact"], row["other_contact"])
+        for row in await DismissedDuplicate.select(
+            DismissedDuplicate.contact, DismissedDuplicate.other_contact
+        ).where(one_of(DismissedDuplicate.contact, contact_ids))
+    }
+    groups = []
+    for row in rows:
+        contacts = members.get((row["rule"], row["duplicate_key"]), [])
+        pairs = [
+            DuplicatePair(first, second)
+            for place, first in enumerate(contacts)
+            for second in contacts[place + 1 :]
+            if (first.id, second.id) not in dismissed
+        ]
+        paired = {contact.id for pair in pairs for contact in (pair.first, pair.second)}
+        groups.append(
+            DuplicateGroup(
+                reason=RULES[row["rule"]].reason,
+                contacts=[contact for contact in contacts if contact.id in paired],
+                pairs=pairs[:MOST_PAIRS],
+                more_pairs=max(0, len(pairs) - MOST_PAIRS),
+                members=row["members"],
             )
-        groups.extend(DuplicateGroup(reason, contacts) for contacts in by_key.values() if len(contacts) > 1)
+        )
     return groups
 
 
@@ -171,6 +301,7 @@ async def merge_contacts(keep_id: int, merge_id: int, *, actor_id: int, ip: str,
         await ContactTag.delete().where(ContactTag.contact == merge_id)
         if moved_tags:
             await ContactTag.insert(*[ContactTag(contact=keep_id, tag=tag) for tag in moved_tags])
+        await move_dismissals(merge_id, keep_id, now)
         await Contact.update(
             {
                 **{getattr(Contact, name): "" for name in FIELD_LIMITS},
@@ -203,3 +334,58 @@ async def merge_contacts(keep_id: int, merge_id: int, *, actor_id: int, ip: str,
                 audit.PERSONAL: {"merged_contact": {name: merged[name] for name in FIELD_LIMITS}},
             },
         )
+
+
+def ordered(first_id: int, second_id: int) -> tuple[int, int]:
+    """A pair as `DismissedDuplicate` keeps it: the lower id first."""
+    return (first_id, second_id) if first_id < second_id else (second_id, first_id)
+
+
+async def dismiss_pair(first_id: int, second_id: int, *, actor_id: int, ip: str, now: datetime) -> bool:
+    """Record, for good, that two current contacts are not one person: they are never offered as likely
+    duplicates again (they can still be merged from the merge page, should staff change their minds).
+    Audited once; saying it again changes nothing and returns False. Raises DismissRefused."""
+    if first_id == second_id:
+        raise DismissRefused("Choose two different contacts.")
+    low, high = ordered(first_id, second_id)
+    async with write_transaction():
+        for contact_id in (low, high):  # lower id first, as merges lock them: a merge or removal waits
+            if await lock_live_contact(contact_id, now) is None:
+                raise DismissRefused("One of these contacts no longer exists or has been removed.")
+        added = (
+            await DismissedDuplicate.insert(
+                DismissedDuplicate(contact=low, other_contact=high, dismissed_at=now)
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(DismissedDuplicate.id)
+        )
+        if added:
+            await audit.record(
+                DISMISSED,
+                actor_id=actor_id,
+                ip=ip,
+                object_type="contact",
+                object_id=low,
+                detail={"other": high},
+            )
+    return bool(added)
+
+
+async def move_dismissals(merged_id: int, kept_id: int, now: datetime) -> None:
+    """A merge's part: the pairs dismissed with the merged contact become pairs with the kept one (whoever
+    is not the merged person is not the kept one either); a pair of the two themselves goes. Inside the
+    merge's transaction."""
+    rows = await DismissedDuplicate.select(
+        DismissedDuplicate.contact, DismissedDuplicate.other_contact
+    ).where((DismissedDuplicate.contact == merged_id) | (DismissedDuplicate.other_contact == merged_id))
+    await DismissedDuplicate.delete().where(
+        (DismissedDuplicate.contact == merged_id) | (DismissedDuplicate.other_contact == merged_id)
+    )
+    others = {row["other_contact"] if row["contact"] == merged_id else row["contact"] for row in rows} - {
+        kept_id
+    }
+    for other in sorted(others):
+        low, high = ordered(kept_id, other)
+        await DismissedDuplicate.insert(
+            DismissedDuplicate(contact=low, other_contact=high, dismissed_at=now)
+        ).on_conflict(action="DO NOTHING")

@@ -1,13 +1,14 @@
-"""The CRM side of removing a contact (`privacy.erasure`): their notes and tags go, and their row is
-blanked and marked removed. The row itself stays, so that their orders and consent events still belong
-to someone, and the person is not revived when they buy again (`upsert_contact` skips removed rows)."""
+"""The CRM side of removing a contact (`privacy.erasure`): their notes, tags and dismissed duplicate
+pairs go, and their row is blanked and marked removed. The row itself stays, so that their orders and
+consent events still belong to someone, and the person is not revived when they buy again
+(`upsert_contact` skips removed rows)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from boxoffice.crm.contacts import FIELD_LIMITS
-from boxoffice.crm.tables import Contact, ContactNote, ContactTag
+from boxoffice.crm.tables import Contact, ContactNote, ContactTag, DismissedDuplicate
 from boxoffice.db import is_sqlite, one_of, write_transaction
 
 
@@ -22,7 +23,8 @@ async def unshared_emails(contact_id: int, emails: set[str]) -> list[str]:
 
 
 async def erase_contact_record(contact_id: int, now: datetime) -> int:
-    """Blank the contact's notes and details, drop their tags, and mark them removed; the number of notes
+    """Blank the contact's notes and details, drop their tags and the pairs they were dismissed from as
+    duplicates (a removed contact is never offered as one), and mark them removed; the number of notes
     blanked. Inside the caller's transaction."""
     notes = (
         await ContactNote.update({ContactNote.text: ""})
@@ -30,6 +32,9 @@ async def erase_contact_record(contact_id: int, now: datetime) -> int:
         .returning(ContactNote.id)
     )
     await ContactTag.delete().where(ContactTag.contact == contact_id)
+    await DismissedDuplicate.delete().where(
+        (DismissedDuplicate.contact == contact_id) | (DismissedDuplicate.other_contact == contact_id)
+    )
     await Contact.update(
         {
             **{getattr(Contact, name): "" for name in FIELD_LIMITS},

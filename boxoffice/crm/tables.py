@@ -51,3 +51,14 @@ class ContactTag(Table):
     contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade, index=True)
     tag = ForeignKey(references=Tag, null=False, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DismissedDuplicate(Table):
+    """Two contacts that staff said are not one person, so that they are never offered as likely
+    duplicates again. Only the two ids are kept, the lower in `contact`; (contact, other_contact) is
+    unique (see the migrations). Who said so and when is in the audit log. Removing either contact drops
+    the row; merging one into another moves it to the kept one (`crm.duplicates`)."""
+
+    contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade, index=True)
+    other_contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade, index=True)
+    dismissed_at = Timestamptz(default=TimestamptzNow())

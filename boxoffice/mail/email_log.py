@@ -8,6 +8,9 @@ from typing import Any
 
 from boxoffice.mail.outbox import Email, emails_by_id
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
+from boxoffice.paging import Page, PageRequest
+
+FIRST_PAGE = PageRequest(1, 50)
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,19 @@ class OutboxMessageDetail:
     email: Email
 
 
-async def recent_messages(limit: int = 50, offset: int = 0) -> list[OutboxEntry]:
-    """The newest messages first, for the back-office e-mail log."""
+async def recent_messages(page: PageRequest = FIRST_PAGE) -> Page[OutboxEntry]:
+    """One page of the messages, newest first, with how many there are, for the back-office e-mail log;
+    a page past the end is the last one."""
+    total = await OutboxMessage.count()
+    shown = page.within(total)
+    read = shown.reading(total)
     rows = await (
         OutboxMessage.select(*ENTRY_COLUMNS)
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
+        .order_by(OutboxMessage.id, ascending=read.backwards)  # newest first, unless read from the end
+        .limit(read.limit)
+        .offset(read.offset)
     )
-    return [entry_from_row(row) for row in rows]
+    return shown.page([entry_from_row(row) for row in read.in_order(rows)], total)
 
 
 async def message_detail(message_id: int) -> OutboxMessageDetail | None:

@@ -26,6 +26,7 @@ from boxoffice.documents.html import formatting_cleaner
 from boxoffice.errors import Refused
 from boxoffice.marketing.audience import AudienceFilter, audience_condition
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from boxoffice.paging import Page, PageRequest
 
 if TYPE_CHECKING:
     import nh3
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 50_000
+FIRST_PAGE = PageRequest(1, 25)
 
 
 @functools.cache
@@ -174,9 +176,17 @@ async def get_campaign(campaign_id: int) -> CampaignSummary | None:
     return summary_from_row(row) if row else None
 
 
-async def list_campaigns() -> list[CampaignSummary]:
-    rows = await Campaign.select(*CAMPAIGN_COLUMNS).order_by(Campaign.id, ascending=False)
-    return [summary_from_row(row) for row in rows]
+async def list_campaigns(page: PageRequest = FIRST_PAGE) -> Page[CampaignSummary]:
+    """One page of the campaigns, newest first, with how many there are; a page past the end is the last."""
+    total = await Campaign.count()
+    shown = page.within(total)
+    rows = (
+        await Campaign.select(*CAMPAIGN_COLUMNS)
+        .order_by(Campaign.id, ascending=False)
+        .limit(shown.size)
+        .offset(shown.offset)
+    )
+    return shown.page([summary_from_row(row) for row in rows], total)
 
 
 def filter_values(audience: AudienceFilter) -> dict:

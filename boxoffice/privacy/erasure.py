@@ -1,11 +1,11 @@
 """Remove (the right to erasure, GDPR 17): a contact's personal data is blanked wherever we copied it.
 
 Each package erases what it owns, in one transaction that this module opens: `crm.erasure` the contact's
-row, notes and tags; `sales.erasure` their orders' buyer details, the tickets PDFs kept for those orders
-and what staff typed about their payments; `marketing.erasure` their consent records' free text;
-`mail.erasure` the e-mails sent to them; `auth.audit` the values its entries kept. A package that adds a
-table holding personal data adds its part here, and `tests/integration/privacy/test_erasure.py` finds the
-table if it does not.
+row, notes, tags and the pairs staff said are not duplicates; `sales.erasure` their orders' buyer
+details, the tickets PDFs kept for those orders and what staff typed about their payments;
+`marketing.erasure` their consent records' free text; `mail.erasure` the e-mails sent to them;
+`auth.audit` the values its entries kept. A package that adds a table holding personal data adds its part
+here, and `tests/integration/privacy/test_erasure.py` finds the table if it does not.
 
 
 What goes: the contact's details; the buyer details (and address) copied onto their orders, including

@@ -10,12 +10,13 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import like_pattern
 from boxoffice.db import as_utc, write_transaction
 from boxoffice.money import Money
+from boxoffice.paging import Page, PageRequest
 from boxoffice.sales.confirmation import queue_confirmation
 from boxoffice.sales.tables import OrderNote, OrderStatus
 
 MAX_QUERY_LENGTH = 200
 MAX_NOTE_LENGTH = 2000
-PAGE_SIZE = 25
+FIRST_PAGE = PageRequest(1, 25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +31,10 @@ class OrderSummary:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    orders: list[OrderSummary]
-    page: int
-    has_next: bool
-
-
-async def search_orders(query: str, status: str = "", page: int = 1) -> OrderPage:
-    """Orders, newest first, whose reference, buyer's name or e-mail address match every word of `query`,
-    and with `status` if one is given (say, reservations waiting to be paid at the box office)."""
+async def search_orders(query: str, status: str = "", page: PageRequest = FIRST_PAGE) -> Page[OrderSummary]:
+    """One page of the orders, newest first, whose reference, buyer's name or e-mail address match every
+    word of `query`, and with `status` if one is given (say, reservations waiting to be paid at the box
+    office), with how many match; a page past the end is the last one."""
     clauses: list[str] = ["1 = 1"]
     values: list[object] = []
     if status in {choice.value for choice in OrderStatus}:
@@ -52,13 +47,17 @@ async def search_orders(query: str, status: str = "", page: int = 1) -> OrderPag
             " OR LOWER(last_name) LIKE {} ESCAPE '\\' OR email LIKE {} ESCAPE '\\')"
         )
         values += [pattern] * 4
-    page = max(1, min(page, 10_000))
+    where = " AND ".join(clauses)
+    [counted] = await OrderNote.raw(f'SELECT COUNT(*) AS total FROM "order" WHERE {where}', *values)
+    shown = page.within(counted["total"])
+    read = shown.reading(counted["total"])
+    direction = "ASC" if read.backwards else "DESC"  # newest first, unless read from the end
     rows = await OrderNote.raw(
         "SELECT id, reference, channel, status, first_name, last_name, email, total, currency, created_at"
-        f' FROM "order" WHERE {" AND ".join(clauses)} ORDER BY id DESC LIMIT {{}} OFFSET {{}}',
+        f' FROM "order" WHERE {where} ORDER BY id {direction} LIMIT {{}} OFFSET {{}}',
         *values,
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
+        read.limit,
+        read.offset,
     )
     orders = [
         OrderSummary(
@@ -71,9 +70,9 @@ async def search_orders(query: str, status: str = "", page: int = 1) -> OrderPag
             total=Money(row["currency"], row["total"]),
             created_at=as_utc(row["created_at"]),
         )
-        for row in rows[:PAGE_SIZE]
+        for row in read.in_order(rows)
     ]
-    return OrderPage(orders, page, len(rows) > PAGE_SIZE)
+    return shown.page(orders, counted["total"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,41 @@ async def test_no_path_value_makes_a_server_error_and_ids_out_of_range_name_noth
     assert not_found_missed == []
 
 
+HOSTILE_PAGES = ["0", "-1", str(10**30), "abc", "%D9%A3", "%C2%B2", "1.5", "+2", "%00", "x" * 3000, "1e9"]
+PAGED_LISTS = {
+    "/crm/contacts",
+    "/crm/duplicates",
+    "/backoffice/orders",
+    "/backoffice/audit",
+    "/backoffice/email-log",
+    "/marketing/campaigns",
+}
+
+
+def paged_lists() -> list[str]:
+    """Every page the app serves at a fixed address that takes a `page` number in its query."""
+    return sorted(
+        route.path
+        for route in create_app().routes
+        if isinstance(route, HTTPRoute) and not PATH_PARAMETER.search(route.path)
+        for handler in route.route_handlers
+        if "GET" in handler.http_methods and "page" in handler.parsed_fn_signature.parameters
+    )
+
+
+async def test_no_page_number_makes_a_server_error_or_a_bare_refusal_on_any_list(client):
+    await sign_in(client, await make_staff("admin"))
+
+    answers = {
+        (path, page): (await client.get(f"{path}?page={page}")).status_code
+        for path in paged_lists()
+        for page in HOSTILE_PAGES
+    }
+
+    assert set(answers.values()) == {200}, answers
+    assert set(paged_lists()) >= PAGED_LISTS
+
+
 @pytest.mark.parametrize(
     "path", ["/performances/99999999999999999999", "/booking/AB12/%C3%A9", "/assets/css/%00.css"]
 )

@@ -18,6 +18,7 @@ from boxoffice.marketing.audience import AudienceFilter
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus
 from tests.support import staff as support
 from tests.support.marketing import deliver_campaign, make_contact, tag_contacts
+from tests.support.pager import read_pager
 from tests.support.smtp import SmtpServer
 from tests.support.staff import make_staff, post_form, sign_in
 
@@ -131,7 +132,7 @@ async def test_an_empty_audience_is_refused_and_the_draft_stays_a_draft(client, 
     assert "Nobody is in this audience" in response.text and "Nothing was sent" in response.text
     row = await Campaign.select(Campaign.status).where(Campaign.id == campaign_id).first()
     assert row["status"] == CampaignStatus.DRAFT
-    assert await CampaignRecipient.count() == 0 and await recent_messages() == []
+    assert await CampaignRecipient.count() == 0 and (await recent_messages()).items == []
 
 
 async def test_a_test_send_goes_to_the_operator_alone(
@@ -234,3 +235,34 @@ async def test_stopping_a_campaign_skips_the_recipients_not_yet_queued(
     assert await campaign_sending.release_due_messages(one_a_second, mail_settings(), later) == 0
     await send_due_messages(smtp_settings)
     assert len(smtp_server.messages) == 1  # the message already queued still goes
+
+
+async def test_the_campaign_list_says_how_many_there_are_and_pages_them_with_their_recipients(
+    client, marketer
+):
+    ids = []
+    for number in range(30):
+        campaign = Campaign(subject=f"Season {number:02}", status=CampaignStatus.SENT)
+        await campaign.save()
+        ids.append(campaign.id)
+    for place, campaign_id in ((0, ids[0]), (1, ids[0]), (2, ids[0]), (3, ids[-1])):
+        contact_id = await make_contact(f"guest{place}@example.org")
+        await CampaignRecipient(campaign=campaign_id, contact=contact_id, status="queued").save()
+
+    first = await client.get("/marketing/campaigns")
+    pager = read_pager(first.text)
+    last = await client.get(pager.links["Last"])
+    rows = {
+        subject: recipients
+        for html in (first.text, last.text)
+        for subject, recipients in re.findall(
+            r">(Season \d\d)</a></td>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>", html
+        )
+    }
+
+    assert pager.summary == "Showing 1–25 of 30" and pager.links["Last"] == "/marketing/campaigns?page=2"
+    assert read_pager(last.text).summary == "Showing 26–30 of 30"
+    assert "Season 29" in first.text and "Season 05" in first.text and "Season 04" not in first.text
+    assert "Season 04" in last.text and "Season 00" in last.text
+    assert (rows["Season 29"], rows["Season 00"], rows["Season 15"]) == ("1", "3", "–")
+    assert len(rows) == 30

@@ -1,6 +1,6 @@
-"""The contacts list and the contact record through HTTP: live search, the record with its consent per
-channel, audited edits whose values only contact-readers see, consent changes with their notes,
-restriction, notes and tags."""
+"""The contacts list and the contact record through HTTP: live search and its pages, the record with its
+consent per channel, audited edits whose values only contact-readers see, consent changes with their
+notes, restriction, notes and tags."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from boxoffice.auth.tables import AuditEntry, Role
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
+from tests.support.pager import read_pager
 from tests.support.staff import make_staff, make_staff_on, post_form, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -348,3 +349,58 @@ async def test_staff_who_manage_tags_but_not_contacts_tag_no_search_and_see_no_c
         assert refused.status_code == 403
         assert "Lovelace" not in refused.text and "ada@example.org" not in refused.text
     assert await ContactTag.count() == 0
+
+
+async def test_the_list_says_how_many_match_and_its_pages_keep_the_search_tag_and_sort(client):
+    friends = Tag(name="Friends")
+    await friends.save()
+    for number in range(60):
+        contact_id = await make_contact(
+            first_name=f"Person{number:02}", last_name="Smith", email=f"p{number:02}@example.org"
+        )
+        if number % 10:  # 54 friends
+            await ContactTag(contact=contact_id, tag=friends.id).save()
+    await make_contact(first_name="Charles", last_name="Babbage", email="cb@example.org")
+    await sign_in(client, await make_staff("admin"))
+    filters = {"q": "smith", "tag": str(friends.id), "sort": "email"}
+
+    first = await client.get("/crm/contacts", params=filters)
+    pager = read_pager(first.text)
+    second = await client.get(pager.links["Next"])
+    last = await client.get(read_pager(second.text).links["Last"])
+
+    assert "54 contacts match." in first.text
+    assert pager.summary == "Showing 1–25 of 54" and pager.current == "1"
+    assert pager.links["Next"] == f"/crm/contacts?q=smith&sort=email&tag={friends.id}&page=2"
+    assert read_pager(second.text).summary == "Showing 26–50 of 54"
+    assert read_pager(second.text).current == "2"
+    assert read_pager(last.text).summary == "Showing 51–54 of 54"
+    assert "Person58 Smith" in last.text and "Person59 Smith" in last.text
+    assert "Person50 Smith" not in last.text and "Charles" not in last.text
+    assert read_pager(last.text).links["First"] == f"/crm/contacts?q=smith&sort=email&tag={friends.id}"
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "١٢", "²", "1.5", ""])
+async def test_a_page_number_that_is_no_number_shows_the_first_page(client, page):
+    for number in range(30):
+        await make_contact(first_name=f"Person{number:02}", email=f"p{number:02}@example.org")
+    await sign_in(client, await make_staff("admin"))
+
+    response = await client.get("/crm/contacts", params={"page": page})
+
+    assert response.status_code == 200
+    assert read_pager(response.text).summary == "Showing 1–25 of 30"
+
+
+async def test_a_page_past_the_end_shows_the_last_and_says_so(client):
+    for number in range(30):
+        await make_contact(first_name=f"Person{number:02}", email=f"p{number:02}@example.org")
+    await sign_in(client, await make_staff("admin"))
+
+    response = await client.get("/crm/contacts", params={"page": str(10**30)})
+
+    assert response.status_code == 200
+    assert read_pager(response.text).summary == "Showing 26–30 of 30"
+    assert read_pager(response.text).notices == [
+        "That page is past the end of the list: this is the last page."
+    ]

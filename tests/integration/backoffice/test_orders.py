@@ -26,6 +26,7 @@ from boxoffice.tickets import checkin
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.catalog import make_performance
 from tests.support.counter import NOW, make_contact, sell
+from tests.support.pager import read_pager
 from tests.support.shop import SHOW_TIME, check_out, choose, paid_order, seats_left
 from tests.support.staff import csrf_token, make_staff, sign_in
 
@@ -663,3 +664,32 @@ async def test_a_reservation_given_away_at_the_counter_is_worth_nothing(client, 
         "amount": 0,
     }
     assert await Ticket.count().where(Ticket.order == order["id"]) == 2
+
+
+async def test_the_order_search_says_how_many_match_and_its_pages_keep_the_search_and_status(client, manager):
+    for number in range(40):
+        await Order(
+            reference=f"PAGE{number:04}",
+            channel="online",
+            status="reserved" if number % 4 == 0 else "paid",  # 30 paid
+            first_name="Grace",
+            last_name="Hopper" if number < 36 else "Other",  # 27 of the paid ones are Hopper's
+            currency="GBP",
+            total=1000,
+        ).save()
+
+    first = await client.get("/backoffice/orders", params={"q": "hopper", "status": "paid"})
+    pager = read_pager(first.text)
+    second = await client.get(pager.links["Next"])
+    past_the_end = await client.get(
+        "/backoffice/orders", params={"q": "hopper", "status": "paid", "page": "7"}
+    )
+
+    assert "27 orders match." in first.text
+    assert pager.summary == "Showing 1–25 of 27" and pager.label == "Pages of orders"
+    assert pager.links["Next"] == "/backoffice/orders?q=hopper&status=paid&page=2"
+    assert read_pager(second.text).summary == "Showing 26–27 of 27"
+    assert read_pager(second.text).current == "2"
+    shown = re.findall(r">(PAGE\d{4})</a>", second.text)
+    assert shown == ["PAGE0002", "PAGE0001"]  # newest first: the two oldest paid ones of Hopper's
+    assert read_pager(past_the_end.text).summary == "Showing 26–27 of 27"

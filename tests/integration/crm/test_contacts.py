@@ -15,6 +15,7 @@ from boxoffice.crm.contacts import (
     search_contacts,
 )
 from boxoffice.crm.tables import Contact, ContactTag, Tag
+from boxoffice.paging import PageRequest
 from tests.support.staff import make_staff
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -30,7 +31,7 @@ async def make_contact(
 
 async def names(query: str = "", **options) -> list[str]:
     found = await search_contacts(query, **options)
-    return [contact.name for contact in found.contacts]
+    return [contact.name for contact in found.items]
 
 
 async def test_every_word_must_match_a_name_email_phone_or_postcode(database):
@@ -60,7 +61,7 @@ async def test_removed_contacts_never_appear(database):
 
     found = await search_contacts("")
 
-    assert found.total == 1 and [contact.name for contact in found.contacts] == ["Ada Lovelace"]
+    assert found.total == 1 and [contact.name for contact in found.items] == ["Ada Lovelace"]
 
 
 async def test_pages_sorting_and_the_tag_filter(database):
@@ -70,11 +71,13 @@ async def test_pages_sorting_and_the_tag_filter(database):
     for contact_id in ids[:3]:
         await ContactTag(contact=contact_id, tag=tag.id).save()
 
-    second = await search_contacts("smith", page=2, page_size=25)
-    assert (second.total, second.pages, len(second.contacts)) == (30, 2, 5)
-    assert second.contacts[0].first_name == "Person25"
-    newest = await search_contacts("", sort=ContactSort.NEWEST, page_size=1)
-    assert newest.contacts[0].first_name == "Person29"
+    second = await search_contacts("smith", page=PageRequest(2, 25))
+    assert (second.total, second.pages, len(second.items)) == (30, 2, 5)
+    assert second.items[0].first_name == "Person25"
+    past_the_end = await search_contacts("smith", page=PageRequest(99, 25))
+    assert (past_the_end.number, past_the_end.moved, past_the_end.items) == (2, True, second.items)
+    newest = await search_contacts("", sort=ContactSort.NEWEST, page=PageRequest(1, 1))
+    assert newest.items[0].first_name == "Person29"
     assert await names(tag_id=tag.id) == ["Person00 Smith", "Person01 Smith", "Person02 Smith"]
 
 

@@ -11,10 +11,18 @@ import pytest
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import add_note
-from boxoffice.crm.duplicates import likely_duplicates, merge_contacts, merged_family, merged_into
-from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
+from boxoffice.crm.duplicates import (
+    DismissRefused,
+    dismiss_pair,
+    likely_duplicates,
+    merge_contacts,
+    merged_family,
+    merged_into,
+)
+from boxoffice.crm.tables import Contact, ContactNote, ContactTag, DismissedDuplicate, Tag
 from boxoffice.marketing.consent import consent_status, record_consent
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.paging import PageRequest
 from boxoffice.privacy.erasure import erase_contact
 from boxoffice.sales.tables import Order
 from tests.integration.privacy.test_erasure import personal_data_found
@@ -44,7 +52,7 @@ async def test_likely_duplicates_share_an_address_a_name_and_postcode_or_a_phone
 
     groups = {
         group.reason: sorted(contact.name for contact in group.contacts)
-        for group in await likely_duplicates()
+        for group in (await likely_duplicates()).items
     }
 
     assert groups == {
@@ -258,3 +266,105 @@ async def test_merge_preview_and_merge_hold_whatever_either_contact_has_or_lacks
     assert (await Contact.select(Contact.merged_into).where(Contact.id == merged).first())[
         "merged_into"
     ] == kept
+
+
+async def test_the_groups_are_counted_and_read_a_page_at_a_time(database):
+    for number in range(25):
+        await make_contact("Ada", f"Twin{number:02}", f"twin{number:02}@example.org")
+        await make_contact("Ada", f"Twin{number:02}", f"TWIN{number:02}@example.org")
+    await make_contact("Charles", "Babbage", "cb@example.org")
+
+    first = await likely_duplicates(PageRequest(1, 20))
+    second = await likely_duplicates(PageRequest(2, 20))
+    past_the_end = await likely_duplicates(PageRequest(10**9, 20))
+
+    assert (first.total, first.pages, len(first.items)) == (25, 2, 20)
+    assert (second.total, len(second.items), second.first_shown) == (25, 5, 21)
+    names = [group.contacts[0].last_name for group in first.items + second.items]
+    assert names == [f"Twin{number:02}" for number in range(25)]
+    assert (past_the_end.number, past_the_end.moved, past_the_end.items) == (2, True, second.items)
+    assert all(len(group.pairs) == 1 for group in first.items)
+
+
+async def test_a_dismissed_pair_is_never_offered_again_and_is_audited_once(database):
+    admin = await make_staff("admin")
+    ada = await make_contact("Ada", "Lovelace", "ada@example.org", "0117 496 0000")
+    augusta = await make_contact("Augusta", "King", "", "01174960000")
+    byron = await make_contact("Ada", "Byron", "", "0117 4960000")
+
+    assert await dismiss_pair(augusta, ada, actor_id=admin.id, ip="10.0.0.1", now=NOW) is True
+    assert await dismiss_pair(ada, augusta, actor_id=admin.id, ip="10.0.0.1", now=NOW) is False
+    [group] = (await likely_duplicates()).items
+    assert [(pair.first.id, pair.second.id) for pair in group.pairs] == [(ada, byron), (augusta, byron)]
+    assert [contact.id for contact in group.contacts] == [ada, augusta, byron] and group.members == 3
+
+    await dismiss_pair(ada, byron, actor_id=admin.id, ip="10.0.0.1", now=NOW)
+    [group] = (await likely_duplicates()).items
+    assert [(pair.first.id, pair.second.id) for pair in group.pairs] == [(augusta, byron)]
+    assert [contact.id for contact in group.contacts] == [augusta, byron]
+
+    await dismiss_pair(byron, augusta, actor_id=admin.id, ip="10.0.0.1", now=NOW)
+    nothing = await likely_duplicates()
+    assert (nothing.total, nothing.items) == (0, [])
+    rows = await DismissedDuplicate.select(DismissedDuplicate.contact, DismissedDuplicate.other_contact)
+    assert sorted((row["contact"], row["other_contact"]) for row in rows) == [
+        (ada, augusta),
+        (ada, byron),
+        (augusta, byron),
+    ]
+    entries = await AuditEntry.select(AuditEntry.object_id, AuditEntry.detail, AuditEntry.ip).where(
+        AuditEntry.action == "contact.duplicate_dismissed"
+    )
+    assert len(entries) == 3
+    assert (entries[0]["object_id"], json.loads(entries[0]["detail"]), entries[0]["ip"]) == (
+        str(ada),
+        {"other": augusta},
+        "10.0.0.1",
+    )
+
+
+async def test_a_dismissal_of_one_contact_or_a_removed_one_is_refused(database):
+    admin = await make_staff("admin")
+    ada = await make_contact("Ada", "Lovelace", "ada@example.org")
+    removed = await make_contact("", "", "")
+    await Contact.update({Contact.erased_at: NOW}).where(Contact.id == removed)
+
+    with pytest.raises(DismissRefused, match="two different contacts"):
+        await dismiss_pair(ada, ada, actor_id=admin.id, ip="", now=NOW)
+    with pytest.raises(DismissRefused, match="no longer exists or has been removed"):
+        await dismiss_pair(ada, removed, actor_id=admin.id, ip="", now=NOW)
+    with pytest.raises(DismissRefused, match="no longer exists or has been removed"):
+        await dismiss_pair(ada, 2**31 - 1, actor_id=admin.id, ip="", now=NOW)
+
+    assert await DismissedDuplicate.count() == 0
+    assert await AuditEntry.count().where(AuditEntry.action == "contact.duplicate_dismissed") == 0
+
+
+async def test_a_merge_moves_the_merged_contacts_dismissals_to_the_kept_one(database):
+    admin = await make_staff("admin")
+    kept = await make_contact("Ada", "Lovelace", "ada@example.org", "0117 496 0000")
+    merged = await make_contact("Ada", "Lovelace", "ada.work@example.org", "0117 496 0000")
+    other = await make_contact("Augusta", "King", "", "0117 496 0000")
+    await dismiss_pair(merged, other, actor_id=admin.id, ip="", now=NOW)
+    await dismiss_pair(kept, merged, actor_id=admin.id, ip="", now=NOW)
+
+    await merge_contacts(kept, merged, actor_id=admin.id, ip="", now=NOW)
+
+    rows = await DismissedDuplicate.select(DismissedDuplicate.contact, DismissedDuplicate.other_contact)
+    assert [(row["contact"], row["other_contact"]) for row in rows] == [(kept, other)]
+    assert (await likely_duplicates()).total == 0
+
+
+async def test_removing_a_contact_drops_the_pairs_dismissed_with_them(database):
+    admin = await make_staff("admin")
+    ada = await make_contact("Ada", "Lovelace", "ada@example.org", "0117 496 0000")
+    augusta = await make_contact("Augusta", "King", "augusta@example.org", "0117 496 0000")
+    byron = await make_contact("Ada", "Byron", "byron@example.org", "0117 496 0000")
+    await dismiss_pair(ada, augusta, actor_id=admin.id, ip="", now=NOW)
+    await dismiss_pair(augusta, byron, actor_id=admin.id, ip="", now=NOW)
+
+    await erase_contact(augusta, actor_id=admin.id, ip="", now=NOW)
+
+    assert await DismissedDuplicate.count() == 0
+    [group] = (await likely_duplicates()).items
+    assert [(pair.first.id, pair.second.id) for pair in group.pairs] == [(ada, byron)]

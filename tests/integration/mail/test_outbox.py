@@ -24,6 +24,7 @@ from boxoffice.mail.outbox import (
     retry_delay,
 )
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage, OutboxStatus
+from boxoffice.paging import PageRequest
 from boxoffice.sales.tables import Venue
 
 WORKER = "box1:100:aaaa"
@@ -68,10 +69,15 @@ async def test_a_queued_message_reads_back_as_it_was_queued(database):
 async def test_the_log_lists_the_newest_messages_first(database):
     ids = [await queue_email(confirmation(f"guest{number}@example.org")) for number in range(5)]
 
-    newest = await recent_messages(limit=3)
-    assert [entry.id for entry in newest] == ids[:1:-1]
-    assert [entry.recipient for entry in newest] == [f"guest{number}@example.org" for number in (4, 3, 2)]
-    assert [entry.id for entry in await recent_messages(limit=3, offset=3)] == ids[1::-1]
+    newest = await recent_messages(PageRequest(1, 3))
+    assert [entry.id for entry in newest.items] == ids[:1:-1]
+    assert [entry.recipient for entry in newest.items] == [
+        f"guest{number}@example.org" for number in (4, 3, 2)
+    ]
+    older = await recent_messages(PageRequest(2, 3))
+    assert [entry.id for entry in older.items] == ids[1::-1]
+    assert (newest.total, older.total, older.pages, older.first_shown) == (5, 5, 2, 4)
+    assert (await recent_messages(PageRequest(9, 3))).number == 2
 
 
 async def test_a_message_queued_in_a_transaction_that_fails_is_never_sent(database):
