@@ -22,7 +22,7 @@ async def make_contact(first: str, last: str, email: str, phone: str = "", postc
 
 
 async def found(query: str) -> list[str]:
-    return [contact.name for contact in (await search_contacts(query)).contacts]
+    return [contact.name for contact in (await search_contacts(query)).items]
 
 
 async def query_plan(query: str) -> str:
