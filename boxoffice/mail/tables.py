@@ -5,8 +5,10 @@ by `boxoffice worker`, so a slow or absent SMTP server never holds up a sale and
 process stops. The rows hold personal data (recipient, bodies, attachments); erasure blanks those columns
 in place and keeps the row, so the columns stay plain values with no derived copies elsewhere.
 
-The claim query's index on (status, next_attempt_at) comes from a hand-written migration of this app:
-Piccolo declares indexes on single columns only.
+The claim query's indexes on (status, next_attempt_at) and (status, claimed_by) come from hand-written
+migrations of this app, since Piccolo declares indexes on plain single columns only; so do the index on
+(status, created_at), by which retention deletes old mail, and the one on LOWER(recipient), by which
+erasure and the right of access find every e-mail to a person's addresses.
 
 What can be promised over SMTP, whose server may take a message just as its sender dies, is one of two
 things, and each message says which (`at_most_once`): a campaign message is never sent twice, and may be

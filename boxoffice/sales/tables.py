@@ -27,7 +27,7 @@ class EventStatus(StrEnum):
 class Event(Table):
     """A production or show, with one or more performances."""
 
-    venue = ForeignKey(references=Venue, null=False, on_delete=OnDelete.restrict)
+    venue = ForeignKey(references=Venue, null=False, on_delete=OnDelete.restrict, index=True)
     slug = Varchar(length=80, unique=True)
     title = Varchar(length=200)
     description = Text(default="")
@@ -39,6 +39,9 @@ class Performance(Table):
 
     `available` counts the seats neither sold nor held. It only ever changes by conditional UPDATEs
     (`available = available - n WHERE available >= n`), which is what makes overselling impossible.
+
+    `event` leads the index (event, starts_at) of a hand-written migration of this app (Piccolo declares
+    indexes on single columns only): an event's performances are listed soonest first.
     """
 
     event = ForeignKey(references=Event, null=False, on_delete=OnDelete.restrict)
@@ -56,7 +59,7 @@ class TicketType(Table):
     taken and given back together with the performance's own count.
     """
 
-    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
     name = Varchar(length=100)
     price = Integer()
     currency = Varchar(length=3)
@@ -69,8 +72,8 @@ class Hold(Table):
     """Seats set aside for a basket until `expires_at`; deleting the row gives them back."""
 
     basket = Varchar(length=64, index=True)  # SHA-256 of the basket cookie
-    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
-    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict, index=True)
     quantity = Integer()
     expires_at = Timestamptz(index=True)
 
@@ -90,15 +93,19 @@ class OrderStatus(StrEnum):
 
 
 class Order(Table):
-    """A purchase. The buyer's details are copied here as given at the time (blanked on erasure)."""
+    """A purchase. The buyer's details are copied here as given at the time (blanked on erasure).
+
+    `status` leads the index (status, id) of a hand-written migration of this app (Piccolo declares
+    indexes on single columns only): the order list filters on a status and shows the newest first.
+    `email` is indexed for the orders never linked to a contact that erasure and export look up by it."""
 
     reference = Varchar(length=16, unique=True)
     channel = Varchar(length=16, choices=OrderChannel)
-    status = Varchar(length=20, choices=OrderStatus, index=True)
+    status = Varchar(length=20, choices=OrderStatus)
     contact = Integer(null=True, default=None, index=True)  # crm contact id, once known
     first_name = Varchar(length=100, default="")
     last_name = Varchar(length=100, default="")
-    email = Varchar(length=254, default="")
+    email = Varchar(length=254, default="", index=True)
     phone = Varchar(length=40, default="")
     postcode = Varchar(length=16, default="")
     currency = Varchar(length=3)
@@ -121,9 +128,9 @@ class OrderLine(Table):
     """Tickets of one type on an order. `unit_price` is what was paid for each (0 for tickets given away,
     complimentary); `face_value` is the ticket type's price at the time, kept for reports."""
 
-    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
-    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict)
-    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict)
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict, index=True)
     description = Varchar(length=300)
     quantity = Integer()
     unit_price = Integer()
@@ -138,8 +145,8 @@ class TicketStatus(StrEnum):
 class Ticket(Table):
     """One admission, with an unguessable code."""
 
-    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
-    order_line = ForeignKey(references=OrderLine, null=False, on_delete=OnDelete.restrict)
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
+    order_line = ForeignKey(references=OrderLine, null=False, on_delete=OnDelete.restrict, index=True)
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
     code = Varchar(length=32, unique=True)
     status = Varchar(length=16, choices=TicketStatus, default=TicketStatus.VALID)
@@ -162,12 +169,12 @@ class Payment(Table):
     what was paid, however many refunds race. `provider_reference` is Stripe's payment intent or the
     card terminal's receipt reference."""
 
-    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
     method = Varchar(length=20, choices=PaymentMethod)
     amount = Integer()
     currency = Varchar(length=3)
-    provider_reference = Varchar(length=255, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    provider_reference = Varchar(length=255, default="", index=True)  # a Stripe refund finds its payment
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)  # the till report reads a day's
     staff = Integer(null=True, default=None)  # the operator, for in-person payments
     tendered = Integer(null=True, default=None)  # cash handed over, when more than the amount
     refunded = Integer(default=0)
@@ -175,8 +182,8 @@ class Payment(Table):
 
 
 class Refund(Table):
-    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict)
-    payment = ForeignKey(references=Payment, null=False, on_delete=OnDelete.restrict)
+    order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
+    payment = ForeignKey(references=Payment, null=False, on_delete=OnDelete.restrict, index=True)
     amount = Integer()
     currency = Varchar(length=3)
     reason = Varchar(length=200, default="")
