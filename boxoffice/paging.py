@@ -10,10 +10,10 @@ e-mail logs) is read a page at a time the same way:
     return shown.page(items, total)
 
 so no page reads past the rows it shows (plus the offset's), a page number past the end shows the last
-page, and nonsense (``0``, ``-1``, ``abc``, digits of other scripts) shows the first. The page says so when
-it shows another page than the one asked for (`Page.moved`). Lists of millions whose order is simple to
-turn round (the logs and orders, newest first by id) read each page from the nearer end instead
-(`PageRequest.reading`), so that the last page costs what the first does.
+page, and nonsense (``0``, ``-1``, ``abc``, digits of other scripts) shows the first. The page says so
+when it shows another page than the one asked for (`Page.moved`). Lists whose order can be turned round
+(contacts, orders, the logs) read each page from the nearer end instead (`PageRequest.reading`), so that
+the last page costs what the first does.
 
 Framework-free and below every domain package, so that services can return a `Page`.
 """

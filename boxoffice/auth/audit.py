@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from piccolo.columns.combination import Combinable, Combination
+from piccolo.querystring import Selectable
 
 from boxoffice.auth.tables import AuditEntry, StaffUser
 from boxoffice.db import one_of
@@ -91,15 +92,7 @@ async def search(
     shown = page.within(total)
     read = shown.reading(total)
     rows = (
-        await AuditEntry.select(
-            AuditEntry.at,
-            AuditEntry.actor.name.as_alias("actor_name"),
-            AuditEntry.action,
-            AuditEntry.object_type,
-            AuditEntry.object_id,
-            AuditEntry.ip,
-            AuditEntry.detail,
-        )
+        await AuditEntry.select(*row_columns())
         .where(*conditions)
         .order_by(AuditEntry.id, ascending=read.backwards)  # newest first, unless read from the end
         .limit(read.limit)
@@ -118,6 +111,19 @@ async def search(
         for row in read.in_order(rows)
     ]
     return shown.page(entries, total)
+
+
+def row_columns() -> tuple[Selectable, ...]:
+    """The columns an `AuditRow` is made from."""
+    return (
+        AuditEntry.at,
+        AuditEntry.actor.name.as_alias("actor_name"),
+        AuditEntry.action,
+        AuditEntry.object_type,
+        AuditEntry.object_id,
+        AuditEntry.ip,
+        AuditEntry.detail,
+    )
 
 
 def shown_detail(stored: str, *, with_personal: bool) -> dict[str, Any]:
@@ -149,15 +155,7 @@ def may_hold_personal(object_type: str, object_ids: list[str]) -> Combination:
 async def personal_entries(object_type: str, object_ids: list[str]) -> list[AuditRow]:
     """The entries about these objects that hold personal data, oldest first."""
     rows = (
-        await AuditEntry.select(
-            AuditEntry.at,
-            AuditEntry.actor.name.as_alias("actor_name"),
-            AuditEntry.action,
-            AuditEntry.object_type,
-            AuditEntry.object_id,
-            AuditEntry.ip,
-            AuditEntry.detail,
-        )
+        await AuditEntry.select(*row_columns())
         .where(may_hold_personal(object_type, object_ids))
         .order_by(AuditEntry.id)
     )

@@ -125,11 +125,17 @@ class ContactSort(StrEnum):
     NEWEST = "newest"
 
 
-SORT_SQL = {
-    ContactSort.NAME: "LOWER(last_name), LOWER(first_name), id",
-    ContactSort.EMAIL: "email, id",
-    ContactSort.NEWEST: "created_at DESC, id DESC",
+SORT_SQL = {  # each term with its direction, so that a page read from the end can turn every one round
+    ContactSort.NAME: (("LOWER(last_name)", "ASC"), ("LOWER(first_name)", "ASC"), ("id", "ASC")),
+    ContactSort.EMAIL: (("email", "ASC"), ("id", "ASC")),
+    ContactSort.NEWEST: (("created_at", "DESC"), ("id", "DESC")),
 }
+TURNED = {"ASC": "DESC", "DESC": "ASC"}
+
+
+def order_by(sort: ContactSort, *, backwards: bool = False) -> str:
+    """The ORDER BY terms of a sort, or of its reverse (every term turned round)."""
+    return ", ".join(f"{term} {TURNED[way] if backwards else way}" for term, way in SORT_SQL[sort])
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,19 +230,23 @@ async def search_contacts(
     page: PageRequest = FIRST_PAGE,
 ) -> Page[ContactSummary]:
     """One page of the contacts matching a staff search (see `search_condition`), with how many match;
-    a page past the end is the last one."""
+    a page past the end is the last one. A page in the second half is read from the end, so the last
+    page sorts no more than the first."""
     query = query[:MAX_QUERY_LENGTH]
     where, values = search_condition(query, tag_id)
     [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM contact WHERE {where}", *values)
     shown = page.within(counted["total"])
+    read = shown.reading(counted["total"])
     rows = await Contact.raw(
         "SELECT id, first_name, last_name, email, phone, postcode, restricted FROM contact "
-        f"WHERE {where} ORDER BY {SORT_SQL[sort]} LIMIT {{}} OFFSET {{}}",
+        f"WHERE {where} ORDER BY {order_by(sort, backwards=read.backwards)} LIMIT {{}} OFFSET {{}}",
         *values,
-        shown.size,
-        shown.offset,
+        read.limit,
+        read.offset,
     )
-    contacts = [ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in rows]
+    contacts = [
+        ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in read.in_order(rows)
+    ]
     return shown.page(contacts, counted["total"])
 
 

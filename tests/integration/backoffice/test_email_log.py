@@ -1,5 +1,7 @@
 """Without SMTP settings, staff can still read every e-mail Boxoffice queued, a page at a time."""
 
+import re
+
 from boxoffice.mail.outbox import Email, queue_email
 from tests.support.pager import read_pager
 from tests.support.staff import make_staff, sign_in
@@ -45,6 +47,8 @@ async def test_the_log_says_how_many_messages_there_are_and_pages_them_newest_fi
     assert list(pager.links) == ["1", "2", "3", "Next", "Last"] and pager.current == "1"
     assert "Message 119" in first.text and "Message 070" in first.text and "Message 069" not in first.text
     assert read_pager(middle.text).summary == "Showing 51–100 of 120"
+    subjects = re.findall(r">Message (\d{3})</a>", middle.text)
+    assert subjects == [f"{number:03}" for number in range(69, 19, -1)]  # read from the oldest end
     assert list(read_pager(middle.text).links) == ["First", "Previous", "1", "2", "3", "Next", "Last"]
     assert read_pager(last.text).summary == "Showing 101–120 of 120"
     assert "Message 000" in last.text and "Message 020" not in last.text

@@ -111,3 +111,24 @@ def test_staff_entered_details_are_tidied_and_checked():
         "email",
         "phone",
     }
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+async def test_pages_read_from_either_end_list_every_contact_once_in_order(database, sort):
+    people = [("Ada", "Smith"), ("ada", "smith"), ("Bea", "Smith"), ("Cy", "Jones"), ("Ada", "Jones")]
+    made = []
+    for number in range(23):
+        first, last = people[number % len(people)]
+        created = NOW + timedelta(minutes=number % 4)  # ties, broken by id
+        email = f"p{number % 7}.{number:02}@example.org"
+        made.append((await make_contact(first, last, email, created_at=created), first, last, email, created))
+    expected = {
+        ContactSort.NAME: sorted(made, key=lambda row: (row[2].lower(), row[1].lower(), row[0])),
+        ContactSort.EMAIL: sorted(made, key=lambda row: (row[3], row[0])),
+        ContactSort.NEWEST: sorted(made, key=lambda row: (row[4], row[0]), reverse=True),
+    }[sort]
+
+    pages = [await search_contacts("", sort=sort, page=PageRequest(number, 5)) for number in range(1, 6)]
+
+    assert [contact.id for page in pages for contact in page.items] == [row[0] for row in expected]
+    assert [page.first_shown for page in pages] == [1, 6, 11, 16, 21]
