@@ -26,12 +26,14 @@ OPTED_IN_BY_EMAIL = (
     " WHERE consent_record.contact = contact.id AND consent_record.channel = {}"
     " ORDER BY consent_record.recorded_at DESC, consent_record.id DESC LIMIT 1) = {}"
 )
+# The filters name the contacts they keep from the orders' side, so a filter is read once, through its
+# own indexes, rather than once for every contact.
 ATTENDED = (
-    'EXISTS (SELECT 1 FROM ticket JOIN "order" ON "order".id = ticket."order"'
+    'contact.id IN (SELECT "order".contact FROM ticket JOIN "order" ON "order".id = ticket."order"'
     " JOIN performance ON performance.id = ticket.performance"
-    ' WHERE "order".contact = contact.id AND "order".status = {} AND ticket.status = {}'
+    ' WHERE "order".status = {} AND ticket.status = {}'
 )
-PURCHASED = 'EXISTS (SELECT 1 FROM "order" WHERE "order".contact = contact.id AND "order".status = {}'
+PURCHASED = 'contact.id IN (SELECT "order".contact FROM "order" WHERE "order".status = {}'
 
 
 @dataclass(frozen=True, slots=True)
