@@ -12,10 +12,10 @@ class Contact(Table):
     personal field blanked and `erased_at` set. A contact merged into another is removed that way too,
     and `merged_into` names the one it lives on as: an unsubscribe link sent to it reaches that one.
 
-    The contact list's sort orders have indexes of their own, from a hand-written migration of this app
-    (Piccolo declares indexes on plain single columns only): (LOWER(last_name), LOWER(first_name), id)
-    for "by name" and (created_at, id) for "newest", so a page out of 200,000 contacts is read in order
-    instead of sorted whole."""
+    The contact list's sort orders have indexes of their own, from hand-written migrations of this app
+    (Piccolo declares indexes on plain single columns only): `contact_name_order` (LOWER(last_name),
+    LOWER(first_name), id) for "by name" and `contact_created_at_id` for "newest", so a page out of
+    200,000 contacts is read in order instead of sorted whole."""
 
     first_name = Varchar(length=100, default="")
     last_name = Varchar(length=100, default="")

@@ -52,9 +52,10 @@ class ConsentRecord(Table):
     `wording_version` the question version it came from, when it came from one. `actor` is the staff
     member who recorded it (a plain integer, so the ledger never blocks removing a staff account).
 
-    `contact` leads the index (contact, channel, recorded_at, id) of a hand-written migration of this app
-    (Piccolo declares indexes on single columns only): the latest row of a contact on a channel, which
-    every audience count and campaign report asks of each contact, is then one index probe.
+    `contact` leads `consent_record_latest` (contact, channel, recorded_at DESC, id DESC), from a
+    hand-written migration of this app (Piccolo declares indexes on single columns only): the latest row
+    of a contact on a channel, which every audience count and campaign report asks of each contact, is
+    then one index probe.
     """
 
     contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.restrict)
