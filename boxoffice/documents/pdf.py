@@ -78,8 +78,10 @@ def start_renderer(owner: int) -> None:
         return
     try:
         owner_ended = os.pidfd_open(owner)
-    except ProcessLookupError:
+    except ProcessLookupError:  # it has ended already
         os._exit(0)
+    except OSError:  # a kernel older than Linux 5.3: nothing watches
+        return
     threading.Thread(target=exit_when_ready, args=(owner_ended,), name="owner-watch", daemon=True).start()
 
 

@@ -12,14 +12,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
 from tests.support.box_office_sales import sell_at_counter
-from tests.support.processes import WEASYPRINT_LIBRARY, ProcessTable, alive, maps_library
+from tests.support.processes import WEASYPRINT_LIBRARY, ProcessTable, gone_within, maps_library
 from tests.support.rush import boxoffice, running_server, server_environment, sqlite_database_url
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="the process runs on a SQLite file of its own")
@@ -30,7 +29,8 @@ NOT_FOR_BROWSING = {
     "rich": "httpx's command-line tool",
     "markdown_it": "campaign rendering",
     "nh3": "sanitising campaigns and policies (checkout and staff pages)",
-    "weasyprint": "PDF rendering",
+    "weasyprint": "PDF rendering (in the renderer processes only)",
+    "PIL": "QR code images (made in the PDF renderers)",
 }
 
 SERVE_PAGES = """
@@ -73,15 +73,6 @@ def tickets_pdf(base_url: str, link: str) -> bytes:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf" and response.content.startswith(b"%PDF")
     return response.content
-
-
-def gone_within(pid: int, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_web_workers_serving_pdfs_never_load_weasyprint(tmp_path):

@@ -4,6 +4,7 @@ renderers they started, what each has loaded and how much memory it holds. For t
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,3 +95,13 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return bool(state) and state.group(1) != "Z"
+
+
+def gone_within(pid: int, seconds: float = 15.0) -> bool:
+    """Whether the process has ended (or was never there) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +13,7 @@ from pypdf import PdfReader
 
 from boxoffice.documents import pdf
 from boxoffice.documents.pdf import RendererFailed, RendererPool, render_pdf, run_in_renderer
-from tests.support.processes import alive
+from tests.support.processes import gone_within
 from tests.support.renderer_jobs import die, die_the_first_time, renderer_and_engine
 
 
@@ -25,15 +24,6 @@ async def renderers(monkeypatch) -> AsyncIterator[RendererPool]:
     monkeypatch.setattr(pdf, "RENDERERS", pool)
     yield pool
     await pool.close()
-
-
-def gone_within(pid: int, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 async def test_documents_are_made_in_a_renderer_that_has_weasyprint_loaded_already(renderers):
