@@ -154,7 +154,7 @@ class ListingPage:
 EVENTS_PAGE_SQL = """
     WITH firsts AS (
         SELECT p.id, p.event, p.starts_at,
-               (SELECT t.currency FROM ticket_type t WHERE t.performance = p.id LIMIT 1) AS currency
+               (SELECT MIN(t.currency) FROM ticket_type t WHERE t.performance = p.id) AS currency
         FROM performance p
         CROSS JOIN event e
         {venue_join}
@@ -189,55 +189,69 @@ CURSOR_SQL = """p.starts_at {than}= (SELECT c.starts_at FROM performance c WHERE
     AND (p.starts_at {than} (SELECT c.starts_at FROM performance c WHERE c.id = {{}}) OR p.id {than} {{}})"""
 
 
-async def events_listed(
-    now: datetime,
-    venues: list[VenueChoice],
-    *,
-    days: Days | None = None,
-    venue: VenueChoice | None = None,
-    after: int | None = None,
-    before: int | None = None,
-    size: int = PAGE_SIZE,
-) -> ListingPage:
-    """A page of the events on sale with a performance to come on `days` (None: any day) at `venue`
-    (None: any of `venues`), soonest first: the first page, the one after the event whose first
-    performance is `after`, or the one before the event whose first performance is `before`. A cursor
-    naming no performance gives an empty page."""
-    windows = windows_for(now, zones_of(venues, venue), days)
+@dataclass(frozen=True, slots=True)
+class ListingQuery:
+    """Which page of what's on to read: see `events_listed`."""
+
+    days: Days | None = None
+    venue: VenueChoice | None = None
+    after: int | None = None
+    before: int | None = None  # ignored when `after` is given
+    size: int = PAGE_SIZE
+
+    @property
+    def backwards(self) -> bool:
+        return self.before is not None and self.after is None
+
+
+def events_page_sql(now: datetime, venues: list[VenueChoice], query: ListingQuery) -> tuple[str, list] | None:
+    """The SQL of a page of what's on and its arguments; None when its days are over everywhere."""
+    windows = windows_for(now, zones_of(venues, query.venue), query.days)
     if not windows:
-        return ListingPage([], None, None)
+        return None
     window_sql, window_args = within("p.starts_at", windows)
     earlier_sql, earlier_args = within("q.starts_at", windows)
     where, args = [window_sql], [EventStatus.ON_SALE.value, *window_args]
-    if venue is not None:
+    if query.venue is not None:
         where.append("e.venue = {}")
-        args.append(venue.id)
-    cursor = after if after is not None else before
+        args.append(query.venue.id)
+    cursor = query.before if query.backwards else query.after
     if cursor is not None:
-        where.append(CURSOR_SQL.format(than=">" if after is not None else "<"))
+        where.append(CURSOR_SQL.format(than="<" if query.backwards else ">"))
         args += [cursor, cursor, cursor]
     sql = EVENTS_PAGE_SQL.format(
         venue_join="JOIN venue v ON v.id = e.venue" if len(windows) > 1 else "",
         where=" AND ".join(where),
         earlier=earlier_sql,
-        order="DESC" if before is not None and after is None else "ASC",
+        order="DESC" if query.backwards else "ASC",
         window=window_sql,
     )
-    rows = await Performance.raw(sql, *args, *earlier_args, size + 1, *window_args * 2)
-    events = listed_events(rows)
-    more = len(events) > size
-    if before is not None and after is None:
+    return sql, [*args, *earlier_args, query.size + 1, *window_args * 2]
+
+
+async def events_listed(now: datetime, venues: list[VenueChoice], query: ListingQuery) -> ListingPage:
+    """A page of the events on sale with a performance to come on `query.days` (None: any day) at
+    `query.venue` (None: any of `venues`), soonest first: the first page, the one after the event whose
+    first performance is `query.after`, or the one before the event whose first performance is
+    `query.before`. A cursor naming no performance gives an empty page."""
+    statement = events_page_sql(now, venues, query)
+    if statement is None:
+        return ListingPage([], None, None)
+    sql, args = statement
+    events = listed_events(await Performance.raw(sql, *args))
+    more = len(events) > query.size  # the query reads one event past the page to tell
+    if query.backwards:
         events = events[1:] if more else events
-        return ListingPage(
-            events,
-            events[-1].first_performance_id if events else None,
-            events[0].first_performance_id if more and events else None,
-        )
-    events = events[:size]
+        has_previous, has_next = more, True
+    else:
+        events = events[: query.size]
+        has_previous, has_next = query.after is not None, more
+    if not events:
+        return ListingPage([], None, None)
     return ListingPage(
         events,
-        events[-1].first_performance_id if more else None,
-        events[0].first_performance_id if cursor is not None and events else None,
+        events[-1].first_performance_id if has_next else None,
+        events[0].first_performance_id if has_previous else None,
     )
 
 

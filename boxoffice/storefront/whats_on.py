@@ -29,7 +29,7 @@ from litestar.params import FromPath
 from boxoffice.db import parse_id
 from boxoffice.documents.formatting import LocalFormat, local_format
 from boxoffice.sales import catalog, listings
-from boxoffice.sales.listings import Days, VenueChoice
+from boxoffice.sales.listings import Days, ListingQuery, VenueChoice
 from boxoffice.web.forms import EARLIEST_DAY, LATEST_DAY, parse_day
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.templating import render_page
@@ -44,6 +44,11 @@ NO_DAY = "Choose a day to see what is on that day; showing every date."
 UNKNOWN_VENUE = "We have no venue by that name; showing every venue."
 BAD_CURSOR = "That page of the listing is no longer there; showing the first page."
 BAD_MONTH = "The month must be written like 2026-12; showing this month."
+
+
+def current_time() -> datetime:
+    """Now; what "today" and "this week" mean, and which performances are still to come."""
+    return datetime.now(UTC)
 
 
 def kept_pages(request: Request) -> PageCache:
@@ -139,19 +144,18 @@ def days_of(chosen: WhatsOnFilter, today: date, first_week_day: int) -> Days | N
 
 
 async def listing_context(request: Request, venues: list[VenueChoice], chosen: WhatsOnFilter) -> dict:
-    now = datetime.now(UTC)
+    now = current_time()
     reference = chosen.venue or listings.house_venue(venues)
     fmt = format_for(reference)
     today = today_for(now, reference)
     days = days_of(chosen, today, fmt.first_week_day)
-    page = await listings.events_listed(
-        now, venues, days=days, venue=chosen.venue, after=chosen.after, before=chosen.before
-    )
+    query = ListingQuery(days, chosen.venue, chosen.after, chosen.before)
+    page = await listings.events_listed(now, venues, query)
     problems = list(chosen.problems)
     if not page.events and (chosen.after or chosen.before):
         problems.append(BAD_CURSOR)
         chosen = replace(chosen, after=None, before=None)
-        page = await listings.events_listed(now, venues, days=days, venue=chosen.venue)
+        page = await listings.events_listed(now, venues, ListingQuery(days, chosen.venue))
     described = describe(chosen, days, fmt)
     return {
         "page": page,
@@ -266,7 +270,7 @@ async def month_calendar(request: Request) -> Response[bytes]:
     problems: list[str] = []
     venue = venue_named(query_value(request, "venue"), venues, problems)
     reference = venue or listings.house_venue(venues)
-    now = datetime.now(UTC)
+    now = current_time()
     this_month = today_for(now, reference).replace(day=1)
     month = this_month
     if month_text := query_value(request, "month"):
@@ -304,7 +308,7 @@ async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
     after = parse_id(after_text)
 
     async def render() -> bytes:
-        event = await catalog.event_detail(slug, datetime.now(UTC), after=after)
+        event = await catalog.event_detail(slug, current_time(), after=after)
         if event is None:
             raise NotFoundException()
         return render_page(request, "storefront/event.html", {"event": event, "after": after})
