@@ -252,7 +252,7 @@ class Catalogue:
                     await connection.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {highest})"
                     )
-            await connection.execute("ANALYZE")  # as autovacuum would soon after such an insert
+            await connection.execute("VACUUM ANALYZE")  # as autovacuum would soon after such an insert
         finally:
             await connection.close()
 

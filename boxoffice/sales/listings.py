@@ -31,7 +31,10 @@ from boxoffice.sales.catalog import VenueSummary
 from boxoffice.sales.tables import EventStatus, Performance, Venue
 
 PAGE_SIZE = 20  # events on one page of what's on
-VENUES_LISTED = 200  # a box office has a handful; the venue filter offers at most this many
+# The end of "every date from now on". A bound rather than none, so that every listing query has the same
+# shape, a range on starts_at: PostgreSQL then plans it once per connection and keeps the plan (with a
+# lower bound alone, its generic plan looks dearer than a fresh one, and it plans again on every request).
+NO_END = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +44,15 @@ class VenueChoice:
     id: int
     slug: str
     name: str
+    address: str
     locale: str
     timezone: str
 
 
 async def venue_choices() -> list[VenueChoice]:
-    """The venues, by name."""
-    rows = await Venue.raw(
-        "SELECT id, slug, name, locale, timezone FROM venue ORDER BY name, id LIMIT {}", VENUES_LISTED
-    )
+    """Every venue, by name: the filter offers them all, and the listing names each event's from them.
+    A box office has a handful; unlike events and performances, they do not grow with what is sold."""
+    rows = await Venue.raw("SELECT id, slug, name, address, locale, timezone FROM venue ORDER BY name, id")
     return [VenueChoice(**row) for row in rows]
 
 
@@ -81,18 +84,18 @@ def month_of(today: date) -> Days:
 @dataclass(frozen=True, slots=True)
 class Window:
     """Where the start of a performance to list may fall, for the venues in `zone` (None: any venue):
-    from `start` (inclusive) until `end` (exclusive; None: no end)."""
+    from `start` (inclusive) until `end` (exclusive)."""
 
     zone: str | None
     start: datetime
-    end: datetime | None
+    end: datetime
 
 
 def windows_for(now: datetime, zones: set[str], days: Days | None) -> list[Window]:
     """The windows of the performances to come on `days` (None: every day from now on) at venues in
     `zones`; none when those days are over everywhere."""
     if days is None:
-        return [Window(None, now, None)]
+        return [Window(None, now, NO_END)]
     windows = []
     for zone in sorted(zones):
         local = ZoneInfo(zone)
@@ -110,10 +113,7 @@ def within(column: str, windows: list[Window]) -> tuple[str, list]:
     and its arguments. The first condition, on the earliest start and latest end of them all, is the
     range the index is read over."""
     start = min(window.start for window in windows)
-    ends = [window.end for window in windows]
-    sql, args = f"{column} >= {{}}", [start]
-    if None not in ends:
-        sql, args = f"{sql} AND {column} < {{}}", [*args, max(ends)]
+    sql, args = f"{column} >= {{}} AND {column} < {{}}", [start, max(window.end for window in windows)]
     if len(windows) > 1:
         zoned = []
         for window in windows:
@@ -150,10 +150,12 @@ class ListingPage:
 # One row per event of the page, found as the first listed performance of its event inside the windows
 # (`{where}` holds the windows and filters, `{earlier}` the windows again for an earlier performance of the
 # same event, which it must not have); then its last performance and its cheapest ticket in the windows,
-# each read from the event's own index entries, in the currency of its first performance's tickets.
+# each read from the event's own index entries, in the currency of its first performance's tickets. The
+# venue comes from the venues the caller has already read, so the page joins no more tables than it must:
+# each join and subquery costs PostgreSQL planning time on every request.
 EVENTS_PAGE_SQL = """
     WITH firsts AS (
-        SELECT p.id, p.event, p.starts_at,
+        SELECT p.id, p.event, p.starts_at, e.slug, e.title, e.venue,
                (SELECT MIN(t.currency) FROM ticket_type t WHERE t.performance = p.id) AS currency
         FROM performance p
         CROSS JOIN event e
@@ -168,22 +170,17 @@ EVENTS_PAGE_SQL = """
         ORDER BY p.starts_at {order}, p.id {order}
         LIMIT {{}}
     )
-    SELECT f.id AS first_id, f.starts_at AS first_starts_at, e.slug, e.title,
-           v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone, f.currency,
-           (SELECT MAX(p.starts_at) FROM performance p
+    SELECT f.id, f.starts_at, f.slug, f.title, f.venue, f.currency,
+           (SELECT p.starts_at FROM performance p
             WHERE p.event = f.event AND {window}
-              AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)) AS last_starts_at,
+              AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)
+            ORDER BY p.starts_at DESC LIMIT 1) AS last_starts_at,
            (SELECT MIN(t.price) FROM performance p JOIN ticket_type t ON t.performance = p.id
             WHERE p.event = f.event AND {window} AND t.currency = f.currency) AS from_price
     FROM firsts f
-    JOIN event e ON e.id = f.event
-    JOIN venue v ON v.id = e.venue
+    {outer_venue_join}
     ORDER BY f.starts_at, f.id
 """
-
-LISTED_SQL = (
-    "p.event = f.event AND {window} AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)"
-)
 
 CURSOR_SQL = """p.starts_at {than}= (SELECT c.starts_at FROM performance c WHERE c.id = {{}})
     AND (p.starts_at {than} (SELECT c.starts_at FROM performance c WHERE c.id = {{}}) OR p.id {than} {{}})"""
@@ -221,6 +218,7 @@ def events_page_sql(now: datetime, venues: list[VenueChoice], query: ListingQuer
         args += [cursor, cursor, cursor]
     sql = EVENTS_PAGE_SQL.format(
         venue_join="JOIN venue v ON v.id = e.venue" if len(windows) > 1 else "",
+        outer_venue_join="JOIN venue v ON v.id = f.venue" if len(windows) > 1 else "",
         where=" AND ".join(where),
         earlier=earlier_sql,
         order="DESC" if query.backwards else "ASC",
@@ -238,7 +236,7 @@ async def events_listed(now: datetime, venues: list[VenueChoice], query: Listing
     if statement is None:
         return ListingPage([], None, None)
     sql, args = statement
-    events = listed_events(await Performance.raw(sql, *args))
+    events = listed_events(await Performance.raw(sql, *args), venues)
     more = len(events) > query.size  # the query reads one event past the page to tell
     if query.backwards:
         events = events[1:] if more else events
@@ -255,19 +253,23 @@ async def events_listed(now: datetime, venues: list[VenueChoice], query: Listing
     )
 
 
-def listed_events(rows: list[dict]) -> list[EventListing]:
-    return [
-        EventListing(
-            slug=row["slug"],
-            title=row["title"],
-            venue=VenueSummary(row["venue_name"], row["venue_address"], row["locale"], row["timezone"]),
-            first_performance_id=row["first_id"],
-            first_starts_at=as_utc(row["first_starts_at"]),
-            last_starts_at=as_utc(row["last_starts_at"]),
-            from_price=Money(row["currency"], row["from_price"]),
+def listed_events(rows: list[dict], venues: list[VenueChoice]) -> list[EventListing]:
+    by_id = {venue.id: venue for venue in venues}
+    events = []
+    for row in rows:
+        venue = by_id[row["venue"]]
+        events.append(
+            EventListing(
+                slug=row["slug"],
+                title=row["title"],
+                venue=VenueSummary(venue.name, venue.address, venue.locale, venue.timezone),
+                first_performance_id=row["id"],
+                first_starts_at=as_utc(row["starts_at"]),
+                last_starts_at=as_utc(row["last_starts_at"]),
+                from_price=Money(row["currency"], row["from_price"]),
+            )
         )
-        for row in rows
-    ]
+    return events
 
 
 # Whether one listed performance starts in a day's windows; one such probe per day, joined by UNION ALL.

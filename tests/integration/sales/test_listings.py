@@ -76,7 +76,8 @@ async def test_only_events_on_sale_with_tickets_and_a_performance_to_come_are_li
         )
     await make_performance(await make_event(hall, "over", "Over"), NOW - timedelta(hours=1), PRICES)
     no_tickets = await make_event(hall, "no-tickets", "No Tickets")
-    await Performance(event=no_tickets.id, starts_at=NOW + timedelta(days=1), capacity=10, available=10).save()
+    tomorrow = NOW + timedelta(days=1)
+    await Performance(event=no_tickets.id, starts_at=tomorrow, capacity=10, available=10).save()
 
     page = await listings.events_listed(NOW, await listings.venue_choices(), ListingQuery())
 

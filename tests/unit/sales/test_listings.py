@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from boxoffice.sales.listings import Days, Window, month_of, month_weeks, week_of, windows_for
+from boxoffice.sales.listings import NO_END, Days, Window, month_of, month_weeks, week_of, windows_for
 
 WEDNESDAY = date(2030, 3, 13)
 NOW = datetime(2030, 3, 13, 12, 0, tzinfo=UTC)
@@ -56,7 +56,7 @@ def test_today_starts_now_and_days_gone_by_have_no_window():
 
 
 def test_without_days_every_performance_to_come_is_in_the_window():
-    assert windows_for(NOW, {"Europe/London"}, None) == [Window(None, NOW, None)]
+    assert windows_for(NOW, {"Europe/London"}, None) == [Window(None, NOW, NO_END)]
 
 
 def test_a_month_is_whole_weeks_from_the_locales_first_day():
