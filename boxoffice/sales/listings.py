@@ -30,7 +30,7 @@ from boxoffice.money import Money
 from boxoffice.sales.catalog import VenueSummary
 from boxoffice.sales.tables import EventStatus, Performance, Venue
 
-PAGE_SIZE = 20  # events on one page of what's on
+PAGE_SIZE = 12  # events on one page of what's on: rows of 2, 3 or 4 cards come out even
 NO_END = datetime(3000, 1, 1, tzinfo=UTC)  # the end of "every date from now on"
 
 

@@ -13,6 +13,7 @@ import pytest
 from boxoffice.app import create_app
 from boxoffice.config import get_settings
 from boxoffice.db import close_database, open_database
+from boxoffice.sales.listings import PAGE_SIZE
 from boxoffice.sales.tables import Event
 from boxoffice.storefront import whats_on
 from boxoffice.web.page_cache import PAGES_KEPT
@@ -127,7 +128,7 @@ async def test_a_day_in_a_venues_calendar_is_its_own_day(client, programme):
 
 async def test_pages_link_to_the_next_and_previous_with_the_filter_kept(client, database):
     hall = await make_venue()
-    for n in range(25):
+    for n in range(PAGE_SIZE + 5):
         event = await make_event(hall, f"show-{n:02d}", f"Show {n:02d}")
         await make_performance(event, NOW + timedelta(hours=n + 1), PRICES)
 
@@ -137,9 +138,9 @@ async def test_pages_link_to_the_next_and_previous_with_the_filter_kept(client, 
     earlier = re.search(r'<a rel="prev" href="([^"]+)">Earlier events</a>', second)[1].replace("&amp;", "&")
     back = (await client.get(earlier)).text
 
-    assert listed(first) == [f"Show {n:02d}" for n in range(20)]
+    assert listed(first) == [f"Show {n:02d}" for n in range(PAGE_SIZE)]
     assert later.startswith("/?when=month&after=")
-    assert listed(second) == [f"Show {n:02d}" for n in range(20, 25)]
+    assert listed(second) == [f"Show {n:02d}" for n in range(PAGE_SIZE, PAGE_SIZE + 5)]
     assert 'rel="next"' not in second
     assert "there are more on other pages" in status(second)
     assert earlier.startswith("/?when=month&before=")
