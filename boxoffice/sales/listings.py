@@ -166,8 +166,9 @@ class ListingPage:
 # scan of every performance in the windows when it plans once for any arguments; this one it can only
 # answer from the event's own index entries. Then its last performance and its cheapest ticket in the windows,
 # each read from the event's own index entries, in the currency of its first performance's tickets. The
-# venue comes from the venues the caller has already read, so the page joins no more tables than it must:
-# each join and subquery costs PostgreSQL planning time on every request.
+# venue comes from the venues the caller has already read, so the page joins no more tables than it must.
+# CROSS JOIN keeps SQLite's planner walking the starts_at index (PostgreSQL reads it as a plain join):
+# without statistics, SQLite would rather walk every event on sale and sort all their performances.
 EVENTS_PAGE_SQL = """
     WITH firsts AS (
         SELECT p.id, p.event, p.starts_at, e.slug, e.title, e.venue,
@@ -288,12 +289,14 @@ def listed_events(rows: list[dict], venues: list[VenueChoice]) -> list[EventList
 
 
 # Whether one listed performance starts in a day's windows; one such probe per day, joined by UNION ALL.
+# CROSS JOIN keeps SQLite's planner on the starts_at index (as in EVENTS_PAGE_SQL): without statistics it
+# would rather walk every event on sale.
 DAY_PROBE_SQL = """
     SELECT {day} AS day WHERE EXISTS (
         SELECT 1 FROM performance p
-        JOIN event e ON e.id = p.event
+        CROSS JOIN event e
         {venue_join}
-        WHERE e.status = {{}} AND {where}
+        WHERE e.id = p.event AND e.status = {{}} AND {where}
           AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id))
 """
 
