@@ -13,6 +13,7 @@ import pytest
 from boxoffice.app import create_app
 from boxoffice.config import get_settings
 from boxoffice.db import close_database, open_database
+from boxoffice.sales import listings
 from boxoffice.sales.listings import PAGE_SIZE
 from boxoffice.sales.tables import Event
 from boxoffice.storefront import whats_on
@@ -297,3 +298,19 @@ async def test_the_kept_pages_stay_bounded_however_many_filters_are_tried(kept_a
 
     pages, _ = cache.size
     assert pages == PAGES_KEPT
+
+
+async def test_a_kept_page_is_served_without_reading_the_database(kept_app, monkeypatch):
+    client, _ = kept_app
+    first = (await client.get("/?when=month&venue=hall")).text
+    calendar = (await client.get("/calendar?month=2030-03")).text
+
+    async def unreachable(*args, **kwargs):
+        raise AssertionError("the database was read")
+
+    monkeypatch.setattr(listings, "venue_choices", unreachable)
+    monkeypatch.setattr(listings, "events_listed", unreachable)
+    monkeypatch.setattr(listings, "days_with_performances", unreachable)
+
+    assert (await client.get("/?venue=hall&when=month")).text == first
+    assert (await client.get("/calendar?month=2030-03")).text == calendar
