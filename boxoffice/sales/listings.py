@@ -8,8 +8,9 @@ its page needs:
   performance that is the first of its event in the dates asked for (checked on the index on
   `performance (event, starts_at)`), until it has a page's worth: events are listed by their first
   performance, and pages follow each other by a cursor (the last event's first performance), never by
-  an OFFSET that would read every page before. The dates, prices and counts are then added up for the
-  page's events alone;
+  an OFFSET that would read every page before. Each event's last date and cheapest ticket are then
+  read for the page's events alone. What a page reads grows with how many performances an event has,
+  not with how many events there are;
 - the calendar asks, for each day of one month, whether one listed performance starts that day: at most
   31 probes of the same index, each stopping at the first performance it finds.
 
