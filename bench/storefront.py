@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import sqlite3
@@ -152,19 +153,81 @@ def bench(options: argparse.Namespace, database_url: str, workdir: Path) -> int:
                 return 1
             if options.warmup:
                 measure(options, url, options.warmup)
-            results.append((page, measure(options, url, options.seconds)))
+            servers = serving_processes(server.base_url, database_url)
+            cpu_before = cpu_seconds(servers)
+            load = measure(options, url, options.seconds)
+            cpu = cpu_seconds(servers) - cpu_before
+            results.append((page, load, cpu))
     tool = results[0][1].tool
     print(
         f"storefront on {options.engine}, {options.workers} worker(s), {options.connections} connections,"
         f" page cache {'off' if not options.cache_seconds else f'{options.cache_seconds:g} s'},"
         f" {options.seconds:g} s measured per page after {options.warmup:g} s of warm-up, load from {tool}"
     )
-    for page, load in results:
+    for page, load, cpu in results:
         print(
             f"GET {page}: {load.per_second:.0f} requests per second ({load.requests} requests),"
             f" p50 {load.p50 * 1000:.1f} ms, p99 {load.p99 * 1000:.1f} ms, errors {load.errors}"
         )
-    return 1 if any(load.errors for _, load in results) else 0
+        if load.requests:
+            per_request = cpu / load.requests
+            print(
+                f"  CPU per request: {per_request * 1000:.2f} ms in the server's processes"
+                f" (Boxoffice{' and PostgreSQL' if options.engine == 'postgres' else ''}),"
+                f" so {os.cpu_count()} CPUs of its own would serve about {os.cpu_count() / per_request:.0f}"
+                " requests per second with nothing else running"
+            )
+    return 1 if any(load.errors for _, load, _ in results) else 0
+
+
+def serving_processes(base_url: str, database_url: str) -> list[int]:
+    """The server's processes: `boxoffice serve` on the port of `base_url` and its workers, and the
+    PostgreSQL backends connected to the benchmark's database. Other work on the machine (a test run, a
+    build) slows the figures above but not these processes' own CPU time, which is why it is measured."""
+    port = base_url.rsplit(":", 1)[1]
+    parents = {}
+    supervisor = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"serve" in command and port.encode() in command:
+            supervisor = int(entry.name)
+    found = [supervisor] if supervisor else []
+    found += [pid for pid, parent in parents.items() if supervisor and parent == supervisor]
+    if database_url.startswith("postgresql://"):
+        name = database_url.rsplit("/", 1)[1]
+        backends = asyncio.run(postgres_backends(database_url, name))
+        found += [pid for pid in backends if pid in parents]
+    return found
+
+
+async def postgres_backends(database_url: str, name: str) -> list[int]:
+    connection = await asyncpg.connect(database_url, timeout=10)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await connection.close()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +315,7 @@ class Catalogue:
                     await connection.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {highest})"
                     )
-            await connection.execute("ANALYZE")  # as autovacuum would soon after such an insert
+            await connection.execute("VACUUM ANALYZE")  # as autovacuum would soon after such an insert
         finally:
             await connection.close()
 

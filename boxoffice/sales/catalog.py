@@ -81,22 +81,20 @@ def sales_state(now: datetime, sales_start: datetime | None, sales_end: datetime
     return SalesState.ON_SALE
 
 
-PUBLIC_EVENT_SQL = """
-    SELECT e.id, e.slug, e.title, e.description, e.status,
-           v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone
+# The event with its next performances, in one query: `{after}` is empty, or the condition that a
+# performance comes after the cursor's. A performance's price is its cheapest ticket, read from the index
+# on ticket_type (performance, currency, price); one with no tickets yet has none, and is not shown.
+EVENT_WITH_PERFORMANCES_SQL = """
+    SELECT e.slug, e.title, e.description, e.status,
+           v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone,
+           p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity,
+           (SELECT MIN(t.currency) FROM ticket_type t WHERE t.performance = p.id) AS currency,
+           (SELECT MIN(t.price) FROM ticket_type t WHERE t.performance = p.id AND t.currency =
+               (SELECT MIN(c.currency) FROM ticket_type c WHERE c.performance = p.id)) AS from_price
     FROM event e
     JOIN venue v ON v.id = e.venue
-    WHERE e.slug = {} AND e.status IN ({}, {})
-"""
-
-# `{after}` is empty, or the condition that a performance comes after the cursor's.
-PERFORMANCES_TO_COME_SQL = """
-    SELECT p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency,
-           MIN(t.price) AS from_price
-    FROM performance p
-    JOIN ticket_type t ON t.performance = p.id
-    WHERE p.event = {{}} AND p.starts_at > {{}} {after}
-    GROUP BY p.id, p.starts_at, p.sales_start, p.sales_end, p.available, p.capacity, t.currency
+    LEFT JOIN performance p ON p.event = e.id AND p.starts_at > {{}} {after}
+    WHERE e.slug = {{}} AND e.status IN ({{}}, {{}})
     ORDER BY p.starts_at, p.id
     LIMIT {{}}
 """
@@ -110,15 +108,15 @@ async def event_detail(
 ) -> EventDetail | None:
     """A public event with its next `size` performances still to come (those after the performance
     `after`, when given), or None for an unknown or draft event."""
-    events = await Event.raw(PUBLIC_EVENT_SQL, slug, *(status.value for status in PUBLIC_STATUSES))
-    if not events:
-        return None
-    event = events[0]
     if after is None:
-        sql, cursor = PERFORMANCES_TO_COME_SQL.format(after=""), []
+        sql, cursor = EVENT_WITH_PERFORMANCES_SQL.format(after=""), []
     else:
-        sql, cursor = PERFORMANCES_TO_COME_SQL.format(after=AFTER_PERFORMANCE_SQL), [after, after, after]
-    rows = await Performance.raw(sql, event["id"], now, *cursor, size + 1)
+        sql, cursor = EVENT_WITH_PERFORMANCES_SQL.format(after=AFTER_PERFORMANCE_SQL), [after, after, after]
+    statuses = (status.value for status in PUBLIC_STATUSES)
+    rows = await Event.raw(sql, now, *cursor, slug, *statuses, size + 1)
+    if not rows:
+        return None
+    event = rows[0]
     return EventDetail(
         slug=event["slug"],
         title=event["title"],
@@ -138,6 +136,7 @@ async def event_detail(
                 availability=availability(row["available"], row["capacity"]),
             )
             for row in rows[:size]
+            if row["from_price"] is not None
         ],
         later_after=rows[size - 1]["id"] if len(rows) > size else None,
     )

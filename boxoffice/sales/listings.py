@@ -8,8 +8,9 @@ its page needs:
   performance that is the first of its event in the dates asked for (checked on the index on
   `performance (event, starts_at)`), until it has a page's worth: events are listed by their first
   performance, and pages follow each other by a cursor (the last event's first performance), never by
-  an OFFSET that would read every page before. The dates, prices and counts are then added up for the
-  page's events alone;
+  an OFFSET that would read every page before. Each event's last date and cheapest ticket are then
+  read for the page's events alone. What a page reads grows with how many performances an event has,
+  not with how many events there are;
 - the calendar asks, for each day of one month, whether one listed performance starts that day: at most
   31 probes of the same index, each stopping at the first performance it finds.
 
@@ -30,8 +31,8 @@ from boxoffice.money import Money
 from boxoffice.sales.catalog import VenueSummary
 from boxoffice.sales.tables import EventStatus, Performance, Venue
 
-PAGE_SIZE = 20  # events on one page of what's on
-VENUES_LISTED = 200  # a box office has a handful; the venue filter offers at most this many
+PAGE_SIZE = 12  # events on one page of what's on: rows of 2, 3 or 4 cards come out even
+NO_END = datetime(3000, 1, 1, tzinfo=UTC)  # the end of "every date from now on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,15 @@ class VenueChoice:
     id: int
     slug: str
     name: str
+    address: str
     locale: str
     timezone: str
 
 
 async def venue_choices() -> list[VenueChoice]:
-    """The venues, by name."""
-    rows = await Venue.raw(
-        "SELECT id, slug, name, locale, timezone FROM venue ORDER BY name, id LIMIT {}", VENUES_LISTED
-    )
+    """Every venue, by name: the filter offers them all, and the listing names each event's from them.
+    A box office has a handful; unlike events and performances, they do not grow with what is sold."""
+    rows = await Venue.raw("SELECT id, slug, name, address, locale, timezone FROM venue ORDER BY name, id")
     return [VenueChoice(**row) for row in rows]
 
 
@@ -81,18 +82,19 @@ def month_of(today: date) -> Days:
 @dataclass(frozen=True, slots=True)
 class Window:
     """Where the start of a performance to list may fall, for the venues in `zone` (None: any venue):
-    from `start` (inclusive) until `end` (exclusive; None: no end)."""
+    from `start` (inclusive) until `end` (exclusive)."""
 
     zone: str | None
     start: datetime
-    end: datetime | None
+    end: datetime
 
 
 def windows_for(now: datetime, zones: set[str], days: Days | None) -> list[Window]:
     """The windows of the performances to come on `days` (None: every day from now on) at venues in
     `zones`; none when those days are over everywhere."""
+    now = now.replace(second=0, microsecond=0)  # see `moment_sql`
     if days is None:
-        return [Window(None, now, None)]
+        return [Window(None, now, NO_END)]
     windows = []
     for zone in sorted(zones):
         local = ZoneInfo(zone)
@@ -105,20 +107,32 @@ def windows_for(now: datetime, zones: set[str], days: Days | None) -> list[Windo
     return windows
 
 
+def moment_sql(moment: datetime) -> str:
+    """A window's bound written into the SQL rather than passed as an argument.
+
+    PostgreSQL plans a prepared statement afresh for its first few runs and then, if that looks no
+    dearer, once for any arguments. Planned for any arguments, a range on starts_at looks a few rows
+    long, and the plan it picks for a page of what's on then sorts every performance to come instead of
+    walking the index and stopping at the page's end (0.5 ms became 40 ms with 10,000 performances).
+    Written into the SQL, the range is known to the plan that is kept. Each minute ("now", floored to
+    the minute by `windows_for`) and each filter makes another statement, planned a few times and kept.
+    Only moments made here are written so, never a visitor's text; the form is the one Piccolo's SQLite
+    adapter stores ('2030-03-13 12:00:00+00:00'), which PostgreSQL reads as a timestamptz."""
+    return f"'{moment.astimezone(UTC)}'"
+
+
 def within(column: str, windows: list[Window]) -> tuple[str, list]:
     """SQL that holds when `column` falls in one of `windows` (whose zones are read from `v.timezone`),
     and its arguments. The first condition, on the earliest start and latest end of them all, is the
     range the index is read over."""
-    start = min(window.start for window in windows)
-    ends = [window.end for window in windows]
-    sql, args = f"{column} >= {{}}", [start]
-    if None not in ends:
-        sql, args = f"{sql} AND {column} < {{}}", [*args, max(ends)]
+    start, end = min(window.start for window in windows), max(window.end for window in windows)
+    sql, args = f"{column} >= {moment_sql(start)} AND {column} < {moment_sql(end)}", []
     if len(windows) > 1:
         zoned = []
         for window in windows:
-            zoned.append(f"(v.timezone = {{}} AND {column} >= {{}} AND {column} < {{}})")
-            args += [window.zone, window.start, window.end]
+            bounds = f"{column} >= {moment_sql(window.start)} AND {column} < {moment_sql(window.end)}"
+            zoned.append(f"(v.timezone = {{}} AND {bounds})")
+            args.append(window.zone)
         sql = f"{sql} AND ({' OR '.join(zoned)})"
     return sql, args
 
@@ -148,121 +162,142 @@ class ListingPage:
 
 
 # One row per event of the page, found as the first listed performance of its event inside the windows
-# (`{where}` holds the windows and filters, `{earlier}` the windows again for an earlier performance of the
-# same event, which it must not have); then its last performance and its cheapest ticket in the windows,
-# each read from the event's own index entries, in the currency of its first performance's tickets.
+# (`{where}` holds the windows and filters, `{earlier}` the windows again, for the event's first one). That
+# test is a subquery with a LIMIT rather than a NOT EXISTS because PostgreSQL may turn an anti-join into a
+# scan of every performance in the windows when it plans once for any arguments; this one it can only
+# answer from the event's own index entries. Then its last performance and its cheapest ticket in the windows,
+# each read from the event's own index entries, in the currency of its first performance's tickets. The
+# venue comes from the venues the caller has already read, so the page joins no more tables than it must.
+# CROSS JOIN keeps SQLite's planner walking the starts_at index (PostgreSQL reads it as a plain join):
+# without statistics, SQLite would rather walk every event on sale and sort all their performances.
 EVENTS_PAGE_SQL = """
     WITH firsts AS (
-        SELECT p.id, p.event, p.starts_at,
-               (SELECT t.currency FROM ticket_type t WHERE t.performance = p.id LIMIT 1) AS currency
+        SELECT p.id, p.event, p.starts_at, e.slug, e.title, e.venue,
+               (SELECT MIN(t.currency) FROM ticket_type t WHERE t.performance = p.id) AS currency
         FROM performance p
         CROSS JOIN event e
         {venue_join}
         WHERE e.id = p.event AND e.status = {{}} AND {where}
-          AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)
-          AND NOT EXISTS (
-              SELECT 1 FROM performance q
+          AND p.id = (
+              SELECT q.id FROM performance q
               WHERE q.event = p.event AND {earlier}
-                AND (q.starts_at < p.starts_at OR (q.starts_at = p.starts_at AND q.id < p.id))
-                AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = q.id))
+                AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = q.id)
+              ORDER BY q.starts_at, q.id
+              LIMIT 1)
         ORDER BY p.starts_at {order}, p.id {order}
         LIMIT {{}}
     )
-    SELECT f.id AS first_id, f.starts_at AS first_starts_at, e.slug, e.title,
-           v.name AS venue_name, v.address AS venue_address, v.locale, v.timezone, f.currency,
-           (SELECT MAX(p.starts_at) FROM performance p
+    SELECT f.id, f.starts_at, f.slug, f.title, f.venue, f.currency,
+           (SELECT p.starts_at FROM performance p
             WHERE p.event = f.event AND {window}
-              AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)) AS last_starts_at,
+              AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)
+            ORDER BY p.starts_at DESC LIMIT 1) AS last_starts_at,
            (SELECT MIN(t.price) FROM performance p JOIN ticket_type t ON t.performance = p.id
             WHERE p.event = f.event AND {window} AND t.currency = f.currency) AS from_price
     FROM firsts f
-    JOIN event e ON e.id = f.event
-    JOIN venue v ON v.id = e.venue
+    {outer_venue_join}
     ORDER BY f.starts_at, f.id
 """
-
-LISTED_SQL = (
-    "p.event = f.event AND {window} AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id)"
-)
 
 CURSOR_SQL = """p.starts_at {than}= (SELECT c.starts_at FROM performance c WHERE c.id = {{}})
     AND (p.starts_at {than} (SELECT c.starts_at FROM performance c WHERE c.id = {{}}) OR p.id {than} {{}})"""
 
 
-async def events_listed(
-    now: datetime,
-    venues: list[VenueChoice],
-    *,
-    days: Days | None = None,
-    venue: VenueChoice | None = None,
-    after: int | None = None,
-    before: int | None = None,
-    size: int = PAGE_SIZE,
-) -> ListingPage:
-    """A page of the events on sale with a performance to come on `days` (None: any day) at `venue`
-    (None: any of `venues`), soonest first: the first page, the one after the event whose first
-    performance is `after`, or the one before the event whose first performance is `before`. A cursor
-    naming no performance gives an empty page."""
-    windows = windows_for(now, zones_of(venues, venue), days)
+@dataclass(frozen=True, slots=True)
+class ListingQuery:
+    """Which page of what's on to read: see `events_listed`."""
+
+    days: Days | None = None
+    venue: VenueChoice | None = None
+    after: int | None = None
+    before: int | None = None  # ignored when `after` is given
+    size: int = PAGE_SIZE
+
+    @property
+    def backwards(self) -> bool:
+        return self.before is not None and self.after is None
+
+
+def events_page_sql(now: datetime, venues: list[VenueChoice], query: ListingQuery) -> tuple[str, list] | None:
+    """The SQL of a page of what's on and its arguments; None when its days are over everywhere."""
+    windows = windows_for(now, zones_of(venues, query.venue), query.days)
     if not windows:
-        return ListingPage([], None, None)
+        return None
     window_sql, window_args = within("p.starts_at", windows)
     earlier_sql, earlier_args = within("q.starts_at", windows)
     where, args = [window_sql], [EventStatus.ON_SALE.value, *window_args]
-    if venue is not None:
+    if query.venue is not None:
         where.append("e.venue = {}")
-        args.append(venue.id)
-    cursor = after if after is not None else before
+        args.append(query.venue.id)
+    cursor = query.before if query.backwards else query.after
     if cursor is not None:
-        where.append(CURSOR_SQL.format(than=">" if after is not None else "<"))
+        where.append(CURSOR_SQL.format(than="<" if query.backwards else ">"))
         args += [cursor, cursor, cursor]
     sql = EVENTS_PAGE_SQL.format(
         venue_join="JOIN venue v ON v.id = e.venue" if len(windows) > 1 else "",
+        outer_venue_join="JOIN venue v ON v.id = f.venue" if len(windows) > 1 else "",
         where=" AND ".join(where),
         earlier=earlier_sql,
-        order="DESC" if before is not None and after is None else "ASC",
+        order="DESC" if query.backwards else "ASC",
         window=window_sql,
     )
-    rows = await Performance.raw(sql, *args, *earlier_args, size + 1, *window_args * 2)
-    events = listed_events(rows)
-    more = len(events) > size
-    if before is not None and after is None:
+    return sql, [*args, *earlier_args, query.size + 1, *window_args * 2]
+
+
+async def events_listed(now: datetime, venues: list[VenueChoice], query: ListingQuery) -> ListingPage:
+    """A page of the events on sale with a performance to come on `query.days` (None: any day) at
+    `query.venue` (None: any of `venues`), soonest first: the first page, the one after the event whose
+    first performance is `query.after`, or the one before the event whose first performance is
+    `query.before`. A cursor naming no performance gives an empty page."""
+    statement = events_page_sql(now, venues, query)
+    if statement is None:
+        return ListingPage([], None, None)
+    sql, args = statement
+    events = listed_events(await Performance.raw(sql, *args), venues)
+    more = len(events) > query.size  # the query reads one event past the page to tell
+    if query.backwards:
         events = events[1:] if more else events
-        return ListingPage(
-            events,
-            events[-1].first_performance_id if events else None,
-            events[0].first_performance_id if more and events else None,
-        )
-    events = events[:size]
+        has_previous, has_next = more, True
+    else:
+        events = events[: query.size]
+        has_previous, has_next = query.after is not None, more
+    if not events:
+        return ListingPage([], None, None)
     return ListingPage(
         events,
-        events[-1].first_performance_id if more else None,
-        events[0].first_performance_id if cursor is not None and events else None,
+        events[-1].first_performance_id if has_next else None,
+        events[0].first_performance_id if has_previous else None,
     )
 
 
-def listed_events(rows: list[dict]) -> list[EventListing]:
-    return [
-        EventListing(
-            slug=row["slug"],
-            title=row["title"],
-            venue=VenueSummary(row["venue_name"], row["venue_address"], row["locale"], row["timezone"]),
-            first_performance_id=row["first_id"],
-            first_starts_at=as_utc(row["first_starts_at"]),
-            last_starts_at=as_utc(row["last_starts_at"]),
-            from_price=Money(row["currency"], row["from_price"]),
+def listed_events(rows: list[dict], venues: list[VenueChoice]) -> list[EventListing]:
+    by_id = {venue.id: venue for venue in venues}
+    events = []
+    for row in rows:
+        venue = by_id[row["venue"]]
+        events.append(
+            EventListing(
+                slug=row["slug"],
+                title=row["title"],
+                venue=VenueSummary(venue.name, venue.address, venue.locale, venue.timezone),
+                first_performance_id=row["id"],
+                first_starts_at=as_utc(row["starts_at"]),
+                last_starts_at=as_utc(row["last_starts_at"]),
+                from_price=Money(row["currency"], row["from_price"]),
+            )
         )
-        for row in rows
-    ]
+    return events
 
 
 # Whether one listed performance starts in a day's windows; one such probe per day, joined by UNION ALL.
+# CROSS JOIN keeps SQLite's planner on the starts_at index (as in EVENTS_PAGE_SQL): without statistics it
+# would rather walk every event on sale.
 DAY_PROBE_SQL = """
     SELECT {day} AS day WHERE EXISTS (
         SELECT 1 FROM performance p
-        JOIN event e ON e.id = p.event
+        CROSS JOIN event e
         {venue_join}
-        WHERE e.status = {{}} AND {where}
+        WHERE e.id = p.event AND e.status = {{}} AND {where}
           AND EXISTS (SELECT 1 FROM ticket_type t WHERE t.performance = p.id))
 """
 

@@ -10,12 +10,14 @@ own time zone; "today" and "this week" are the chosen venue's, or the house's (t
 
 The pages are kept for a moment in each worker (`BOXOFFICE_CATALOG_CACHE_SECONDS`; see `web.page_cache`
 for why that is safe and what is kept), under a key made of the filters as read, so two addresses that
-mean the same share one copy. A page that says a filter was dropped is never kept: it is as cheap to
-make as any other, and keeping it would let made-up addresses push the real pages out.
+mean the same share one copy, and a kept page is served without reading the database. A page that says
+a filter was dropped is never kept: it is as cheap to make as any other, and keeping it would let made-up
+addresses push the real pages out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +31,7 @@ from litestar.params import FromPath
 from boxoffice.db import parse_id
 from boxoffice.documents.formatting import LocalFormat, local_format
 from boxoffice.sales import catalog, listings
-from boxoffice.sales.listings import Days, VenueChoice
+from boxoffice.sales.listings import Days, ListingQuery, VenueChoice
 from boxoffice.web.forms import EARLIEST_DAY, LATEST_DAY, parse_day
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.templating import render_page
@@ -46,6 +48,11 @@ BAD_CURSOR = "That page of the listing is no longer there; showing the first pag
 BAD_MONTH = "The month must be written like 2026-12; showing this month."
 
 
+def current_time() -> datetime:
+    """Now; what "today" and "this week" mean, and which performances are still to come."""
+    return datetime.now(UTC)
+
+
 def kept_pages(request: Request) -> PageCache:
     return request.app.state.page_cache
 
@@ -55,11 +62,20 @@ def query_value(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "")[:LONGEST_VALUE].strip()
 
 
-def venue_named(slug: str, venues: list[VenueChoice], problems: list[str]) -> VenueChoice | None:
+class UnknownVenue(Exception):
+    """The address names a venue we do not have. Raised while a kept page is made, so that nothing is
+    kept under that address (see `PageCache.page`); the page is then made again, saying so."""
+
+
+def venue_named(slug: str, venues: list[VenueChoice], problems: list[str] | None) -> VenueChoice | None:
+    """The venue with the slug, or None for none. A slug no venue has is said among `problems`, or
+    raises UnknownVenue when there is no one to say it to (None)."""
     if not slug:
         return None
     chosen = next((venue for venue in venues if venue.slug == slug), None)
     if chosen is None:
+        if problems is None:
+            raise UnknownVenue(slug)
         problems.append(UNKNOWN_VENUE)
     return chosen
 
@@ -75,11 +91,12 @@ def today_for(now: datetime, venue: VenueChoice | None) -> date:
 
 @dataclass(frozen=True, slots=True)
 class WhatsOnFilter:
-    """The listing's filters as read from the address, and what could not be read."""
+    """The listing's filters as read from the address, and what could not be read. Whether a venue of
+    that name exists is known only once the venues are read (`listing_context`)."""
 
     when: str = ""  # a key of WHEN
     day: date | None = None
-    venue: VenueChoice | None = None
+    venue: str = ""  # a venue's slug
     after: int | None = None
     before: int | None = None
     problems: tuple[str, ...] = field(default=())
@@ -88,7 +105,7 @@ class WhatsOnFilter:
     def key(self) -> tuple:
         """What the page depends on: the same for every address that means the same."""
         day = self.day.isoformat() if self.day else ""
-        return (self.when, day, self.venue.slug if self.venue else "", self.after, self.before)
+        return (self.when, day, self.venue, self.after, self.before)
 
     def query(self, **changes: object) -> str:
         """The query string of this filter with `changes` (after=, before=), for a link."""
@@ -96,7 +113,7 @@ class WhatsOnFilter:
         parameters = {
             "when": chosen.when if chosen.when in ("week", "month") else "",
             "day": chosen.day.isoformat() if chosen.when == "day" and chosen.day else "",
-            "venue": chosen.venue.slug if chosen.venue else "",
+            "venue": chosen.venue,
             "after": chosen.after or "",
             "before": chosen.before or "",
         }
@@ -104,9 +121,9 @@ class WhatsOnFilter:
         return f"?{text}" if text else ""
 
 
-def read_filter(request: Request, venues: list[VenueChoice]) -> WhatsOnFilter:
+def read_filter(request: Request) -> WhatsOnFilter:
     problems: list[str] = []
-    venue = venue_named(query_value(request, "venue"), venues, problems)
+    venue = query_value(request, "venue")
     when, day_text = query_value(request, "when"), query_value(request, "day")
     day = None
     if when not in WHEN:
@@ -138,21 +155,24 @@ def days_of(chosen: WhatsOnFilter, today: date, first_week_day: int) -> Days | N
     return None
 
 
-async def listing_context(request: Request, venues: list[VenueChoice], chosen: WhatsOnFilter) -> dict:
-    now = datetime.now(UTC)
-    reference = chosen.venue or listings.house_venue(venues)
+async def listing_context(request: Request, chosen: WhatsOnFilter, *, kept: bool) -> dict:
+    """What home.html shows. A page to be `kept` raises UnknownVenue for a venue we do not have."""
+    now = current_time()
+    venues = await listings.venue_choices()
+    problems = list(chosen.problems)
+    venue = venue_named(chosen.venue, venues, None if kept else problems)
+    if venue is None:
+        chosen = replace(chosen, venue="")
+    reference = venue or listings.house_venue(venues)
     fmt = format_for(reference)
     today = today_for(now, reference)
     days = days_of(chosen, today, fmt.first_week_day)
-    page = await listings.events_listed(
-        now, venues, days=days, venue=chosen.venue, after=chosen.after, before=chosen.before
-    )
-    problems = list(chosen.problems)
+    page = await listings.events_listed(now, venues, ListingQuery(days, venue, chosen.after, chosen.before))
     if not page.events and (chosen.after or chosen.before):
         problems.append(BAD_CURSOR)
         chosen = replace(chosen, after=None, before=None)
-        page = await listings.events_listed(now, venues, days=days, venue=chosen.venue)
-    described = describe(chosen, days, fmt)
+        page = await listings.events_listed(now, venues, ListingQuery(days, venue))
+    described = describe(chosen, days, venue, fmt)
     return {
         "page": page,
         "cards": event_cards(request, page.events),
@@ -182,6 +202,9 @@ class EventCard:
 
 
 def event_cards(request: Request, events: list[listings.EventListing]) -> list[EventCard]:
+    # Every event's address is this one with its slug: asking the router for each costs more than the rest
+    # of the card. Slugs are made of a-z, 0-9 and hyphens (`catalogue_forms`), so they need no quoting.
+    events_path = request.app.route_reverse("storefront.event", slug="-").removesuffix("-")
     cards = []
     for event in events:
         fmt = local_format(event.venue.locale, event.venue.timezone)
@@ -189,7 +212,7 @@ def event_cards(request: Request, events: list[listings.EventListing]) -> list[E
         dates = f"{fmt.date(first)}, {fmt.time(first)}" if first == last else fmt.date_range(first, last)
         cards.append(
             EventCard(
-                href=request.app.route_reverse("storefront.event", slug=event.slug),
+                href=events_path + event.slug,
                 title=event.title,
                 starts_iso=fmt.iso(first),
                 dates=dates,
@@ -200,7 +223,7 @@ def event_cards(request: Request, events: list[listings.EventListing]) -> list[E
     return cards
 
 
-def describe(chosen: WhatsOnFilter, days: Days | None, fmt: LocalFormat) -> str:
+def describe(chosen: WhatsOnFilter, days: Days | None, venue: VenueChoice | None, fmt: LocalFormat) -> str:
     """The filter in words: 'this week (Fri, 4 Dec 2026 to Sun, 6 Dec 2026) at every venue'."""
     if days is None:
         dates = "on every date"
@@ -208,7 +231,7 @@ def describe(chosen: WhatsOnFilter, days: Days | None, fmt: LocalFormat) -> str:
         dates = f"on {fmt.day(days.first, 'full')}"
     else:
         dates = f"{WHEN[chosen.when].lower()} ({fmt.day(days.first)} to {fmt.day(days.last)})"
-    return f"{dates} at {chosen.venue.name if chosen.venue else 'every venue'}"
+    return f"{dates} at {venue.name if venue else 'every venue'}"
 
 
 def status_of(page: listings.ListingPage, described: str) -> str:
@@ -223,24 +246,24 @@ def status_of(page: listings.ListingPage, described: str) -> str:
 def calendar_query(chosen: WhatsOnFilter, days: Days | None) -> str:
     """The calendar for the month of the listing's first day, at its venue."""
     parameters = {"month": days.first.strftime("%Y-%m") if days else ""}
-    parameters["venue"] = chosen.venue.slug if chosen.venue else ""
+    parameters["venue"] = chosen.venue
     text = urlencode({name: value for name, value in parameters.items() if value})
     return f"?{text}" if text else ""
 
 
 @get("/", name="storefront.home")
 async def home(request: Request) -> Response[bytes]:
-    venues = await listings.venue_choices()
-    chosen = read_filter(request, venues)
+    chosen = read_filter(request)
 
-    async def render() -> bytes:
-        context = await listing_context(request, venues, chosen)
+    async def render(*, kept: bool = True) -> bytes:
+        context = await listing_context(request, chosen, kept=kept)
         return render_page(request, "storefront/home.html", context)
 
-    if chosen.problems:
-        return Response(await render(), media_type=MediaType.HTML)
-    body = await kept_pages(request).page(("home", chosen.key), render)
-    return Response(body, media_type=MediaType.HTML)
+    if not chosen.problems:
+        with contextlib.suppress(UnknownVenue):
+            body = await kept_pages(request).page(("home", chosen.key), render)
+            return Response(body, media_type=MediaType.HTML)
+    return Response(await render(kept=False), media_type=MediaType.HTML)
 
 
 def parse_month(text: str) -> date:
@@ -262,21 +285,23 @@ def neighbour_months(month: date) -> tuple[date, date | None]:
 
 @get("/calendar", name="storefront.calendar")
 async def month_calendar(request: Request) -> Response[bytes]:
-    venues = await listings.venue_choices()
     problems: list[str] = []
-    venue = venue_named(query_value(request, "venue"), venues, problems)
-    reference = venue or listings.house_venue(venues)
-    now = datetime.now(UTC)
-    this_month = today_for(now, reference).replace(day=1)
-    month = this_month
-    if month_text := query_value(request, "month"):
+    venue_slug, month_text = query_value(request, "venue"), query_value(request, "month")
+    chosen_month = None
+    if month_text:
         try:
-            month = parse_month(month_text)
+            chosen_month = parse_month(month_text)
         except ValueError:
             problems.append(BAD_MONTH)
 
-    async def render() -> bytes:
+    async def render(*, kept: bool = True) -> bytes:
+        now = current_time()
+        venues = await listings.venue_choices()
+        venue = venue_named(venue_slug, venues, None if kept else problems)
+        reference = venue or listings.house_venue(venues)
         fmt = format_for(reference)
+        this_month = today_for(now, reference).replace(day=1)
+        month = chosen_month or this_month
         previous, following = neighbour_months(month)
         context = {
             "month": month,
@@ -292,10 +317,11 @@ async def month_calendar(request: Request) -> Response[bytes]:
         }
         return render_page(request, "storefront/calendar.html", context)
 
-    if problems:
-        return Response(await render(), media_type=MediaType.HTML)
-    key = ("calendar", month.isoformat(), venue.slug if venue else "")
-    return Response(await kept_pages(request).page(key, render), media_type=MediaType.HTML)
+    if not problems:
+        key = ("calendar", chosen_month.isoformat() if chosen_month else "", venue_slug)
+        with contextlib.suppress(UnknownVenue):
+            return Response(await kept_pages(request).page(key, render), media_type=MediaType.HTML)
+    return Response(await render(kept=False), media_type=MediaType.HTML)
 
 
 @get("/events/{slug:str}", name="storefront.event")
@@ -304,7 +330,7 @@ async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
     after = parse_id(after_text)
 
     async def render() -> bytes:
-        event = await catalog.event_detail(slug, datetime.now(UTC), after=after)
+        event = await catalog.event_detail(slug, current_time(), after=after)
         if event is None:
             raise NotFoundException()
         return render_page(request, "storefront/event.html", {"event": event, "after": after})

@@ -7,6 +7,10 @@ one request are added to each answer as it goes out, so nothing of one visitor's
 kept page expires, the first request to find it so renders it again while everyone else is served the
 copy it replaces (stale-while-revalidate): an expiry costs one rendering, not one per waiting visitor.
 A page no one has yet is rendered once however many ask for it at the same moment.
+
+What is kept stays bounded however many addresses visitors make up: at most `PAGES_KEPT` pages and
+`BYTES_KEPT` bytes in all, the least recently read going first. Callers key pages by what they show
+(filters as read, not the address as typed), so addresses that mean the same share one copy.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from dataclasses import dataclass
 
 logger = logging.getLogger("boxoffice.web")
 
-PAGES_KEPT = 256  # the home page and the busiest event pages; the least recently read go first
+PAGES_KEPT = 256  # the home page, its busiest filters and event pages; the least recently read go first
+BYTES_KEPT = 16 * 1024 * 1024  # and no more than this in all, whatever the pages weigh
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class PageCache:
         self.seconds = seconds
         self._clock = clock
         self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
+        self._bytes = 0  # the bodies of _pages, added up
         self._renderings: dict[Hashable, asyncio.Task[bytes]] = {}
 
     async def page(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
@@ -59,15 +65,26 @@ class PageCache:
         try:
             body = await render()
         except BaseException:
-            self._pages.pop(key, None)  # a page gone (an event withdrawn, say) is not served from here
+            self._forget(key)  # a page gone (an event withdrawn, say) is not served from here
             raise
         finally:
             del self._renderings[key]
+        self._forget(key)
         self._pages[key] = KeptPage(body, self._clock() + self.seconds)
-        self._pages.move_to_end(key)
-        while len(self._pages) > PAGES_KEPT:
-            self._pages.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._pages) > PAGES_KEPT or self._bytes > BYTES_KEPT:
+            self._forget(next(iter(self._pages)))
         return body
+
+    def _forget(self, key: Hashable) -> None:
+        kept = self._pages.pop(key, None)
+        if kept is not None:
+            self._bytes -= len(kept.body)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(pages, bytes) kept now."""
+        return len(self._pages), self._bytes
 
     @staticmethod
     def _log_failure(rendering: asyncio.Task[bytes]) -> None:

@@ -1,5 +1,6 @@
 """Bad input in addresses and forms: every path parameter of every route is sent values no record could
-have, and ids and dates no record could have are typed into forms. Each is answered with a page (not
+have, every public page is sent filters and cursors no one could mean, and ids and dates no record could
+have are typed into forms. Each is answered with a page (not
 found, or the form's own message), never a server error.
 
 The route table drives the first test, so a route added later is covered without touching it."""
@@ -143,6 +144,37 @@ async def test_no_page_number_makes_a_server_error_or_a_bare_refusal_on_any_list
 
     assert set(answers.values()) == {200}, answers
     assert set(paged_lists()) >= PAGED_LISTS
+
+
+QUERY_PARAMETERS = ["day", "month", "when", "venue", "after", "before", "page", "q", "since", "until"]
+ARABIC_INDIC_YEAR = "%D9%A2%D9%A0%D9%A2%D9%A6"  # 2026 in other digits
+HOSTILE_QUERY_VALUES = [*HOSTILE_TEXT, HUGE, FAR_FUTURE, "2026-02-30", "99999-01-01", ARABIC_INDIC_YEAR]
+
+
+def public_pages_without_path_parameters() -> list[str]:
+    return sorted(
+        route.path
+        for route in create_app().routes
+        if isinstance(route, HTTPRoute)
+        and not PATH_PARAMETER.search(route.path)
+        and any("GET" in handler.http_methods for handler in route.route_handlers)
+        and not route.path.startswith(("/backoffice", "/crm", "/marketing", "/assets", "/webhooks"))
+    )
+
+
+async def test_no_query_value_makes_a_server_error_on_a_public_page(client):
+    """Every public page, with the filters and cursors pages read set to values no one could mean."""
+    errors = []
+    pages = public_pages_without_path_parameters()
+    for path in pages:
+        for name in QUERY_PARAMETERS:
+            for value in HOSTILE_QUERY_VALUES:
+                response = await client.get(f"{path}?{name}={value}&{name}=again")
+                if response.status_code >= 500:
+                    errors.append(f"GET {path}?{name}={value[:40]} -> {response.status_code}")
+
+    assert errors == []
+    assert {"/", "/calendar"} <= set(pages)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from boxoffice.web import page_cache
 from boxoffice.web.page_cache import PageCache
 
 
@@ -95,3 +96,36 @@ async def test_with_no_time_to_keep_every_visit_renders():
     await cache.page("home", render)
 
     assert render.count == 2
+
+
+async def test_what_is_kept_stays_within_its_count_and_bytes_however_many_pages_are_asked_for(monkeypatch):
+    monkeypatch.setattr(page_cache, "BYTES_KEPT", 10_000)
+    cache = PageCache(60)
+
+    async def small() -> bytes:
+        return b"x" * 10
+
+    async def large() -> bytes:
+        return b"y" * 3_000
+
+    for n in range(page_cache.PAGES_KEPT + 50):
+        await cache.page(("day", n), small)
+    assert cache.size == (page_cache.PAGES_KEPT, page_cache.PAGES_KEPT * 10)
+
+    for n in range(10):
+        await cache.page(("event", n), large)
+    _, kept_bytes = cache.size
+    assert kept_bytes <= 10_000
+    assert await cache.page(("event", 9), small) == b"y" * 3_000  # the latest is kept
+    assert await cache.page(("event", 0), small) == b"x" * 10  # the oldest large one went
+
+
+async def test_a_page_larger_than_the_whole_budget_is_served_but_not_kept(monkeypatch):
+    monkeypatch.setattr(page_cache, "BYTES_KEPT", 100)
+    cache = PageCache(60)
+
+    async def huge() -> bytes:
+        return b"z" * 1_000
+
+    assert await cache.page("huge", huge) == b"z" * 1_000
+    assert cache.size == (0, 0)
