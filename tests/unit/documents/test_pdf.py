@@ -19,8 +19,8 @@ from tests.support.renderer_jobs import die, die_the_first_time, renderer_and_en
 
 @pytest.fixture
 async def renderers(monkeypatch) -> AsyncIterator[RendererPool]:
-    """This test's own renderers, stopped after it."""
-    pool = RendererPool()
+    """This test's own renderer, one, so that which process serves a document is certain; stopped after it."""
+    pool = RendererPool(processes=1)
     monkeypatch.setattr(pdf, "RENDERERS", pool)
     yield pool
     await pool.close()
