@@ -6,7 +6,7 @@ A copy is found by the order and the fingerprint of what would be printed now (`
 a reprint (a new code), a cancellation or an exchange, or a change to the buyer's name, the performance,
 the venue's ticket layout or the design, finds none and a new PDF is made, replacing it: one copy an
 order. At most COPIES_KEPT are kept, the most recently made; each new one pushes out the oldest beyond
-that, so the table stays near COPIES_KEPT times an order's PDF (a two-ticket order's is about 20 KB).
+that, so the table stays near COPIES_KEPT times an order's PDF (a ten-ticket order's is about 25 KB).
 """
 
 from __future__ import annotations
