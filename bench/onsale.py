@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness is shared with the tests
 
-from tests.support.postgres import PostgresUnreachable, drop_database, recreate_database
+from tests.support.postgres import PostgresUnreachable, bench_database
 from tests.support.rush import (
     RushResult,
     boxoffice,
@@ -33,7 +33,6 @@ from tests.support.rush import (
     running_server,
     seats_left_and_held,
     server_environment,
-    sqlite_database_url,
 )
 
 
@@ -58,17 +57,12 @@ def main() -> int:
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as folder:
         workdir = Path(folder)
-        if options.engine == "sqlite":
-            return rush(options, sqlite_database_url(workdir / "boxoffice.sqlite3"), workdir)
         try:
-            asyncio.run(recreate_database(options.postgres_url))
+            with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+                return rush(options, database_url, workdir)
         except PostgresUnreachable as error:
             print(f"PostgreSQL is unreachable: {error}", file=sys.stderr)
             return 2
-        try:
-            return rush(options, options.postgres_url, workdir)
-        finally:
-            asyncio.run(drop_database(options.postgres_url))
 
 
 def rush(options: argparse.Namespace, database_url: str, workdir: Path) -> int:

@@ -34,7 +34,7 @@ from storefront import Load, measure
 
 from boxoffice.auth.permissions import GRANTABLE, Perm, serialise
 from boxoffice.sales.bookings import booking_path
-from tests.support.postgres import PostgresUnreachable, drop_database, recreate_database
+from tests.support.postgres import PostgresUnreachable, bench_database
 from tests.support.rush import (
     boxoffice,
     database_version,
@@ -43,7 +43,6 @@ from tests.support.rush import (
     percentile,
     running_server,
     server_environment,
-    sqlite_database_url,
 )
 
 STAFF_EMAIL = "bench@example.org"
@@ -247,30 +246,26 @@ def main() -> int:
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="boxoffice-scale-") as folder:
         workdir = Path(folder)
-        if options.engine == "sqlite":
-            database_url = sqlite_database_url(workdir / "boxoffice.sqlite3")
-        else:
-            database_url = options.postgres_url
-            try:
-                asyncio.run(recreate_database(database_url))
-            except PostgresUnreachable as error:
-                print(f"PostgreSQL is not reachable: {error}")
-                return 1
-        env = {
-            **server_environment(database_url),
-            "BOXOFFICE_CATALOG_CACHE_SECONDS": "0",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),  # this checkout's code, wherever run from
-        }
         try:
-            print(f"machine: {machine_description(asyncio.run(database_version(database_url)))}", flush=True)
-            seed(options, env, workdir, database_url)
-            with running_server(env, workdir, options.workers) as server:
-                storefront(options, server.base_url)
-                asyncio.run(back_office(server.base_url, env, database_url))
-        finally:
-            if options.engine == "postgres":
-                asyncio.run(drop_database(database_url))
+            with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+                run(options, workdir, database_url)
+        except PostgresUnreachable as error:
+            print(f"PostgreSQL is unreachable: {error}", file=sys.stderr)
+            return 2
     return 0
+
+
+def run(options: argparse.Namespace, workdir: Path, database_url: str) -> None:
+    env = {
+        **server_environment(database_url),
+        "BOXOFFICE_CATALOG_CACHE_SECONDS": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),  # this checkout's code, wherever run from
+    }
+    print(f"machine: {machine_description(asyncio.run(database_version(database_url)))}", flush=True)
+    seed(options, env, workdir, database_url)
+    with running_server(env, workdir, options.workers) as server:
+        storefront(options, server.base_url)
+        asyncio.run(back_office(server.base_url, env, database_url))
 
 
 if __name__ == "__main__":

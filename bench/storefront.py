@@ -35,7 +35,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness is shared with the tests
 
-from tests.support.postgres import PostgresUnreachable, drop_database, recreate_database
+from tests.support.postgres import PostgresUnreachable, bench_database
 from tests.support.rush import (
     SHARED_TLS_CONTEXT,
     boxoffice,
@@ -44,7 +44,6 @@ from tests.support.rush import (
     percentile,
     running_server,
     server_environment,
-    sqlite_database_url,
 )
 
 REQUEST_TIMEOUT_SECONDS = 5
@@ -112,17 +111,12 @@ def main() -> int:
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as folder:
         workdir = Path(folder)
-        if options.engine == "sqlite":
-            return bench(options, sqlite_database_url(workdir / "boxoffice.sqlite3"), workdir)
         try:
-            asyncio.run(recreate_database(options.postgres_url))
+            with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+                return bench(options, database_url, workdir)
         except PostgresUnreachable as error:
             print(f"PostgreSQL is unreachable: {error}", file=sys.stderr)
             return 2
-        try:
-            return bench(options, options.postgres_url, workdir)
-        finally:
-            asyncio.run(drop_database(options.postgres_url))
 
 
 def bench(options: argparse.Namespace, database_url: str, workdir: Path) -> int:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -45,3 +49,17 @@ async def drop_database(url: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@contextlib.contextmanager
+def bench_database(engine: str, postgres_url: str, folder: Path) -> Iterator[str]:
+    """The database URL a bench runs against: a SQLite file in `folder`, or the PostgreSQL database
+    `postgres_url`, created afresh and dropped however the block ends. Raises PostgresUnreachable."""
+    if engine == "sqlite":
+        yield f"sqlite:///{(folder / 'boxoffice.sqlite3').resolve()}"
+        return
+    asyncio.run(recreate_database(postgres_url))
+    try:
+        yield postgres_url
+    finally:
+        asyncio.run(drop_database(postgres_url))
