@@ -11,12 +11,16 @@ from boxoffice.sales.tables import (
     OrderNote,
     Payment,
     Performance,
+    PerformanceSeat,
+    PlanSeat,
     Refund,
+    SeatingPlan,
     StripeEvent,
     Ticket,
     TicketsPdf,
     TicketType,
     Venue,
+    ZonePrice,
 )
 
 APP_CONFIG = AppConfig(
@@ -24,10 +28,14 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=[
         Venue,
+        SeatingPlan,
+        PlanSeat,
         Event,
         Performance,
         TicketType,
         Hold,
+        PerformanceSeat,
+        ZonePrice,
         Order,
         OrderLine,
         Ticket,

@@ -1,4 +1,5 @@
-"""What a venue puts on sale, and what it sells: holds, orders, tickets, payments and refunds."""
+"""What a venue puts on sale, and what it sells: holds, orders, tickets, payments and refunds; and, for
+seated performances, the seating plans and each performance's own seats."""
 
 from enum import StrEnum
 
@@ -16,6 +17,37 @@ class Venue(Table):
     locale = Varchar(length=16, default="en_GB")
     timezone = Varchar(length=64, default="Europe/London")
     currency = Varchar(length=3, default="GBP")
+
+
+class SeatingPlan(Table):
+    """A venue's layout of numbered seats. Performances copy it when they are set up as seated
+    (`PerformanceSeat`), so editing a plan never changes a performance already on sale."""
+
+    venue = ForeignKey(references=Venue, null=False, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SeatAttribute(StrEnum):
+    WHEELCHAIR = "wheelchair"  # a space for a wheelchair user
+    COMPANION = "companion"  # beside a wheelchair space, for a companion
+    RESTRICTED_VIEW = "restricted_view"
+    AISLE = "aisle"
+
+
+class PlanSeat(Table):
+    """One seat of a plan: where it is drawn (`x`, `y`, in tenths of a seat's width), its labels, price
+    zone and attributes (space-separated `SeatAttribute` values). (plan, section, row, label) is unique,
+    by a hand-written migration of this app."""
+
+    plan = ForeignKey(references=SeatingPlan, null=False, on_delete=OnDelete.cascade, index=True)
+    section = Varchar(length=60)
+    row = Varchar(length=10)
+    label = Varchar(length=10)
+    x = Integer()
+    y = Integer()
+    zone = Varchar(length=40, default="")
+    attributes = Varchar(length=200, default="")
 
 
 class EventStatus(StrEnum):
@@ -50,6 +82,8 @@ class Performance(Table):
     available = Integer(default=0)
     sales_start = Timestamptz(null=True, default=None)
     sales_end = Timestamptz(null=True, default=None)
+    # the plan a seated performance copied its seats from; none for general admission
+    seating_plan = ForeignKey(references=SeatingPlan, null=True, on_delete=OnDelete.restrict, index=True)
 
 
 class TicketType(Table):
@@ -79,6 +113,43 @@ class Hold(Table):
     ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict, index=True)
     quantity = Integer()
     expires_at = Timestamptz(index=True)
+
+
+class SeatState(StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"  # by a basket's or the counter's hold (`PerformanceSeat.hold`)
+    SOLD = "sold"  # to the valid ticket whose `seat` it is
+    KILLED = "killed"  # kept off sale (house seats, technical kills, wheelchair spaces), with a reason
+
+
+class PerformanceSeat(Table):
+    """A seat of one performance, copied from its plan, and its state.
+
+    A seat changes state only by a conditional UPDATE that names the state it leaves (`... SET state =
+    'held' WHERE id = ? AND state = 'available'`), so a seat is never held or sold twice, however many
+    buyers race for it. (performance, section, row, label) is unique, by a hand-written migration."""
+
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    section = Varchar(length=60)
+    row = Varchar(length=10)
+    label = Varchar(length=10)
+    x = Integer()
+    y = Integer()
+    zone = Varchar(length=40, default="")
+    attributes = Varchar(length=200, default="")
+    state = Varchar(length=16, choices=SeatState, default=SeatState.AVAILABLE)
+    hold = ForeignKey(references=Hold, null=True, on_delete=OnDelete.set_null, index=True)
+    kill_reason = Varchar(length=200, default="")
+    killed_by = Integer(null=True, default=None)  # the staff member who killed it
+
+
+class ZonePrice(Table):
+    """What a ticket type costs in one price zone of a seated performance (Adult in zone A: £32).
+    (ticket_type, zone) is unique, by a hand-written migration."""
+
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.cascade, index=True)
+    zone = Varchar(length=40)
+    price = Integer()
 
 
 class OrderChannel(StrEnum):
@@ -138,6 +209,7 @@ class OrderLine(Table):
     quantity = Integer()
     unit_price = Integer()
     face_value = Integer(default=0)
+    zone = Varchar(length=40, default="")  # the price zone of a seated performance's tickets
 
 
 class TicketStatus(StrEnum):
@@ -153,6 +225,7 @@ class Ticket(Table):
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
     code = Varchar(length=32, unique=True)
     status = Varchar(length=16, choices=TicketStatus, default=TicketStatus.VALID)
+    seat = ForeignKey(references=PerformanceSeat, null=True, on_delete=OnDelete.restrict, index=True)
     issued_at = Timestamptz(default=TimestamptzNow())
 
 
