@@ -83,8 +83,15 @@ async def make_seating_plan(
         for row in range(rows):
             zone = zones[0] if row < (rows + 1) // 2 else zones[-1]
             seats += [
-                PlanSeat(plan=plan.id, section=section, row=chr(ord("A") + row), label=str(number + 1),
-                         x=number * 10, y=top + row * 10, zone=zone)
+                PlanSeat(
+                    plan=plan.id,
+                    section=section,
+                    row=chr(ord("A") + row),
+                    label=str(number + 1),
+                    x=number * 10,
+                    y=top + row * 10,
+                    zone=zone,
+                )
                 for number in range(per_row)
             ]
         top += rows * 10 + 20
@@ -100,10 +107,17 @@ async def make_seated_performance(
     lowest = {name: min(prices.values()) for name, prices in zone_prices.items()}
     performance = await make_performance(event, starts_at, lowest, capacity=0)
     await seat_performance(performance.id, plan.id)
-    types = {row["name"]: row["id"] for row in await TicketType.select(TicketType.id, TicketType.name)
-             .where(TicketType.performance == performance.id)}
+    types = {
+        row["name"]: row["id"]
+        for row in await TicketType.select(TicketType.id, TicketType.name).where(
+            TicketType.performance == performance.id
+        )
+    }
     await ZonePrice.insert(
-        *[ZonePrice(ticket_type=types[name], zone=zone, price=price)
-          for name, prices in zone_prices.items() for zone, price in prices.items()]
+        *[
+            ZonePrice(ticket_type=types[name], zone=zone, price=price)
+            for name, prices in zone_prices.items()
+            for zone, price in prices.items()
+        ]
     )
     return await Performance.objects().where(Performance.id == performance.id).first()

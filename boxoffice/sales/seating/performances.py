@@ -40,7 +40,7 @@ async def seat_performance(performance_id: int, plan_id: int) -> int:
         if not seats:
             raise SeatingRefused("This seating plan has no seats.")
         await PerformanceSeat.raw(COPY_PLAN_SQL, performance_id, plan_id)
-        await Performance.update({
-            Performance.seating_plan: plan_id, Performance.capacity: seats, Performance.available: seats
-        }).where(Performance.id == performance_id)
+        await Performance.update(
+            {Performance.seating_plan: plan_id, Performance.capacity: seats, Performance.available: seats}
+        ).where(Performance.id == performance_id)
         return seats
