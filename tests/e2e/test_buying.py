@@ -3,6 +3,8 @@ import sqlite3
 
 from playwright.sync_api import Page, expect
 
+from tests.support.accessibility import assert_accessible
+
 
 def test_a_buyer_chooses_two_tickets_opts_in_pays_and_gets_their_booking(
     page: Page, live_server: str, server_env: dict[str, str]
@@ -15,6 +17,7 @@ def test_a_buyer_chooses_two_tickets_opts_in_pays_and_gets_their_booking(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
     expect(page.get_by_role("link", name="terms and conditions", exact=True)).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("First name").fill("Grace")
     page.get_by_label("Last name").fill("Hopper")
     page.get_by_label("E-mail address").fill("grace@example.org")
@@ -31,6 +34,7 @@ def test_a_buyer_chooses_two_tickets_opts_in_pays_and_gets_their_booking(
     expect(page.get_by_role("status")).to_contain_text("your booking is confirmed and paid")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your booking")
     expect(page.locator("td code")).to_have_count(2)
+    assert_accessible(page)
 
     database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(database) as connection:
