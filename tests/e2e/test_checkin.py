@@ -174,6 +174,7 @@ def test_door_mode_on_a_phone_keeps_the_verdict_in_view_and_signals_it(
     phone.add_init_script(SIGNALS_RECORDED)
     page = phone.new_page()
     door_staff_signed_in(page, live_server, server_env, "door.mode@venue.example", "Dora Door")
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Check-in").click()
     page.locator(".checkin-choices a").first.click()
     performance_id = int(re.search(r"/checkin/(\d+)$", page.url).group(1))
