@@ -1,6 +1,7 @@
-// Check-in: clear and refocus the code field after each htmx scan, and read QR codes with the camera
-// (the BarcodeDetector API where the browser has it, the vendored jsQR elsewhere). The page works
-// without this file.
+// Check-in: clear and refocus the code field after each htmx scan, signal each verdict in door mode
+// (a tone and a vibration, each switched on by the door staff and remembered on the device), and read QR
+// codes with the camera (the BarcodeDetector API where the browser has it, the vendored jsQR elsewhere).
+// The page works without this file.
 (function () {
   "use strict";
 
@@ -19,8 +20,67 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.target && event.target.id === "checkin-result") {
       field.focus();
+      signal(event.target.querySelector("[data-signal]"));
     }
   });
+
+  // Door mode's signals: a high tone and one buzz to let in, two low tones and a long buzz to stop.
+  var SIGNALS = {
+    ok: { tones: [880], vibration: [120] },
+    warn: { tones: [660], vibration: [60, 60, 60] },
+    bad: { tones: [220, 220], vibration: [400, 100, 400] },
+  };
+  var audio = null;
+
+  function toggle(id) {
+    var box = document.getElementById(id);
+    if (!box) {
+      return null;
+    }
+    box.checked = window.localStorage.getItem(id) === "on";
+    box.addEventListener("change", function () {
+      window.localStorage.setItem(id, box.checked ? "on" : "off");
+    });
+    box.parentNode.hidden = false;
+    return box;
+  }
+  var sound = toggle("door-sound");
+  var vibrate = "vibrate" in navigator ? toggle("door-vibrate") : null;
+
+  function signal(result) {
+    var chosen = result && SIGNALS[result.getAttribute("data-signal")];
+    if (!chosen) {
+      return;
+    }
+    if (vibrate && vibrate.checked) {
+      navigator.vibrate(chosen.vibration);
+    }
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (sound && sound.checked && Context) {
+      audio = audio || new Context();
+      chosen.tones.forEach(function (frequency, index) {
+        var oscillator = audio.createOscillator();
+        var start = audio.currentTime + index * 0.25;
+        oscillator.frequency.value = frequency;
+        oscillator.connect(audio.destination);
+        oscillator.start(start);
+        oscillator.stop(start + 0.18);
+      });
+    }
+  }
+
+  var fullScreen = document.getElementById("door-fullscreen");
+  if (fullScreen && document.documentElement.requestFullscreen) {
+    fullScreen.hidden = false;
+    fullScreen.addEventListener("click", function () {
+      if (document.fullscreenElement) {
+        document.exitFullscreen();
+      } else {
+        document.documentElement.requestFullscreen().catch(function () {});
+      }
+      field.focus();
+    });
+  }
 
   var button = document.getElementById("checkin-camera");
   var video = document.getElementById("checkin-video");

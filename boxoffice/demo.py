@@ -18,6 +18,7 @@ from boxoffice.auth.tables import StaffUser
 from boxoffice.config import Settings
 from boxoffice.db import write_transaction
 from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
+from boxoffice.venue.settings import name_the_house
 
 DEMO_VENUE_SLUG = "riverside"
 DEMO_ADMIN_EMAIL = "admin@riverside.example"
@@ -81,6 +82,7 @@ async def seed_demo(today: datetime | None = None) -> bool:
             currency="GBP",
         )
         await venue.save()
+        await name_the_house(venue.name, now=datetime.now(UTC))
         for slug, title, description, days, start, capacity, prices in DEMO_EVENTS:
             event = Event(
                 venue=venue.id, slug=slug, title=title, description=description, status=EventStatus.ON_SALE

@@ -1,7 +1,8 @@
 """Check-in pages: choose a performance, then scan or type tickets at the door.
 
 The scan form works without JavaScript (the whole page comes back with the result) and with htmx (only
-the result and the counts come back). The rules live in `tickets.checkin`.
+the result and the counts come back). Door mode is the same form laid out for a phone in one hand: the
+verdict first and always in view, large controls, no staff menu. The rules live in `tickets.checkin`.
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ SCANNED_TEXT_SHOWN = 60  # characters of an unreadable scan echoed back, so staf
 @dataclass
 class ScanForm:
     scanned: str = ""
+    door: str = ""  # "1" from door mode, whose page comes back when JavaScript is off
 
 
 @dataclass
 class UndoForm:
     code: str = ""
     performance: str = ""
+    door: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +71,25 @@ async def performance_or_404(performance_id: int) -> ScheduledPerformance:
 
 
 async def scan_page(
-    performance: ScheduledPerformance, shown: ShownResult | None = None, *, fragment: bool = False
+    performance: ScheduledPerformance,
+    shown: ShownResult | None = None,
+    *,
+    fragment: bool = False,
+    door: bool = False,
 ) -> Template:
-    """The scanning page, or (`fragment`, for htmx) only the result and the counts."""
+    """The scanning page (in `door` mode or not), or (`fragment`, for htmx) only the result and the
+    counts."""
     admitted, expected = await checkin.counts(performance.id)
+    page = "backoffice/checkin_door.html" if door else "backoffice/checkin_scan.html"
     return Template(
-        "backoffice/_checkin_result.html" if fragment else "backoffice/checkin_scan.html",
+        "backoffice/_checkin_result.html" if fragment else page,
         context={
             "performance": performance,
             "shown": shown,
             "admitted": admitted,
             "expected": expected,
             "fragment": fragment,
+            "door": door,
         },
     )
 
@@ -104,6 +114,11 @@ async def scanning(request: Request, performance_id: FromPath[int]) -> Template:
     return await scan_page(await performance_or_404(performance_id))
 
 
+@get("/backoffice/checkin/{performance_id:int}/door", name="backoffice.checkin.door", opt=CHECK_IN)
+async def door_mode(performance_id: FromPath[int]) -> Template:
+    return await scan_page(await performance_or_404(performance_id), door=True)
+
+
 @post("/backoffice/checkin/{performance_id:int}/scan", name="backoffice.checkin.scan", opt=CHECK_IN)
 async def scan_ticket(
     request: Request, acting: Acting, performance_id: FromPath[int], data: Annotated[ScanForm, FORM]
@@ -122,7 +137,7 @@ async def scan_ticket(
         readable_code=readable_code(result.code) if result.code else "",
         scanned_text=data.scanned.strip()[:SCANNED_TEXT_SHOWN],
     )
-    return await scan_page(performance, shown, fragment=is_htmx(request))
+    return await scan_page(performance, shown, fragment=is_htmx(request), door=data.door == "1")
 
 
 @post("/backoffice/checkin/undo", name="backoffice.checkin.undo", opt=CHECK_IN)
@@ -136,7 +151,7 @@ async def undo_admission(request: Request, acting: Acting, data: Annotated[UndoF
         performance_id = int(fallback) if fallback.isascii() and fallback.isdigit() else 0
     performance = await performance_or_404(performance_id)
     shown = ShownResult(None, readable_code=readable_code(code), undone=undone, undo_refused=not undone)
-    return await scan_page(performance, shown, fragment=is_htmx(request))
+    return await scan_page(performance, shown, fragment=is_htmx(request), door=data.door == "1")
 
 
-ROUTES = [choose_performance, scanning, scan_ticket, undo_admission]
+ROUTES = [choose_performance, scanning, door_mode, scan_ticket, undo_admission]

@@ -1,4 +1,4 @@
-"""Settings > Storefront: checkout limits, ticket stock, and the T&Cs and privacy policy.
+"""Settings > Storefront: the venue's name, checkout limits, ticket stock, and the T&Cs and privacy policy.
 
 One form saves everything; the rules (ranges, new versions only for real changes, sanitising, auditing)
 live in `venue.settings` and `venue.policies`. Below each policy the page shows its versions. The
@@ -30,6 +30,7 @@ NOTICES = {"saved": "The storefront settings have been saved."}
 class StorefrontSettingsForm:
     """The fields the form may send, as typed; ticked checkboxes send "yes", unticked ones nothing."""
 
+    house_name: str = ""
     hold_minutes: str = ""
     max_tickets_per_order: str = ""
     pay_at_box_office: str = ""
@@ -41,6 +42,7 @@ class StorefrontSettingsForm:
     def values(self) -> dict[str, str | bool]:
         """What to show in the form again."""
         return {
+            "house_name": self.house_name,
             "hold_minutes": self.hold_minutes,
             "max_tickets_per_order": self.max_tickets_per_order,
             "pay_at_box_office": bool(self.pay_at_box_office),
@@ -63,6 +65,7 @@ class StorefrontSettingsForm:
                 numbers[name] = -1
                 problems[name] = rule.message
         changes = venue_settings.StorefrontChanges(
+            house_name=" ".join(self.house_name.split()),
             hold_minutes=numbers["hold_minutes"],
             max_tickets_per_order=numbers["max_tickets_per_order"],
             pay_at_box_office=bool(self.pay_at_box_office),
@@ -78,6 +81,7 @@ def values_in_effect(
     current: venue_settings.StorefrontSettings, terms: policies.PolicyVersion, privacy: policies.PolicyVersion
 ) -> dict[str, str | bool]:
     return {
+        "house_name": current.house_name,
         "hold_minutes": str(current.hold_minutes),
         "max_tickets_per_order": str(current.max_tickets_per_order),
         "pay_at_box_office": current.pay_at_box_office,

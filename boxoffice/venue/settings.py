@@ -1,5 +1,5 @@
-"""The venue's simple settings: how long tickets are held, how many an order may hold, paying at the box
-office, when reservations lapse, ticket stock.
+"""The venue's simple settings: its name as the pages show it, how long tickets are held, how many an
+order may hold, paying at the box office, when reservations lapse, ticket stock.
 
 They live in `SiteSetting` rows and fall back to their defaults until a venue changes them (only values
 that differ from what is in effect are written, so saving an untouched form changes nothing). The same
@@ -46,6 +46,7 @@ NUMBER_RULES = {
 
 
 DEFAULT_PAY_AT_BOX_OFFICE = True
+HOUSE_NAME_LENGTH = 100
 
 
 KEY_PREFIX = "storefront."  # SiteSetting keys of these settings: "storefront.hold_minutes", ...
@@ -53,6 +54,7 @@ KEY_PREFIX = "storefront."  # SiteSetting keys of these settings: "storefront.ho
 
 @dataclass(frozen=True, slots=True)
 class StorefrontSettings:
+    house_name: str  # the venue's name in the storefront's and the back office's headers; may be empty
     hold_minutes: int
     max_tickets_per_order: int
     pay_at_box_office: bool
@@ -65,6 +67,7 @@ class StorefrontChanges:
     """The whole settings form, typed: what `save_storefront_settings` is asked to make true. The
     marketing questions are saved apart, from Marketing > Settings (`marketing.questions`)."""
 
+    house_name: str
     hold_minutes: int
     max_tickets_per_order: int
     pay_at_box_office: bool
@@ -86,22 +89,23 @@ def _parse_flag(stored: str | None, default: bool) -> bool:
     return default if stored not in ("true", "false") else stored == "true"
 
 
-async def _simple_values() -> dict[str, int | bool]:
+async def _simple_values() -> dict[str, int | bool | str]:
     stored = {
         row["key"].removeprefix(KEY_PREFIX): row["value"]
         for row in await SiteSetting.select(SiteSetting.key, SiteSetting.value).where(
             SiteSetting.key.like(f"{KEY_PREFIX}%")
         )
     }
-    values: dict[str, int | bool] = {
+    values: dict[str, int | bool | str] = {
         key: _parse_number(stored.get(key), rule) for key, rule in NUMBER_RULES.items()
     }
     values["pay_at_box_office"] = _parse_flag(stored.get("pay_at_box_office"), DEFAULT_PAY_AT_BOX_OFFICE)
     values["thermal_tickets"] = _parse_flag(stored.get("thermal_tickets"), False)
+    values["house_name"] = stored.get("house_name", "")
     return values
 
 
-def _stored_text(value: int | bool) -> str:
+def _stored_text(value: int | bool | str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -111,6 +115,7 @@ async def storefront_settings() -> StorefrontSettings:
     """The settings in effect, in one query."""
     values = await _simple_values()
     return StorefrontSettings(
+        house_name=str(values["house_name"]),
         hold_minutes=int(values["hold_minutes"]),
         max_tickets_per_order=int(values["max_tickets_per_order"]),
         pay_at_box_office=bool(values["pay_at_box_office"]),
@@ -122,6 +127,8 @@ async def storefront_settings() -> StorefrontSettings:
 def find_problems(changes: StorefrontChanges) -> dict[str, str]:
     """What is wrong with `changes`, by form field; empty when they may be saved."""
     problems: dict[str, str] = {}
+    if len(changes.house_name) > HOUSE_NAME_LENGTH or "\x00" in changes.house_name:
+        problems["house_name"] = f"Use at most {HOUSE_NAME_LENGTH} characters for the venue's name."
     for name, rule in NUMBER_RULES.items():
         if not rule.allows(getattr(changes, name)):
             problems[name] = rule.message
@@ -134,7 +141,22 @@ def find_problems(changes: StorefrontChanges) -> dict[str, str]:
     return problems
 
 
-async def store_site_setting(key: str, value: str, *, actor_id: int, now: datetime) -> None:
+async def house_name() -> str:
+    """The venue's name as the pages' headers show it ("" until one is set)."""
+    stored = (
+        await SiteSetting.select(SiteSetting.value)
+        .where(SiteSetting.key == KEY_PREFIX + "house_name")
+        .first()
+    )
+    return stored["value"] if stored else ""
+
+
+async def name_the_house(name: str, *, now: datetime) -> None:
+    """Set the venue's name as the pages show it, as `boxoffice demo` does before anyone signs in."""
+    await store_site_setting(KEY_PREFIX + "house_name", name, actor_id=None, now=now)
+
+
+async def store_site_setting(key: str, value: str, *, actor_id: int | None, now: datetime) -> None:
     """Write one simple setting, adding it or replacing its value; inside the caller's transaction."""
     await SiteSetting.insert(
         SiteSetting(key=key, value=value, updated_at=now, updated_by=actor_id)
@@ -154,7 +176,8 @@ async def save_storefront_settings(changes: StorefrontChanges, *, actor_id: int,
     if problems:
         raise SettingsRefused(problems)
     now = datetime.now(UTC)
-    wanted: dict[str, int | bool] = {
+    wanted: dict[str, int | bool | str] = {
+        "house_name": changes.house_name,
         "hold_minutes": changes.hold_minutes,
         "max_tickets_per_order": changes.max_tickets_per_order,
         "pay_at_box_office": changes.pay_at_box_office,

@@ -19,6 +19,7 @@ from boxoffice.auth.permissions import Menu, Perm, deserialise, holds, visible_m
 from boxoffice.auth.roles import ADMIN
 from boxoffice.auth.tables import StaffUser
 from boxoffice.config import Settings
+from boxoffice.venue.settings import house_name
 from boxoffice.web.sessions import SessionState
 
 PENDING_STAGE_SECONDS = 300  # between a right password and the second factor
@@ -115,6 +116,7 @@ async def signed_in_staff(connection: ASGIConnection, settings: Settings) -> Sta
         two_factor=row["totp_secret"] is not None,
     )
     connection.state.staff = staff
+    connection.state.house_name = await house_name()  # the staff header names the venue
     return staff
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.support.fake_stripe import FakeStripe
 from tests.support.server import free_port, wait_until_healthy
@@ -94,3 +95,10 @@ def live_server(server_env: dict[str, str]) -> Iterator[str]:
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+def open_from_menu(page: Page, group: str, entry: str) -> None:
+    """Open a staff page as staff do: the menu group first (a disclosure), then its entry."""
+    menu = page.get_by_role("navigation", name="Staff")
+    menu.locator("summary", has_text=group).click()
+    menu.get_by_role("link", name=entry).click()

@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import boxoffice, open_from_menu
 from tests.e2e.test_staff import sign_in
 
 OPERATOR_EMAIL = "counter@venue.example"
@@ -26,7 +26,7 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
         OPERATOR_PASSWORD,
     )
     sign_in(page, live_server, OPERATOR_EMAIL, OPERATOR_PASSWORD)
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Sell").click()
+    open_from_menu(page, "Box office", "Sell")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sell")
     expect(page.get_by_label("Find a performance by event title")).to_be_focused()
 
@@ -76,12 +76,12 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     expect(page.locator(".contact-notes")).to_contain_text(NOTE)
     expect(page.locator(".contact-notes")).to_contain_text("Cora Counter")
 
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Till summary").click()
+    open_from_menu(page, "Box office", "Till summary")
     expect(page.get_by_role("heading", name="Cora Counter")).to_be_visible()
     cash = page.get_by_role("row", name=re.compile("^Cash"))
     expect(cash).to_contain_text(total)
 
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Contacts").click()
+    open_from_menu(page, "CRM", "Contacts")
     page.get_by_label("Search by name, e-mail, phone or postcode").press_sequentially("seacole")
     page.get_by_role("link", name="Mary Seacole").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mary Seacole")
@@ -113,7 +113,7 @@ def basket_numbers(page: Page):
 
 
 def choose_a_performance_by_keyboard(page: Page) -> None:
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Sell").click()
+    open_from_menu(page, "Box office", "Sell")
     expect(page.get_by_label("Find a performance by event title")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # past the Find button, to the first performance listed

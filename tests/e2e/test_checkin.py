@@ -7,10 +7,11 @@ from pathlib import Path
 
 import segno
 from PIL import Image
-from playwright.sync_api import BrowserType, Page, expect
+from playwright.sync_api import Browser, BrowserType, Page, expect
 
 from boxoffice.tickets.signing import ticket_signer
 from tests.e2e.conftest import boxoffice
+from tests.support.accessibility import assert_accessible
 
 GATE_EMAIL = "gate@venue.example"
 GATE_PASSWORD = "let them in one at a time"
@@ -150,3 +151,85 @@ def test_the_camera_reads_a_tickets_qr_code_and_admits_it(
         expect(page.get_by_role("button", name="Stop the camera")).to_be_visible()
     finally:
         browser.close()
+
+
+SIGNALS_RECORDED = """
+window.signals = [];
+navigator.vibrate = (pattern) => { window.signals.push(["vibrate", pattern]); return true; };
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    const oscillator = { frequency: {}, connect() {}, stop() {},
+      start() { window.signals.push(["tone", oscillator.frequency.value]); } };
+    return oscillator;
+  }
+};
+"""
+
+
+def test_door_mode_on_a_phone_keeps_the_verdict_in_view_and_signals_it(
+    browser: Browser, live_server: str, server_env: dict[str, str]
+):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    phone.add_init_script(SIGNALS_RECORDED)
+    page = phone.new_page()
+    door_staff_signed_in(page, live_server, server_env, "door.mode@venue.example", "Dora Door")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Check-in").click()
+    page.locator(".checkin-choices a").first.click()
+    performance_id = int(re.search(r"/checkin/(\d+)$", page.url).group(1))
+    code = sell_a_ticket(server_env, performance_id)
+    page.get_by_role("link", name="Door mode, for a phone").click()
+
+    expect(page.get_by_role("navigation", name="Staff")).to_have_count(0)
+    verdict = page.get_by_role("status").locator(".checkin-verdict")
+    expect(verdict).to_have_text("Ready")
+    counts = page.locator("#checkin-counts")
+    admitted, sold = map(int, re.findall(r"\d+", counts.inner_text()))  # other tests share the show
+    page.get_by_label("Sound").check()
+    page.get_by_label("Vibrate").check()
+    assert_accessible(page)
+
+    field = page.get_by_label("Scan or type a ticket code")
+    field.press_sequentially(code)
+    field.press("Enter")
+
+    expect(verdict).to_have_text("Admitted")
+    expect(verdict).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Check")).to_be_in_viewport(ratio=1)
+    expect(counts).to_contain_text(f"Admitted {admitted + 1} of {sold}")
+    assert page.evaluate("window.signals") == [["vibrate", [120]], ["tone", 880]]
+
+    page.reload()  # the choices stay on this device
+    expect(page.get_by_label("Sound")).to_be_checked()
+    page.get_by_label("Vibrate").uncheck()
+    page.evaluate("window.signals = []")
+    field.press_sequentially(code)
+    field.press("Enter")
+
+    expect(verdict).to_have_text("Already admitted")
+    expect(verdict).to_be_in_viewport(ratio=1)
+    assert page.evaluate("window.signals") == [["tone", 220], ["tone", 220]]
+    assert_accessible(page)
+    phone.close()
+
+
+def test_door_mode_works_without_javascript(browser: Browser, live_server: str, server_env: dict[str, str]):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = phone.new_page()
+    door_staff_signed_in(page, live_server, server_env, "door.plain@venue.example", "Pat Plain")
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Check-in").click()
+    page.locator(".checkin-choices a").first.click()
+    performance_id = int(re.search(r"/checkin/(\d+)$", page.url).group(1))
+    code = sell_a_ticket(server_env, performance_id)
+    page.get_by_role("link", name="Door mode, for a phone").click()
+
+    page.get_by_label("Scan or type a ticket code").fill(code)
+    page.get_by_role("button", name="Check").click()
+
+    expect(page).to_have_url(re.compile(r"/scan$"))
+    expect(page.get_by_role("navigation", name="Staff")).to_have_count(0)  # still in door mode
+    expect(page.get_by_role("status").locator(".checkin-verdict")).to_have_text("Admitted")
+    expect(page.get_by_role("status").locator(".checkin-verdict")).to_be_in_viewport(ratio=1)
+    expect(page.get_by_label("Sound")).to_be_hidden()  # signals need the script
+    phone.close()

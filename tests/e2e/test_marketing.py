@@ -16,7 +16,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import boxoffice, open_from_menu
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 - a fixture, found by pytest here
 from tests.support.worker import worker_process
 
@@ -124,7 +124,7 @@ def test_a_campaign_reaches_the_opted_in_contact_who_unsubscribes_with_its_link(
     contact_id = opted_in_contact(server_env)
     sign_in_with_two_factor(page, live_server)
 
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Campaigns").click()
+    open_from_menu(page, "Marketing", "Campaigns")
     page.get_by_role("link", name="Write a new campaign").click()
     page.get_by_label("Subject").fill("Spring at the Riverside")
     page.get_by_label("Message").fill("# Spring season\n\nBook **The Tempest** before it sells out.")

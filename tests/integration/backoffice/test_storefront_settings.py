@@ -328,6 +328,7 @@ async def test_saving_needs_the_csrf_token(client, admin):
 
 async def test_the_service_refuses_out_of_range_values_itself(database):
     changes = venue_settings.StorefrontChanges(
+        house_name="Town Hall",
         hold_minutes=15,
         max_tickets_per_order=10,
         pay_at_box_office=True,
@@ -350,3 +351,18 @@ async def test_thermal_ticket_stock_is_a_setting_that_is_kept(client, admin):
     assert response.status_code == 303
     assert (await venue_settings.storefront_settings()).thermal_tickets is True
     assert await AuditEntry.exists().where(AuditEntry.action == "settings.storefront_updated")
+
+
+async def test_the_venues_name_is_a_setting_that_heads_every_staff_page(client, admin):
+    form = await page_form(client)
+
+    saved = await post_form(client, PAGE, {**form, "house_name": "  The   Old Vic  "})
+    too_long = await post_form(client, PAGE, {**form, "house_name": "x" * 101})
+
+    assert saved.status_code == 303
+    assert (await venue_settings.storefront_settings()).house_name == "The Old Vic"
+    assert too_long.status_code == 400
+    assert "Use at most 100 characters for the venue" in too_long.text
+    assert (await venue_settings.house_name()) == "The Old Vic"
+    header = (await client.get("/backoffice/")).text.split("</header>")[0]
+    assert '<span class="house">The Old Vic</span>' in header
