@@ -708,7 +708,7 @@ async def test_cancelling_asks_first_and_can_refund_in_the_same_step(client, man
         await Ticket.select(Ticket.id, Ticket.code).where(Ticket.order == order["id"]).order_by(Ticket.id)
     )
 
-    asked, key = await order_form(client, order["id"], "cancel", {"ticket": str(first["id"])})
+    asked, _ = await order_form(client, order["id"], "cancel", {"ticket": str(first["id"])})
     nothing_chosen, _ = await order_form(client, order["id"], "cancel", {})
 
     assert asked.status_code == 200
