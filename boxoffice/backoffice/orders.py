@@ -18,9 +18,10 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID, parse_id
+from boxoffice.money import Money
 from boxoffice.paging import PageRequest
 from boxoffice.sales.bookings import Booking, load_booking
-from boxoffice.sales.cancellations import CancelRefused, cancel_reservation, cancel_tickets
+from boxoffice.sales.cancellations import CancelRefused, cancel_and_refund, cancel_reservation, cancel_tickets
 from boxoffice.sales.catalog import house_locale
 from boxoffice.sales.counter import SaleRefused, take_reservation_payment
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused, amount_text, parse_amount
@@ -49,6 +50,8 @@ NOTICES = {
     "refund_repeated": "That refund had already been made; nothing more was refunded.",
     "cancelled": "The tickets are cancelled: they no longer scan, and their seats are back on sale. If the "
     "customer is owed their price, it is filled in below: make the refund.",
+    "cancelled_refunded": "The tickets are cancelled and refunded: they no longer scan, their seats are back "
+    "on sale, and what was paid for them has been given back.",
     "reservation_cancelled": "The reservation is cancelled and its seats are back on sale.",
     "exchanged": "The tickets have been exchanged. Print the new tickets below.",
     "resent": "The confirmation e-mail with the tickets is on its way.",
@@ -111,13 +114,14 @@ async def order_view(
             "reprinted": reprinted,
             "notice": NOTICES.get(notice, ""),
             "just_sold": notice == "sold",
+            "show_change": notice in ("sold", "paid"),  # change is told once, when it is handed over
             "problems": problems,
             "values": values or {},
             "request_key": form_request_key(values or {}),
             "may_refund": staff.may(Perm.BOX_OFFICE_REFUNDS),
             "may_sell": staff.may(Perm.BOX_OFFICE_SELL),
             "may_comp": staff.may(Perm.BOX_OFFICE_COMPS),
-            "contact": None,
+            "may_see_contacts": staff.may(Perm.CRM_CONTACTS),
         },
         status_code=status_code,
     )
@@ -242,18 +246,68 @@ async def call_off_reservation(
 
 
 @post("/backoffice/orders/{order_id:int}/cancel", name="backoffice.orders.cancel", opt=REFUNDS)
-async def cancel(request: Request, acting: Acting, order_id: FromPath[int]) -> Template | Redirect:
-    await booking_or_404(order_id)
-    _, tickets = await form_fields(request)
+async def cancel(
+    request: Request, gateway: Gateway, acting: Acting, order_id: FromPath[int]
+) -> Template | Redirect:
+    """Cancel the chosen tickets once staff have confirmed on a page of their own, with or without
+    refunding what was paid for them."""
+    booking = await booking_or_404(order_id)
+    form, tickets = await form_fields(request)
     staff: Staff = acting.staff
+    confirmed = form.get("confirm", "")
     try:
-        cancelled = await cancel_tickets(order_id, tickets, staff_id=staff.id, ip=acting.ip)
+        if confirmed == "cancel":
+            cancelled = await cancel_tickets(order_id, tickets, staff_id=staff.id, ip=acting.ip)
+        elif confirmed == "cancel_and_refund":
+            _, trouble = await cancel_and_refund(
+                gateway,
+                order_id,
+                tickets,
+                form.get("request_key", ""),
+                staff_id=staff.id,
+                ip=acting.ip,
+                now=acting.now,
+            )
+            if trouble:
+                return await order_view(acting, order_id, notice="cancelled", error=trouble, status_code=502)
+            return done(request, order_id, "cancelled_refunded")
+        else:
+            return await confirm_cancelling(acting, booking, tickets, form.get("request_key", ""))
     except CancelRefused as refusal:
         return await order_view(acting, order_id, problems={"tickets": str(refusal)}, status_code=409)
     return Redirect(
         path=order_address(request, order_id),
         query_params={"done": "cancelled", "refund": str(cancelled.value)},
         status_code=303,
+    )
+
+
+async def confirm_cancelling(
+    acting: Acting, booking: Booking, chosen: list[int], request_key: str
+) -> Template:
+    """The page that asks before tickets are cancelled, and offers to refund them in the same step."""
+    tickets = [
+        (performance, ticket)
+        for performance in booking.performances
+        for ticket in performance.tickets
+        if ticket.id in chosen and ticket.status == "valid"
+    ]
+    if not tickets:
+        return await order_view(
+            acting, booking.id, problems={"tickets": "Choose the tickets to cancel."}, status_code=400
+        )
+    ledger = await order_ledger(booking.id)
+    paid = sum(ticket.price.amount for _, ticket in tickets if ticket.price)
+    refundable = min(paid, sum(payment.refundable.amount for payment in ledger.refundable_payments))
+    return Template(
+        "backoffice/order_cancel.html",
+        context={
+            "booking": booking,
+            "tickets": tickets,
+            "refund": Money(booking.total.currency, refundable),
+            "payments": ledger.refundable_payments,
+            "request_key": form_request_key({"request_key": request_key}),
+        },
     )
 
 

@@ -2,20 +2,29 @@
 
 A ticket is cancelled by one conditional UPDATE (only while valid and not yet let in), and the seats of
 exactly the tickets that UPDATE reports are given back, so a double click or two operators at once give
-each seat back once. Money is a separate step (refunds), because a venue may cancel without refunding
-(a no-show's seat resold) or refund without cancelling (a goodwill gesture).
+each seat back once. Money is a step of its own (refunds), because a venue may cancel without refunding
+(a no-show's seat resold) or refund without cancelling (a goodwill gesture); `cancel_and_refund` takes
+both steps for staff when the buyer is owed what they paid.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from boxoffice.auth import audit
 from boxoffice.db import one_of, write_transaction
 from boxoffice.errors import Refused
+from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.holds import give_back_seats, release_holds
-from boxoffice.sales.refunds import settle_order_status
+from boxoffice.sales.refunds import (
+    REQUEST_KEY,
+    RefundPending,
+    RefundRefused,
+    refund_owed,
+    settle_order_status,
+)
 from boxoffice.sales.tables import Order, OrderLine, OrderStatus, Ticket, TicketStatus
 
 CANCEL_SQL = """
@@ -110,3 +119,46 @@ async def cancel_reservation(order_id: int, *, staff_id: int, ip: str) -> None:
         await audit.record(
             "order.reservation_cancelled", actor_id=staff_id, ip=ip, object_type="order", object_id=order_id
         )
+
+
+REFUND_PENDING = (
+    "Stripe could not be reached to refund the cancelled tickets. The refund is filed and will be made "
+    "shortly without anything more from you: do not refund it again."
+)
+
+
+async def cancel_and_refund(
+    gateway: StripeGateway | None,
+    order_id: int,
+    ticket_ids: list[int],
+    request_key: str,
+    *,
+    staff_id: int,
+    ip: str,
+    now: datetime,
+) -> tuple[Cancelled, str]:
+    """Cancel the tickets (`cancel_tickets`), then refund what was paid for them, in one step for staff.
+
+    The refund runs after the cancellation has committed, since Stripe is never called inside a
+    transaction; a refund that fails does not undo the cancellation, and is returned as what staff must
+    know ("" when all was refunded). The refunds' keys come from the form's `request_key`, so a form sent
+    twice refunds once (and the second cancels nothing)."""
+    if not REQUEST_KEY.fullmatch(request_key):
+        raise CancelRefused("This form has expired; open the order again.")
+    cancelled = await cancel_tickets(order_id, ticket_ids, staff_id=staff_id, ip=ip)
+    try:
+        await refund_owed(
+            gateway,
+            order_id,
+            cancelled.value,
+            request_key,
+            reason="cancellation",
+            staff_id=staff_id,
+            ip=ip,
+            now=now,
+        )
+    except RefundPending:
+        return cancelled, REFUND_PENDING
+    except RefundRefused as refusal:
+        return cancelled, f"The tickets are cancelled, but not refunded: {refusal} Make the refund below."
+    return cancelled, ""

@@ -24,11 +24,10 @@ from boxoffice.sales.cancellations import cancel_ticket_rows
 from boxoffice.sales.counter_payments import CounterPayment, check_payment, record_counter_payment
 from boxoffice.sales.holds import take_seats
 from boxoffice.sales.orders import insert_order_lines, issue_tickets, ticket_prices
-from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, RefundRequest, refund_payment
+from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, refund_owed
 from boxoffice.sales.tables import (
     Order,
     OrderStatus,
-    Payment,
     PaymentMethod,
     Performance,
     Ticket,
@@ -98,7 +97,7 @@ async def exchange_tickets(
 ) -> Exchanged:
     """Move the chosen tickets to `target_performance_id`, each to the ticket type of the same name there.
     A higher total is paid with `payment`; a lower one needs `may_refund`, and the caller refunds it with
-    `refund_exchange_difference` once this transaction has committed. Audited."""
+    `refunds.refund_owed` once this transaction has committed. Audited."""
     async with write_transaction():
         order = await Order.select(Order.status, Order.currency).where(Order.id == order_id).first()
         if order is None or order["status"] != OrderStatus.PAID:
@@ -197,39 +196,6 @@ def is_complimentary(ticket: dict) -> bool:
     return ticket["unit_price"] == 0 and ticket["face_value"] > 0
 
 
-async def refund_exchange_difference(
-    gateway: StripeGateway | None,
-    order_id: int,
-    owed: int,
-    request_key: str,
-    *,
-    staff_id: int,
-    ip: str,
-    now: datetime,
-) -> None:
-    """Refund what an exchange to cheaper tickets left owing, against the order's payments (the most
-    recent first, complimentary ones having nothing to give back). Each refund's key comes from the
-    exchange form's, so submitting it again never refunds twice."""
-    payments = (
-        await Payment.select(Payment.id, Payment.amount, Payment.refunded)
-        .where((Payment.order == order_id) & (Payment.method != PaymentMethod.COMPLIMENTARY))
-        .order_by(Payment.id, ascending=False)
-    )
-    for payment in payments:
-        amount = min(owed, payment["amount"] - payment["refunded"])
-        if amount <= 0:
-            continue
-        await refund_payment(
-            gateway,
-            order_id,
-            RefundRequest(payment["id"], amount, "exchange", f"{request_key}-exchange{payment['id']}"),
-            staff_id=staff_id,
-            ip=ip,
-            now=now,
-        )
-        owed -= amount
-
-
 DIFFERENCE_PENDING = (
     "Stripe could not be reached to refund the difference. The refund is filed and will be made shortly "
     "without anything more from you: do not refund it again."
@@ -276,8 +242,15 @@ async def exchange_and_settle(
         now=now,
     )
     try:
-        await refund_exchange_difference(
-            gateway, order_id, -exchanged.difference, request_key, staff_id=staff_id, ip=ip, now=now
+        await refund_owed(
+            gateway,
+            order_id,
+            -exchanged.difference,
+            request_key,
+            reason="exchange",
+            staff_id=staff_id,
+            ip=ip,
+            now=now,
         )
     except RefundPending:
         return SettledExchange(exchanged, DIFFERENCE_PENDING)

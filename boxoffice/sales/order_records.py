@@ -132,6 +132,7 @@ class OrderLedger:
     notes: list[NoteRow]
     history: list[HistoryRow]
     buyer_removed: bool  # the buyer's contact was removed (erased): the order keeps no details of them
+    buyer_contact: int | None = None  # the buyer's CRM contact, while there is one to open
 
     @property
     def refundable_payments(self) -> list[PaymentRow]:
@@ -166,11 +167,10 @@ async def order_ledger(order_id: int) -> OrderLedger:
         """,
         order_id,
     )
-    removed = await OrderNote.raw(
-        'SELECT 1 AS removed FROM "order" o JOIN contact c ON c.id = o.contact '
-        "WHERE o.id = {} AND c.erased_at IS NOT NULL",
-        order_id,
+    buyer = await OrderNote.raw(
+        'SELECT c.id, c.erased_at FROM "order" o JOIN contact c ON c.id = o.contact WHERE o.id = {}', order_id
     )
+    removed = bool(buyer) and buyer[0]["erased_at"] is not None
     history = await AuditEntry.raw(
         """
         SELECT a.at, a.action, a.detail, s.name AS actor_name
@@ -213,7 +213,8 @@ async def order_ledger(order_id: int) -> OrderLedger:
         history=[
             HistoryRow(as_utc(row["at"]), row["action"], row["actor_name"], row["detail"]) for row in history
         ],
-        buyer_removed=bool(removed),
+        buyer_removed=removed,
+        buyer_contact=buyer[0]["id"] if buyer and not removed else None,
     )
 
 

@@ -94,6 +94,40 @@ async def refund_payment(
     )
 
 
+async def refund_owed(
+    gateway: StripeGateway | None,
+    order_id: int,
+    owed: int,
+    request_key: str,
+    *,
+    reason: str,
+    staff_id: int,
+    ip: str,
+    now: datetime,
+) -> None:
+    """Refund what the order owes the buyer after an exchange to cheaper tickets or a cancellation,
+    against its payments (the most recent first, complimentary ones having nothing to give back). Each
+    refund's key comes from the form's and the `reason`, so submitting it again never refunds twice."""
+    payments = (
+        await Payment.select(Payment.id, Payment.amount, Payment.refunded)
+        .where((Payment.order == order_id) & (Payment.method != PaymentMethod.COMPLIMENTARY))
+        .order_by(Payment.id, ascending=False)
+    )
+    for payment in payments:
+        amount = min(owed, payment["amount"] - payment["refunded"])
+        if amount <= 0:
+            continue
+        await refund_payment(
+            gateway,
+            order_id,
+            RefundRequest(payment["id"], amount, reason, f"{request_key}-{reason}{payment['id']}"),
+            staff_id=staff_id,
+            ip=ip,
+            now=now,
+        )
+        owed -= amount
+
+
 async def refund_by_request(request_key: str) -> dict | None:
     return (
         await Refund.select(

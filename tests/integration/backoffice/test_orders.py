@@ -224,8 +224,12 @@ async def test_cancelled_tickets_give_their_seats_back_and_stop_scanning(client,
     )
     assert await seats_left(performance_id) == 8
 
-    response, _ = await order_form(client, order["id"], "cancel", {"ticket": str(first["id"])})
-    twice, _ = await order_form(client, order["id"], "cancel", {"ticket": str(first["id"])})
+    response, _ = await order_form(
+        client, order["id"], "cancel", {"ticket": str(first["id"]), "confirm": "cancel"}
+    )
+    twice, _ = await order_form(
+        client, order["id"], "cancel", {"ticket": str(first["id"]), "confirm": "cancel"}
+    )
 
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text
@@ -237,7 +241,7 @@ async def test_cancelled_tickets_give_their_seats_back_and_stop_scanning(client,
     assert scanned.outcome is checkin.Outcome.CANCELLED
     assert (await Order.select(Order.status).where(Order.id == order["id"]).first())["status"] == "paid"
 
-    await order_form(client, order["id"], "cancel", {"ticket": str(second["id"])})
+    await order_form(client, order["id"], "cancel", {"ticket": str(second["id"]), "confirm": "cancel"})
     assert (await Order.select(Order.status).where(Order.id == order["id"]).first())["status"] == "cancelled"
     assert await seats_left(performance_id) == 10
     assert await AuditEntry.count().where(AuditEntry.action == "order.tickets_cancelled") == 2
@@ -407,7 +411,7 @@ async def test_operators_without_the_refund_permission_cannot_refund_or_cancel(c
     refund, _ = await order_form(
         client, order["id"], "refund", {"payment": str(payment["id"]), "amount": "1"}
     )
-    cancel, _ = await order_form(client, order["id"], "cancel", {"ticket": "1"})
+    cancel, _ = await order_form(client, order["id"], "cancel", {"ticket": "1", "confirm": "cancel"})
 
     assert refund.status_code == 403 and cancel.status_code == 403
     assert await Refund.count() == 0 and await Ticket.count().where(Ticket.status == "valid") == 1
@@ -575,7 +579,9 @@ async def test_a_complimentary_order_is_cancelled_without_refunding_anything(cli
     order = await sell(client, performance_id, {types["Adult"]: "1"}, method="complimentary", reason="Critic")
     ticket = await Ticket.select(Ticket.id).where(Ticket.order == order["id"]).first()
 
-    response, _ = await order_form(client, order["id"], "cancel", {"ticket": str(ticket["id"])})
+    response, _ = await order_form(
+        client, order["id"], "cancel", {"ticket": str(ticket["id"]), "confirm": "cancel"}
+    )
 
     assert response.status_code == 303 and response.headers["location"].endswith("refund=0")  # nothing owed
     page = (await client.get(response.headers["location"])).text
@@ -693,3 +699,59 @@ async def test_the_order_search_says_how_many_match_and_its_pages_keep_the_searc
     shown = re.findall(r">(PAGE\d{4})</a>", second.text)
     assert shown == ["PAGE0002", "PAGE0001"]  # newest first: the two oldest paid ones of Hopper's
     assert read_pager(past_the_end.text).summary == "Showing 26–27 of 27"
+
+
+async def test_cancelling_asks_first_and_can_refund_in_the_same_step(client, manager, show):
+    performance_id, types = show
+    order = await sell(client, performance_id, {types["Adult"]: "2"})
+    first, second = (
+        await Ticket.select(Ticket.id, Ticket.code).where(Ticket.order == order["id"]).order_by(Ticket.id)
+    )
+
+    asked, _ = await order_form(client, order["id"], "cancel", {"ticket": str(first["id"])})
+    nothing_chosen, _ = await order_form(client, order["id"], "cancel", {})
+
+    assert asked.status_code == 200
+    assert (
+        "Cancel 1 ticket of order" in asked.text
+        and first["code"] in asked.text
+        and second["code"] not in asked.text
+    )
+    assert ">Cancel and refund £24.00</button>" in asked.text and "Cancel without a refund" in asked.text
+    assert nothing_chosen.status_code == 400 and "Choose the tickets to cancel." in nothing_chosen.text
+    assert await Ticket.count().where(Ticket.status == "valid") == 2 and await seats_left(performance_id) == 8
+
+    form_key = re.search(r'name="request_key" value="([0-9a-f]{32})"', asked.text).group(1)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', asked.text).group(1)
+    confirm = {
+        "ticket": str(first["id"]),
+        "confirm": "cancel_and_refund",
+        "request_key": form_key,
+        "_csrf_token": token,
+    }
+    done = await client.post(f"/backoffice/orders/{order['id']}/cancel", data=confirm)
+    again = await client.post(f"/backoffice/orders/{order['id']}/cancel", data=confirm)
+
+    assert done.status_code == 303 and done.headers["location"].endswith("done=cancelled_refunded")
+    assert again.status_code == 409 and "Nothing was cancelled" in again.text
+    refunds = await Refund.select(Refund.amount, Refund.reason)
+    assert refunds == [{"amount": 2400, "reason": "cancellation"}]
+    assert await seats_left(performance_id) == 9
+    assert (await Ticket.select(Ticket.status).where(Ticket.id == first["id"]).first())[
+        "status"
+    ] == "cancelled"
+    assert await AuditEntry.count().where(AuditEntry.action == "order.tickets_cancelled") == 1
+
+
+async def test_the_order_page_links_the_buyer_and_tells_the_change_only_at_the_sale(client, manager, show):
+    performance_id, types = show
+    grace = await make_contact()
+    order = await sell(client, performance_id, {types["Adult"]: "1"}, contact=str(grace), tendered="30.00")
+
+    at_sale = (await client.get(f"/backoffice/orders/{order['id']}?done=sold")).text
+    noted, _ = await order_form(client, order["id"], "notes", {"note": "Collected by her son"})
+    after_note = (await client.get(noted.headers["location"])).text
+
+    assert 'id="change-due">£6.00</strong>' in at_sale
+    assert "The note has been added." in after_note and "change-due" not in after_note
+    assert f'<a href="/crm/contacts/{grace}">Grace Hopper</a>' in at_sale

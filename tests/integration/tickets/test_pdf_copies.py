@@ -87,7 +87,7 @@ async def test_a_reprint_a_cancellation_or_another_layout_makes_a_new_pdf(client
     cancelled = await post_form(
         client,
         f"/backoffice/orders/{order['id']}/cancel",
-        {"ticket": str(second["id"])},
+        {"ticket": str(second["id"]), "confirm": "cancel"},
         form_page=f"/backoffice/orders/{order['id']}",
     )
     assert cancelled.status_code == 303
