@@ -61,8 +61,11 @@ async def backup_file(folder: Path, database_url: str | None = None) -> Path:
     """Back the test's database up into `folder` and return the file made."""
     made = await boxoffice("backup", database_url=database_url or current_database_url(), folder=folder)
     assert made.returncode == 0, made.stderr
-    [path] = sorted(folder.glob("boxoffice-*.backup"))[-1:]
-    return path
+    return newest_backup(folder)
+
+
+def newest_backup(folder: Path) -> Path:
+    return max(folder.glob("boxoffice-*.backup"))
 
 
 @contextlib.asynccontextmanager
@@ -82,6 +85,10 @@ async def empty_database(folder: Path, name: str = "restored") -> AsyncIterator[
 
 async def is_empty(database_url: str) -> bool:
     """Whether the database has no tables (a SQLite file not made yet has none)."""
-    if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).exists():
+    if database_url.startswith("sqlite:///") and not sqlite_file_exists(database_url):
         return True
     return not await every_row(database_url)
+
+
+def sqlite_file_exists(database_url: str) -> bool:
+    return Path(database_url.removeprefix("sqlite:///")).exists()
