@@ -134,13 +134,18 @@ def new_backup_key() -> None:
 
 
 def run_backup_work(work: Callable[[], Awaitable[Result]]) -> Result:
-    """Run a backup command's work: a refusal becomes the command's error message and exit status 1."""
+    """Run a backup command's work: a refusal, or a file or database that fails under it (a full disk),
+    becomes the command's error message and exit status 1."""
+    import sqlite3
+
     from boxoffice.backups.archive import BackupRefused
 
     try:
         return asyncio.run(work())
     except BackupRefused as refusal:
         raise click.ClickException(str(refusal)) from None
+    except (OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"it failed, and any file it began was deleted: {error}") from None
 
 
 @main.command()

@@ -63,7 +63,10 @@ class NewBackup:
     """
 
     def __init__(self, folder: Path, key: bytes, manifest: Manifest) -> None:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise BackupRefused(f"The backup folder {folder} cannot be made: {error.strerror}.") from None
         self.folder, self.key, self.manifest = folder, key, manifest
         self.path = folder / backup_name(datetime.fromisoformat(manifest.taken_at))
         self.partial = folder / f".{self.path.name}.partial"
@@ -72,7 +75,12 @@ class NewBackup:
     def __enter__(self) -> NewBackup:
         if self.path.exists():
             raise BackupRefused(f"{self.path} already exists: one backup a second at most.")
-        descriptor = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            descriptor = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as error:
+            raise BackupRefused(
+                f"Cannot write into the backup folder {self.folder}: {error.strerror}."
+            ) from None
         self.file = os.fdopen(descriptor, "wb")
         self.writer = SealedWriter(self.file, self.key)
         header = json.dumps(asdict(self.manifest)).encode()
