@@ -17,7 +17,7 @@ from pathlib import Path
 from boxoffice.backups import postgres, sqlite
 from boxoffice.backups.archive import BackupRefused, Manifest, NewBackup, OpenedBackup, prune
 from boxoffice.backups.checks import Contents, findings, newer_migrations
-from boxoffice.config import Settings
+from boxoffice.config import Settings, make_private_folder
 
 ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
@@ -129,7 +129,9 @@ async def verify_backup(settings: Settings, path: Path) -> Checked:
     database = settings.database_url
     with opened(settings, path) as backup:
         if database.engine == "sqlite":
-            with tempfile.TemporaryDirectory(prefix="boxoffice-verify-") as folder:
+            beside = database.sqlite_path.parent  # private, and where the same data already lives
+            make_private_folder(beside)
+            with tempfile.TemporaryDirectory(dir=beside, prefix=".verify-") as folder:
                 scratch = str(Path(folder) / "verify.sqlite3")
                 restored = await restore_into(backup, "sqlite", scratch, scratch)
         else:
