@@ -134,7 +134,11 @@ class OpenedBackup:
         except PermissionError:
             raise BackupRefused(f"{path} cannot be read: permission denied.") from None
         self.chunks = self.guarded(unsealed(self.file, keys))
-        self.manifest = self.read_manifest()
+        try:
+            self.manifest = self.read_manifest()
+        except BackupRefused:
+            self.file.close()
+            raise
 
     def __enter__(self) -> OpenedBackup:
         return self

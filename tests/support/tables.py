@@ -4,10 +4,12 @@ and those the ORM does not know, such as the search index's, are covered), on ei
 from __future__ import annotations
 
 import contextlib
+import io
 import sqlite3
 from pathlib import Path
 
 import asyncpg
+from pypdf import PdfReader
 
 USER_TABLES = (
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -54,22 +56,33 @@ def every_sqlite_row(path: Path) -> dict[str, list[tuple]]:
         }
 
 
+def readable_text(value: object) -> str | None:
+    """What a value says, if it is text or binary: a PDF's text (compressed inside it), or bytes as text."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        content = bytes(value)
+        if content.startswith(b"%PDF"):
+            return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+        return content.decode("utf-8", errors="ignore")
+    return value if isinstance(value, str) else None
+
+
+def identifiers_in(value: object, identifiers: list[str]) -> list[str]:
+    """Which of `identifiers` a text or binary value holds, in any case, with or without spaces."""
+    text = (readable_text(value) or "").lower()
+    compact = text.replace(" ", "")
+    return [
+        identifier
+        for identifier in identifiers
+        if identifier.lower() in text or identifier.lower().replace(" ", "") in compact
+    ]
+
+
 def texts_holding(rows: dict[str, list[tuple]], identifiers: list[str]) -> list[str]:
-    """Where any of `identifiers` (any case, spaces or not) appears in a text or binary value:
-    "table: identifier" for each find."""
-    found = []
-    for table, table_rows in rows.items():
-        for row in table_rows:
-            for value in row:
-                if isinstance(value, (bytes, bytearray, memoryview)):
-                    value = bytes(value).decode("utf-8", errors="ignore")
-                if not isinstance(value, str):
-                    continue
-                text = value.lower()
-                compact = text.replace(" ", "")
-                found += [
-                    f"{table}: {identifier}"
-                    for identifier in identifiers
-                    if identifier.lower() in text or identifier.lower().replace(" ", "") in compact
-                ]
-    return found
+    """Where any of `identifiers` appears in the rows' values: "table: identifier" for each find."""
+    return [
+        f"{table}: {identifier}"
+        for table, table_rows in rows.items()
+        for row in table_rows
+        for value in row
+        for identifier in identifiers_in(value, identifiers)
+    ]

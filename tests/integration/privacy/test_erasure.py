@@ -7,7 +7,6 @@ PDFs among them too), so tables added later are covered without touching this te
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING
 import pytest
 from piccolo.columns import JSON, JSONB, Bytea, Email, Text, Varchar
 from piccolo.conf.apps import Finder
-from pypdf import PdfReader
 
 from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import ContactDetails, add_note, upsert_contact
@@ -38,6 +36,7 @@ from tests.conftest import POSTGRES_URL
 from tests.support.counter import sell
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, post_form, sign_in
+from tests.support.tables import identifiers_in
 
 if TYPE_CHECKING:
     from tests.support.staff import TestStaff
@@ -72,16 +71,8 @@ def text_columns(table) -> list:
     return [column for column in table._meta.columns if isinstance(column, (*TEXT_COLUMNS, Bytea))]
 
 
-def readable_text(content: bytes) -> str:
-    """What a binary value says: a PDF's text (compressed inside it), or the bytes as text."""
-    if content.startswith(b"%PDF"):
-        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return content.decode("utf-8", errors="ignore")
-
-
 async def personal_data_found(identifiers: list[str]) -> list[str]:
     """Where any of `identifiers` (any case) appears: "table.column: identifier" for each find."""
-    lowered = [identifier.lower() for identifier in identifiers]
     found = []
     for table in Finder().get_table_classes():
         columns = text_columns(table)
@@ -89,16 +80,9 @@ async def personal_data_found(identifiers: list[str]) -> list[str]:
             continue
         for row in await table.select(*columns):
             for name, value in row.items():
-                if isinstance(value, (bytes, bytearray, memoryview)):
-                    value = readable_text(bytes(value))
-                if not isinstance(value, str):
-                    continue
-                text = value.lower()
-                compact = text.replace(" ", "")
                 found += [
-                    f"{table._meta.tablename}.{name}: {identifier}"
-                    for identifier in lowered
-                    if identifier in text or identifier.replace(" ", "") in compact
+                    f"{table._meta.tablename}.{name}: {identifier.lower()}"
+                    for identifier in identifiers_in(value, identifiers)
                 ]
     return found
 
