@@ -145,7 +145,7 @@ def run_backup_work(work: Callable[[], Awaitable[Result]]) -> Result:
     except BackupRefused as refusal:
         raise click.ClickException(str(refusal)) from None
     except (OSError, sqlite3.Error) as error:
-        raise click.ClickException(f"it failed, and any file it began was deleted: {error}") from None
+        raise click.ClickException(f"could not finish: {error}") from None
 
 
 @main.command()
