@@ -13,30 +13,23 @@ from pathlib import Path
 from boxoffice.bootstrap import prepare_database
 from boxoffice.config import get_settings
 from boxoffice.crm.contacts import add_note
-from boxoffice.crm.records import record_staff_consent
 from boxoffice.crm.tables import Contact
 from boxoffice.db import close_database, current_engine, is_sqlite, open_database, sqlite_companions
 from boxoffice.marketing.consent import record_consent
+from boxoffice.marketing.tables import CampaignRecipient
 from boxoffice.sales.tables import Hold, Order, Payment, Refund, TicketType
 from tests.conftest import POSTGRES_URL
 from tests.support.backups import backup_file, boxoffice, current_database_url, empty_database, is_empty
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.counter import sell
+from tests.support.history import NOW, PERSONAL, customer_with_history
 from tests.support.marketing import deliver_campaign, draft_campaign, start
 from tests.support.postgres import recreate_database
 from tests.support.rush import seats_left_and_held
 from tests.support.shop import choose, paid_order
-from tests.support.staff import csrf_token, make_staff, post_form, sign_in
+from tests.support.staff import csrf_token, make_staff, post_form
 from tests.support.tables import every_row, texts_holding
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-REMOVED = {
-    "first_name": "Perdita",
-    "last_name": "Quixley",
-    "email": "perdita.quixley@example.org",
-    "phone": "+44 117 496 0123",
-    "postcode": "BS8 1QU",
-}
 KEPT = {
     "first_name": "Olive",
     "last_name": "Otterley",
@@ -44,7 +37,6 @@ KEPT = {
     "phone": "0161 496 0999",
     "postcode": "M1 1AA",
 }
-REMOVED_TRACES = [*REMOVED.values(), "07700 900456"]
 REQUEST_KEY = re.compile(r'name="request_key" value="([0-9a-f]{32})"')
 
 
@@ -64,54 +56,26 @@ async def refund(client, order_id: int, amount: str) -> None:
     assert response.status_code == 303, response.text
 
 
-async def venue_history(shop, show, fake_stripe, smtp_settings) -> tuple[int, int]:
-    """Sales online and at the counter (to a customer and to a walk-in), a refund, consent given online,
-    at the counter and by phone, notes on a contact and an order, kept ticket PDFs, a campaign sent,
-    and one customer removed; returns the removed contact's id and the order sold to them at the counter."""
+async def venue_history(shop, show, fake_stripe, smtp_settings) -> int:
+    """Another customer who bought online and opted in, then the history of the one to be removed
+    (tests/support/history.py: online, counter and complimentary sales, order and contact notes, a
+    tag, consent at the counter and by phone, corrected details, kept ticket PDFs), a walk-in sale
+    refunded in part, a campaign sent to both customers, and the second customer removed; returns the
+    removed contact's id."""
     performance_id, types = show
-    await paid_order(shop, performance_id, {types["Adult"]: "2"}, fake_stripe, **REMOVED)
     await paid_order(shop, performance_id, {types["Concession"]: "1"}, fake_stripe, **KEPT)
-    removed_id = (await Contact.select(Contact.id).where(Contact.email == REMOVED["email"]).first())["id"]
     kept_id = (await Contact.select(Contact.id).where(Contact.email == KEPT["email"]).first())["id"]
     await record_consent(
         contact_id=kept_id, channel="email", granted=True, source="online_checkout", wording="Yes", now=NOW
     )
-    admin = await make_staff("admin", email="clerk@venue.example", name="Clara Clerk")
-    await sign_in(shop, admin)
-    counter_order = await sell(
-        shop,
-        performance_id,
-        {types["Concession"]: "1"},
-        contact=str(removed_id),
-        marketing="yes",
-        marketing_note="Perdita Quixley said yes at the counter; her mobile is 07700 900456",
-    )
+    removed_id, clerk = await customer_with_history(shop, show, fake_stripe)
     walk_in = await sell(shop, performance_id, {types["Adult"]: "2"})
     await refund(shop, walk_in["id"], "10.00")
-    noted = await post_form(
-        shop,
-        f"/backoffice/orders/{counter_order['id']}/notes",
-        {"note": "Collected by Perdita Quixley"},
-        form_page=f"/backoffice/orders/{counter_order['id']}",
-    )
-    assert noted.status_code == 303
-    for order in await Order.select(Order.id):
-        assert (await shop.get(f"/backoffice/orders/{order['id']}/tickets.pdf")).status_code == 200
-    await add_note(kept_id, "Olive prefers aisle seats", author_id=admin.id, now=NOW)
-    await add_note(removed_id, "Perdita Quixley uses a wheelchair", author_id=admin.id, now=NOW)
-    await record_staff_consent(
-        removed_id,
-        channel="post",
-        decision="opt_in",
-        means="phone",
-        note="Perdita rang to ask for the brochure at BS8 1QU",
-        actor_id=admin.id,
-        ip="198.51.100.7",
-        now=NOW,
-    )
-    campaign = await draft_campaign(admin, "The spring season")
-    await start(admin, campaign)
+    await add_note(kept_id, "Olive prefers aisle seats", author_id=clerk.id, now=NOW)
+    campaign = await draft_campaign(clerk, "The spring season")
+    await start(clerk, campaign)
     await deliver_campaign(campaign, smtp_settings)
+    assert await CampaignRecipient.count() == 2
     removed = await post_form(
         shop,
         f"/crm/contacts/{removed_id}/remove",
@@ -120,7 +84,7 @@ async def venue_history(shop, show, fake_stripe, smtp_settings) -> tuple[int, in
     )
     assert removed.status_code == 303
     assert await Refund.count() == 1
-    return removed_id, counter_order["id"]
+    return removed_id
 
 
 def traces_on_disk(database: Path, traces: list[str]) -> list[str]:
@@ -143,13 +107,13 @@ async def destroy_database() -> None:
 async def test_restore_drill_brings_back_every_row_and_the_removed_stay_removed(
     shop, show, fake_stripe, smtp_settings, tmp_path
 ):
-    removed_id, counter_order_id = await venue_history(shop, show, fake_stripe, smtp_settings)
+    removed_id = await venue_history(shop, show, fake_stripe, smtp_settings)
     database_url = current_database_url()
     before = await every_row(database_url)
     assert {"order", "ticket", "refund", "consent_record", "contact_note", "campaign_recipient"} <= set(
         before
     )
-    assert texts_holding(before, REMOVED_TRACES) == []
+    assert texts_holding(before, PERSONAL) == []
     assert texts_holding(before, [KEPT["email"]])  # a kept customer, to find in the restored copy
 
     backing_up = asyncio.create_task(boxoffice("backup", database_url=database_url, folder=tmp_path))
@@ -174,10 +138,10 @@ async def test_restore_drill_brings_back_every_row_and_the_removed_stay_removed(
         after = await every_row(database_url)
         assert set(after) == set(before)
         assert {table: rows for table, rows in after.items() if rows != before[table]} == {}
-        assert texts_holding(after, REMOVED_TRACES) == []
+        assert texts_holding(after, PERSONAL) == []
         assert (await Contact.select(Contact.erased_at).where(Contact.id == removed_id).first())["erased_at"]
         if is_sqlite():
-            assert traces_on_disk(Path(current_engine().path), REMOVED_TRACES) == []
+            assert traces_on_disk(Path(current_engine().path), PERSONAL) == []
     finally:
         if await is_empty(database_url):
             await prepare_database()  # leave the next test a schema
@@ -186,7 +150,8 @@ async def test_restore_drill_brings_back_every_row_and_the_removed_stay_removed(
     performance_id, types = show
     again = await sell(shop, performance_id, {types["Adult"]: "1"})  # the restored venue sells on
     assert again["id"] > max(row[0] for row in before["order"])
-    assert "A removed contact" in (await shop.get(f"/backoffice/orders/{counter_order_id}")).text
+    their_order = (await Order.select(Order.id).where(Order.contact == removed_id).first())["id"]
+    assert "A removed contact" in (await shop.get(f"/backoffice/orders/{their_order}")).text
 
 
 async def test_a_backup_taken_during_sales_is_one_consistent_moment(shop, tmp_path):
