@@ -4,19 +4,23 @@ backups are named, protected and pruned."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from boxoffice.backups.archive import NewBackup, OpenedBackup
 from boxoffice.backups.sealing import SEGMENT_BYTES, new_backup_key
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
 from boxoffice.crm.tables import ContactNote
 from tests.conftest import POSTGRES_URL
 from tests.support.backups import (
+    BACKUP_KEY,
     backup_file,
     boxoffice,
     current_database_url,
@@ -173,3 +177,44 @@ async def test_bad_backup_settings_stop_the_command_with_the_variable_named(
 
     assert refused.returncode != 0 and message in refused.stderr
     assert list(tmp_path.glob("*.backup")) == []
+
+
+def rewritten(backup: Path, folder: Path, **changes: object) -> Path:
+    """The same backup with its manifest changed, sealed again under the same key (as a newer version of
+    Boxoffice, or a faulty one, would have written it)."""
+    key = base64.urlsafe_b64decode(BACKUP_KEY)
+    with OpenedBackup(backup, [key]) as original:
+        manifest = replace(original.manifest, **changes)
+        with NewBackup(folder, key, manifest) as copy:
+            for chunk in original.dump():
+                copy.write(chunk)
+    return copy.path
+
+
+async def test_a_newer_versions_backup_is_refused_and_a_miscounted_one_fails_its_check(database, tmp_path):
+    await make_staff("admin")
+    backup = await backup_file(tmp_path)
+    with OpenedBackup(backup, [base64.urlsafe_b64decode(BACKUP_KEY)]) as opened:
+        manifest = opened.manifest
+    newer = rewritten(
+        backup,
+        tmp_path / "newer",
+        migrations=[*manifest.migrations, "2099-01-01T00:00:00:000000"],
+    )
+    miscounted = rewritten(
+        backup,
+        tmp_path / "miscounted",
+        tables={**manifest.tables, "staff_user": manifest.tables["staff_user"] + 1},
+    )
+
+    async with empty_database(tmp_path) as target:
+        refused = await boxoffice("restore", str(newer), database_url=target, folder=tmp_path)
+        assert refused.returncode != 0 and "was taken by a newer version of Boxoffice" in refused.stderr
+        assert await is_empty(target)
+
+    checked = await boxoffice(
+        "verify-backup", str(miscounted), database_url=current_database_url(), folder=tmp_path
+    )
+    assert checked.returncode != 0
+    assert "PROBLEM: table staff_user: 1 rows restored, 2 backed up" in checked.stderr
+    assert "do not rely on it" in checked.stderr
