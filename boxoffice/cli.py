@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from boxoffice.config import SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from boxoffice.backups.service import Checked
 
 Result = TypeVar("Result")
 SALES_MAINTENANCE_SECONDS = 30
@@ -119,6 +123,92 @@ def rotate_encryption_key() -> None:
 
     count = run_prepared(lambda: reencrypt_secrets(SecretBox(get_settings().encryption_keys)))
     click.echo(f"Re-encrypted {count} secret(s) under the current key.")
+
+
+@main.command("new-backup-key")
+def new_backup_key() -> None:
+    """Print a new key to put first in BOXOFFICE_BACKUP_KEYS."""
+    from boxoffice.backups.sealing import new_backup_key
+
+    click.echo(new_backup_key())
+
+
+def run_backup_work(work: Callable[[], Awaitable[Result]]) -> Result:
+    """Run a backup command's work: a refusal, or a file or database that fails under it (a full disk),
+    becomes the command's error message and exit status 1."""
+    import sqlite3
+
+    from boxoffice.backups.archive import BackupRefused
+
+    try:
+        return asyncio.run(work())
+    except BackupRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    except (OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"could not finish: {error}") from None
+
+
+@main.command()
+def backup() -> None:
+    """Back the database up while the service runs: one consistent snapshot, encrypted under the first of
+    BOXOFFICE_BACKUP_KEYS, into BOXOFFICE_BACKUP_DIR, keeping the newest BOXOFFICE_BACKUP_KEEP."""
+    import time
+
+    from boxoffice.backups.service import make_backup
+
+    settings = get_settings()
+    started = time.perf_counter()
+    made = run_backup_work(lambda: make_backup(settings))
+    size = made.path.stat().st_size
+    click.echo(
+        f"Backed up {len(made.manifest.tables)} tables, {made.manifest.rows:,} rows, to {made.path} "
+        f"({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s."
+    )
+    if made.removed:
+        click.echo(
+            f"Deleted {len(made.removed)} older backup(s), keeping the newest {settings.backup_keep}: "
+            + ", ".join(path.name for path in made.removed)
+        )
+
+
+def report(checked: Checked) -> None:
+    for line in checked.good:
+        click.echo(f"  ok: {line}")
+    for line in checked.wrong:
+        click.echo(f"  PROBLEM: {line}", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def restore(file: Path) -> None:
+    """Restore the backup FILE into the database of BOXOFFICE_DATABASE_URL, which must be empty (a new
+    SQLite file, or a database made with `createdb`). Stop the service first; start it afterwards."""
+    from boxoffice.backups.service import restore_backup
+
+    settings = get_settings()
+    checked = run_backup_work(lambda: restore_backup(settings, file))
+    click.echo(f"Restored {file.name}, taken {checked.manifest.taken_at}, into {settings.database_url}.")
+    report(checked)
+    if checked.wrong:
+        raise click.ClickException("the restored database is not as the backup described it (above)")
+
+
+@main.command("verify-backup")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def verify_backup(file: Path) -> None:
+    """Prove the backup FILE restores: restore it into a scratch database (a temporary SQLite file, or a
+    new database on the PostgreSQL server), check it, and drop it. The configured database is not touched."""
+    from boxoffice.backups.service import verify_backup
+
+    settings = get_settings()
+    checked = run_backup_work(lambda: verify_backup(settings, file))
+    click.echo(
+        f"Checked {file.name}, taken {checked.manifest.taken_at}, by restoring it into a scratch database:"
+    )
+    report(checked)
+    if checked.wrong:
+        raise click.ClickException(f"{file} restores, but not as it should (above): do not rely on it")
+    click.echo(f"{file.name} restores.")
 
 
 @main.command()

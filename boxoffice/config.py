@@ -6,6 +6,8 @@ names the variable, rather than failing later in the middle of a request.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import functools
 import os
@@ -146,6 +148,33 @@ def parse_bool(raw: str) -> bool:
     raise ValueError(f"{raw!r} is not true or false")
 
 
+def parse_backup_keys(raw: str) -> tuple[bytes, ...]:
+    """Comma-separated keys of 32 random bytes in URL-safe base64, the one to write with first. A bad key
+    is named by its position, never shown."""
+    pieces = [piece.strip() for piece in raw.split(",") if piece.strip()]
+    if not pieces:
+        raise ValueError("no key given; make one with `boxoffice new-backup-key`")
+    keys = []
+    for position, piece in enumerate(pieces, start=1):
+        try:
+            key = base64.urlsafe_b64decode(piece.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError):
+            key = b""
+        if len(key) != 32:
+            raise ValueError(
+                f"key {position} of {len(pieces)} is not 32 bytes in URL-safe base64 "
+                "(44 characters, as `boxoffice new-backup-key` prints them)"
+            )
+        keys.append(key)
+    return tuple(keys)
+
+
+def parse_folder(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("name a folder, such as /srv/backups/boxoffice")
+    return raw.strip()
+
+
 def setting(default: Any, parse: Callable[[str], Any], description: str, *, secret: bool = False) -> Any:
     """Declare a setting: its default, how its text is parsed, and what it is for. A secret one is left
     out of the settings' repr, so it never reaches a log by accident."""
@@ -243,6 +272,19 @@ class Settings:
         str.strip,
         "File holding the Ed25519 key that signs ticket QR codes, made on first use; default: "
         "ticket-signing.key beside the SQLite database, or var/ticket-signing.key with PostgreSQL.",
+    )
+    backup_keys: tuple[bytes, ...] = setting(
+        (),
+        parse_backup_keys,
+        "Keys, comma-separated, newest first, that encrypt backups: `boxoffice backup` writes with the "
+        "first, restoring reads with whichever made the file. Make one with `boxoffice new-backup-key`.",
+        secret=True,
+    )
+    backup_dir: str = setting(
+        "var/backups", parse_folder, "The folder `boxoffice backup` writes into (made private if missing)."
+    )
+    backup_keep: int = setting(
+        14, parse_positive_int, "How many backups `boxoffice backup` keeps: the newest; older ones go."
     )
     stripe_secret_key: str = setting(
         "",

@@ -7,7 +7,6 @@ PDFs among them too), so tables added later are covered without touching this te
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,12 +14,11 @@ from typing import TYPE_CHECKING
 import pytest
 from piccolo.columns import JSON, JSONB, Bytea, Email, Text, Varchar
 from piccolo.conf.apps import Finder
-from pypdf import PdfReader
 
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.crm.contacts import ContactDetails, add_note, upsert_contact
+from boxoffice.crm.contacts import ContactDetails, upsert_contact
 from boxoffice.crm.records import ContactGone, note_on_contact, record_staff_consent, update_details
-from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
+from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.db import current_engine
 from boxoffice.mail.outbox import begin_sending, claim_due_messages, mark_sent
 from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
@@ -35,36 +33,15 @@ from boxoffice.sales.tables import (
     TicketsPdf,
 )
 from tests.conftest import POSTGRES_URL
-from tests.support.counter import sell
+from tests.support.history import CORRECTED_POSTCODE, ONLINE_BUYER, PERSONAL, customer_with_history
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, post_form, sign_in
+from tests.support.tables import identifiers_in
 
 if TYPE_CHECKING:
-    from tests.support.staff import TestStaff
+    pass
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-ONLINE_BUYER = {
-    "first_name": "Perdita",
-    "last_name": "Quixley",
-    "email": "Perdita.Quixley@example.org",
-    "phone": "+44 117 496 0123",
-    "postcode": "BS8 1QU",
-}
-COUNTER_PHONE = "07700 900456"
-CORRECTED_POSTCODE = "BS1 5TR"
-PERSONAL = [
-    "Perdita",
-    "Quixley",
-    "perdita.quixley@example.org",
-    "+44 117 496 0123",
-    "441174960123",
-    "BS8 1QU",
-    "BS81QU",
-    COUNTER_PHONE,
-    "07700900456",
-    CORRECTED_POSTCODE,
-    "BS15TR",
-]
 TEXT_COLUMNS = (Varchar, Text, Email, JSON, JSONB)
 
 
@@ -72,16 +49,8 @@ def text_columns(table) -> list:
     return [column for column in table._meta.columns if isinstance(column, (*TEXT_COLUMNS, Bytea))]
 
 
-def readable_text(content: bytes) -> str:
-    """What a binary value says: a PDF's text (compressed inside it), or the bytes as text."""
-    if content.startswith(b"%PDF"):
-        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return content.decode("utf-8", errors="ignore")
-
-
 async def personal_data_found(identifiers: list[str]) -> list[str]:
     """Where any of `identifiers` (any case) appears: "table.column: identifier" for each find."""
-    lowered = [identifier.lower() for identifier in identifiers]
     found = []
     for table in Finder().get_table_classes():
         columns = text_columns(table)
@@ -89,85 +58,11 @@ async def personal_data_found(identifiers: list[str]) -> list[str]:
             continue
         for row in await table.select(*columns):
             for name, value in row.items():
-                if isinstance(value, (bytes, bytearray, memoryview)):
-                    value = readable_text(bytes(value))
-                if not isinstance(value, str):
-                    continue
-                text = value.lower()
-                compact = text.replace(" ", "")
                 found += [
-                    f"{table._meta.tablename}.{name}: {identifier}"
-                    for identifier in lowered
-                    if identifier in text or identifier.replace(" ", "") in compact
+                    f"{table._meta.tablename}.{name}: {identifier.lower()}"
+                    for identifier in identifiers_in(value, identifiers)
                 ]
     return found
-
-
-async def customer_with_history(shop, show, fake_stripe) -> tuple[int, TestStaff]:
-    """A customer who bought online and at the counter, with a note, a consent given by phone, a tag and
-    a corrected postcode; returns their contact id and the admin (signed in on `shop`) who served them."""
-    performance_id, types = show
-    await paid_order(shop, performance_id, {types["Adult"]: "2"}, fake_stripe, **ONLINE_BUYER)
-    contact_id = (
-        await Contact.select(Contact.id).where(Contact.email == "perdita.quixley@example.org").first()
-    )["id"]
-    clerk = await make_staff("admin", email="clerk@venue.example", name="Clara Clerk")
-    await sign_in(shop, clerk)
-    counter_order = await sell(
-        shop,
-        performance_id,
-        {types["Concession"]: "1"},
-        contact=str(contact_id),
-        marketing="yes",
-        marketing_note=f"Perdita Quixley said yes at the counter; her mobile is {COUNTER_PHONE}",
-    )
-    await sell(
-        shop,
-        performance_id,
-        {types["Adult"]: "1"},
-        contact=str(contact_id),
-        method="complimentary",
-        reason="Perdita Quixley's prize from the BS8 1QU raffle",
-    )
-    noted = await post_form(
-        shop,
-        f"/backoffice/orders/{counter_order['id']}/notes",
-        {"note": f"Collected by Perdita Quixley, {COUNTER_PHONE}"},
-        form_page=f"/backoffice/orders/{counter_order['id']}",
-    )
-    assert noted.status_code == 303
-    emailed = await post_form(
-        shop,
-        f"/backoffice/orders/{counter_order['id']}/resend",
-        {},
-        form_page=f"/backoffice/orders/{counter_order['id']}",
-    )
-    assert emailed.status_code == 303
-    for order in await Order.select(Order.id).where(Order.contact == contact_id):  # their tickets, kept
-        assert (await shop.get(f"/backoffice/orders/{order['id']}/tickets.pdf")).status_code == 200
-    await add_note(
-        contact_id, "Perdita Quixley uses a wheelchair; call 07700 900456", author_id=clerk.id, now=NOW
-    )
-    await record_staff_consent(
-        contact_id,
-        channel="post",
-        decision="opt_in",
-        means="phone",
-        note="Perdita rang from +44 117 496 0123 to ask for the brochure at BS8 1QU",
-        actor_id=clerk.id,
-        ip="198.51.100.7",
-        now=NOW,
-    )
-    tag = Tag(name="Friends")
-    await tag.save()
-    await ContactTag(contact=contact_id, tag=tag.id).save()
-    edited = await post_form(
-        shop,
-        f"/crm/contacts/{contact_id}/edit",
-        {**ONLINE_BUYER, "email": "perdita.quixley@example.org", "postcode": CORRECTED_POSTCODE},
-    )
-    assert edited.status_code == 303
-    return contact_id, clerk
 
 
 async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
