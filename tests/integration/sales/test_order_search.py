@@ -17,7 +17,8 @@ NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
 async def make_orders(count: int, last_name: str = "Hopper", contact: int | None = None) -> None:
-    """`count` paid orders REF000001... bought by GraceN `last_name` (e-mail lastnameN@example.org), N from 1 in the order they are made."""
+    """`count` paid orders (LAS000001...) bought by GraceN `last_name`, lastnameN@example.org, N from 1
+    in the order they are made."""
     await Order.raw(
         f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) "
         'INSERT INTO "order" (reference, channel, status, contact, first_name, last_name, email, phone,'
@@ -34,8 +35,8 @@ async def make_orders(count: int, last_name: str = "Hopper", contact: int | None
     )
 
 
-async def references(query: str, page: PageRequest = PageRequest(1, 25)) -> list[str]:
-    return [order.reference for order in (await search_orders(query, page=page)).items]
+async def references(query: str) -> list[str]:
+    return [order.reference for order in (await search_orders(query)).items]
 
 
 async def test_orders_are_found_by_reference_name_or_e_mail_and_not_after_erasure(database):
