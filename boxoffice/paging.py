@@ -9,7 +9,11 @@ e-mail logs) is read a page at a time the same way:
     rows = <the same query> ... LIMIT shown.size OFFSET shown.offset
     return shown.page(items, total)
 
-so no page reads past the rows it shows (plus the offset's), a page number past the end shows the last
+A search over a long list counts its matches only up to `MOST_COUNTED` (`Page.more` then says there are
+more, and only that many can be paged through, in the order an index gives them), so that a broad term
+costs no more than a narrow one.
+
+So no page reads past the rows it shows (plus the offset's), a page number past the end shows the last
 page, and nonsense (``0``, ``-1``, ``abc``, digits of other scripts) shows the first. The page says so
 when it shows another page than the one asked for (`Page.moved`). Lists whose order can be turned round
 (contacts, orders, the logs) read each page from the nearer end instead (`PageRequest.reading`), so that
@@ -26,6 +30,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+MOST_COUNTED = 1000  # a search counts this many matches and no more
 FURTHEST_PAGE = 10**9  # any page number beyond this is "past the end" anyway
 MOST_PAGE_DIGITS = len(str(FURTHEST_PAGE))
 
@@ -83,8 +88,8 @@ class PageRequest:
             return Reading(start, self.size, backwards=False)
         return Reading(total - end, end - start, backwards=True)
 
-    def page(self, items: Sequence[T], total: int) -> Page[T]:
-        return Page(list(items), self.number, self.size, total, self.asked or self.number)
+    def page(self, items: Sequence[T], total: int, *, more: bool = False) -> Page[T]:
+        return Page(list(items), self.number, self.size, total, self.asked or self.number, more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,7 @@ class Page(Generic[T]):
     size: int
     total: int
     asked: int  # the page number asked for; differs from `number` when that page did not exist
+    more: bool = False  # more items than `total` match, which were not counted nor can be paged to
 
     @property
     def pages(self) -> int:

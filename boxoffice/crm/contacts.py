@@ -11,7 +11,7 @@ from enum import StrEnum
 from boxoffice.crm.tables import Contact, ContactNote
 from boxoffice.db import LARGEST_ID, as_utc, is_sqlite
 from boxoffice.errors import Refused
-from boxoffice.paging import Page, PageRequest
+from boxoffice.paging import MOST_COUNTED, Page, PageRequest
 
 MAX_QUERY_LENGTH = 200
 MAX_NOTE_LENGTH = 4000
@@ -172,30 +172,37 @@ MOST_SEARCH_WORDS = 8
 LIKE_WILDCARDS = re.compile(r"[%_]")
 
 
+def index_checks(words: list[str], table: str = "contact_search") -> tuple[str, list[object]]:
+    """SQLite: the conditions that every word stands in the `body` of an FTS5 trigram `table`.
+
+    SQLite's FTS5 answers LIKE from its index only without an ESCAPE clause and only for runs of three
+    characters or more (shorter LIKE patterns beside longer ones crash SQLite 3.40's trigram index), so it
+    is given plain runs of three or more and every word is checked exactly with INSTR."""
+    checks, values = [], []
+    for word in words:
+        longest_run = max(LIKE_WILDCARDS.split(word), key=len)
+        if len(longest_run) >= 3:
+            checks.append(f"{table}.body LIKE {{}}")
+            values.append(f"%{longest_run}%")
+        if len(longest_run) < len(word) or len(word) < 3:
+            checks.append(f"INSTR({table}.body, {{}}) > 0")
+            values.append(word)
+    return " AND ".join(checks), values
+
+
 def words_condition(words: list[str]) -> tuple[str, list[object]]:
     """The clause that every word stands somewhere in a contact's `SEARCH_TEXT`, answered from its index.
 
     A word of three characters or more is looked up by its trigrams; a shorter one is checked against
-    the texts those find (or, alone, against each text in turn). SQLite's FTS5 answers LIKE from its index
-    only without an ESCAPE clause and only for runs of three characters or more (shorter LIKE patterns
-    beside longer ones crash SQLite 3.40's trigram index), so it is given plain runs of three or more
-    and every word is checked exactly with INSTR."""
+    the texts those find (or, alone, against each text in turn)."""
     if not words:
         return "", []
     if not is_sqlite():
         return " AND ".join(f"({SEARCH_TEXT}) LIKE {{}} ESCAPE '\\'" for _ in words), [
             like_pattern(word) for word in words
         ]
-    checks, values = [], []
-    for word in words:
-        longest_run = max(LIKE_WILDCARDS.split(word), key=len)
-        if len(longest_run) >= 3:
-            checks.append("body LIKE {}")
-            values.append(f"%{longest_run}%")
-        if len(longest_run) < len(word) or len(word) < 3:
-            checks.append("INSTR(body, {}) > 0")
-            values.append(word)
-    return f"id IN (SELECT rowid FROM contact_search WHERE {' AND '.join(checks)})", values
+    checks, values = index_checks(words)
+    return f"id IN (SELECT rowid FROM contact_search WHERE {checks})", values
 
 
 def search_condition(
@@ -222,6 +229,13 @@ def search_condition(
     return " AND ".join(clauses), values
 
 
+SUMMARY_COLUMNS = "contact.id, first_name, last_name, email, phone, postcode, restricted"
+
+
+def summaries(rows: list[dict]) -> list[ContactSummary]:
+    return [ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in rows]
+
+
 async def search_contacts(
     query: str = "",
     *,
@@ -231,23 +245,70 @@ async def search_contacts(
 ) -> Page[ContactSummary]:
     """One page of the contacts matching a staff search (see `search_condition`), with how many match;
     a page past the end is the last one. A page in the second half is read from the end, so the last
-    page sorts no more than the first."""
+    page sorts no more than the first. A search by words goes through `matching_page`."""
     query = query[:MAX_QUERY_LENGTH]
+    words = query.lower().split()[:MOST_SEARCH_WORDS]
+    if words:
+        return await matching_page(words, tag_id, sort, page)
     where, values = search_condition(query, tag_id)
     [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM contact WHERE {where}", *values)
     shown = page.within(counted["total"])
     read = shown.reading(counted["total"])
     rows = await Contact.raw(
-        "SELECT id, first_name, last_name, email, phone, postcode, restricted FROM contact "
+        f"SELECT {SUMMARY_COLUMNS} FROM contact "
         f"WHERE {where} ORDER BY {order_by(sort, backwards=read.backwards)} LIMIT {{}} OFFSET {{}}",
         *values,
         read.limit,
         read.offset,
     )
-    contacts = [
-        ContactSummary(**{**row, "restricted": bool(row["restricted"])}) for row in read.in_order(rows)
-    ]
-    return shown.page(contacts, counted["total"])
+    return shown.page(summaries(read.in_order(rows)), counted["total"])
+
+
+def matches_source(words: list[str], tag_id: int | None) -> tuple[str, list[object], str]:
+    """FROM and WHERE (portable SQL, `{}` placeholders) of the contacts matching `words`, with the column
+    the text index hands them out in, newest first when read descending. On SQLite the FTS5 table drives
+    (CROSS JOIN keeps it outermost), so matches stream from the index in rowid order and a LIMIT stops it;
+    on PostgreSQL the planner chooses between the trigram index and the primary key backwards."""
+    if not is_sqlite():
+        where, values = search_condition(" ".join(words), tag_id)
+        return f"contact WHERE {where}", values, "contact.id"
+    checks, values = index_checks(words)
+    rest, rest_values = search_condition("", tag_id)
+    source = (
+        f"contact_search CROSS JOIN contact ON contact.id = contact_search.rowid WHERE {checks} AND {rest}"
+    )
+    return source, values + rest_values, "contact_search.rowid"
+
+
+async def matching_page(
+    words: list[str], tag_id: int | None, sort: ContactSort, page: PageRequest
+) -> Page[ContactSummary]:
+    """A page of a search by words, which reads no more than `MOST_COUNTED` + 1 matches from the text
+    index, however broad the words. Up to `MOST_COUNTED` matches are counted and shown in the sort asked
+    for; beyond that the page says there are more, and the first `MOST_COUNTED` are paged through newest
+    first, each page read straight from the index (a name order would have to sort every match)."""
+    source, values, key = matches_source(words, tag_id)
+    [counted] = await Contact.raw(
+        f"SELECT COUNT(*) AS total FROM (SELECT 1 FROM {source} LIMIT {MOST_COUNTED + 1}) AS counted", *values
+    )
+    if counted["total"] > MOST_COUNTED:
+        shown = page.within(MOST_COUNTED)
+        rows = await Contact.raw(
+            f"SELECT {SUMMARY_COLUMNS} FROM {source} ORDER BY {key} DESC LIMIT {{}} OFFSET {{}}",
+            *values,
+            shown.size,
+            shown.offset,
+        )
+        return shown.page(summaries(rows), MOST_COUNTED, more=True)
+    shown = page.within(counted["total"])
+    rows = await Contact.raw(
+        f"SELECT {SUMMARY_COLUMNS} FROM contact WHERE contact.id IN (SELECT {key} FROM {source}) "
+        f"ORDER BY {order_by(sort)} LIMIT {{}} OFFSET {{}}",
+        *values,
+        shown.size,
+        shown.offset,
+    )
+    return shown.page(summaries(rows), counted["total"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from boxoffice.auth import audit
 from boxoffice.auth.tables import AuditEntry
-from boxoffice.crm.contacts import like_pattern
-from boxoffice.db import as_utc, write_transaction
+from boxoffice.crm.contacts import index_checks, like_pattern
+from boxoffice.db import as_utc, is_sqlite, write_transaction
 from boxoffice.money import Money
-from boxoffice.paging import Page, PageRequest
+from boxoffice.paging import MOST_COUNTED, Page, PageRequest
 from boxoffice.sales.confirmation import queue_confirmation
 from boxoffice.sales.tables import OrderNote, OrderStatus
 
@@ -31,33 +31,58 @@ class OrderSummary:
     created_at: datetime
 
 
+# What an order is found by, as one lower-cased text; the `order_search` migration indexes this very
+# expression (PostgreSQL: a trigram index; SQLite: an FTS5 trigram table kept in step by triggers, erasure
+# included). Change both together.
+SEARCH_TEXT = "LOWER(reference) || ' ' || LOWER(first_name) || ' ' || LOWER(last_name) || ' ' || LOWER(email)"
+
+
+def orders_source(words: list[str], status: str) -> tuple[str, list[object], str]:
+    """FROM and WHERE (portable SQL) of the orders with `status` (any, when it is not one) whose reference,
+    buyer's name or e-mail address hold every word, with the column that reads them newest first when
+    descending. On SQLite the FTS5 table drives (CROSS JOIN keeps it outermost) and hands out matches in
+    rowid order, so a LIMIT stops it; on PostgreSQL the planner chooses between the trigram index and the
+    primary key read backwards."""
+    clauses: list[str] = []
+    values: list[object] = []
+    if words and is_sqlite():
+        checks, values = index_checks(words, "order_search")
+        clauses.append(checks)
+    for word in words if not is_sqlite() else []:
+        clauses.append(f"({SEARCH_TEXT}) LIKE {{}} ESCAPE '\\'")
+        values.append(like_pattern(word))
+    if status in {choice.value for choice in OrderStatus}:
+        clauses.append('"order".status = {}')
+        values.append(status)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    if words and is_sqlite():
+        return (
+            f'order_search CROSS JOIN "order" ON "order".id = order_search.rowid{where}',
+            values,
+            "order_search.rowid",
+        )
+    return f'"order"{where}', values, '"order".id'
+
+
 async def search_orders(query: str, status: str = "", page: PageRequest = FIRST_PAGE) -> Page[OrderSummary]:
     """One page of the orders, newest first, whose reference, buyer's name or e-mail address match every
     word of `query`, and with `status` if one is given (say, reservations waiting to be paid at the box
-    office), with how many match; a page past the end is the last one."""
-    clauses: list[str] = ["1 = 1"]
-    values: list[object] = []
-    if status in {choice.value for choice in OrderStatus}:
-        clauses.append("status = {}")
-        values.append(status)
-    for term in query[:MAX_QUERY_LENGTH].lower().split()[:8]:
-        pattern = like_pattern(term)
-        clauses.append(
-            "(LOWER(reference) LIKE {} ESCAPE '\\' OR LOWER(first_name) LIKE {} ESCAPE '\\'"
-            " OR LOWER(last_name) LIKE {} ESCAPE '\\' OR email LIKE {} ESCAPE '\\')"
-        )
-        values += [pattern] * 4
-    where = " AND ".join(clauses)
-    [counted] = await OrderNote.raw(f'SELECT COUNT(*) AS total FROM "order" WHERE {where}', *values)
-    shown = page.within(counted["total"])
-    read = shown.reading(counted["total"])
-    direction = "ASC" if read.backwards else "DESC"  # newest first, unless read from the end
+    office), with how many match up to `MOST_COUNTED` (the page says when there are more, and only those
+    can be paged through); a page past the end is the last one. However broad the search, no more than
+    `MOST_COUNTED` + 1 matches are read, and a page is read in the index's own order."""
+    words = query[:MAX_QUERY_LENGTH].lower().split()[:8]
+    source, values, key = orders_source(words, status)
+    [counted] = await OrderNote.raw(
+        f"SELECT COUNT(*) AS total FROM (SELECT 1 FROM {source} LIMIT {MOST_COUNTED + 1}) AS counted", *values
+    )
+    total = min(counted["total"], MOST_COUNTED)
+    shown = page.within(total)
     rows = await OrderNote.raw(
-        "SELECT id, reference, channel, status, first_name, last_name, email, total, currency, created_at"
-        f' FROM "order" WHERE {where} ORDER BY id {direction} LIMIT {{}} OFFSET {{}}',
+        'SELECT "order".id, reference, channel, status, first_name, last_name, email, total, currency,'
+        f" created_at FROM {source} ORDER BY {key} DESC LIMIT {{}} OFFSET {{}}",
         *values,
-        read.limit,
-        read.offset,
+        shown.size,
+        shown.offset,
     )
     orders = [
         OrderSummary(
@@ -70,9 +95,9 @@ async def search_orders(query: str, status: str = "", page: PageRequest = FIRST_
             total=Money(row["currency"], row["total"]),
             created_at=as_utc(row["created_at"]),
         )
-        for row in read.in_order(rows)
+        for row in rows
     ]
-    return shown.page(orders, counted["total"])
+    return shown.page(orders, total, more=counted["total"] > MOST_COUNTED)
 
 
 @dataclass(frozen=True, slots=True)
