@@ -423,7 +423,9 @@ async def load_postgres(url: str, tables: Iterable[Table]) -> dict[str, int]:
                     await connection.execute(
                         f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), {len(rows)})"
                     )
-        await connection.execute("ANALYZE")
+        # As autovacuum would soon after such a load: statistics, and the visibility map without which
+        # no index-only scan (the duplicates' keys, the consent report's months) can skip the table.
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
     return counts

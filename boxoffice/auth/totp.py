@@ -8,7 +8,6 @@ import secrets
 from datetime import datetime
 
 import pyotp
-import segno
 
 STEP_SECONDS = 30
 CODE_DIGITS = 6
@@ -35,8 +34,11 @@ def qr_code_svg(uri: str) -> str:
 
     It has no XML declaration and no style attribute, so the page's Content-Security-Policy need not
     allow inline styles. Without width and height it scales to whatever the stylesheet gives the
-    `qr-code` class; the quiet zone is painted white so the code also scans on a dark page.
+    `qr-code` class; the quiet zone is painted white so the code also scans on a dark page. segno is
+    imported here, when a staff member enrols, so that no web worker carries it for this alone.
     """
+    import segno
+
     return segno.make_qr(uri).svg_inline(
         title=QR_CODE_TITLE, svgclass="qr-code", lineclass="qr-code-dark", omitsize=True, light="#fff"
     )

@@ -121,6 +121,21 @@ async def contacts(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RecordPages:
+    """Which page of the contact's orders and of their tickets the record shows, each paged on its own."""
+
+    orders: PageRequest = records.ORDERS_PAGE
+    tickets: PageRequest = records.TICKETS_PAGE
+
+    @classmethod
+    def parse(cls, orders_page: str, tickets_page: str) -> RecordPages:
+        return cls(
+            PageRequest.parse(orders_page, size=records.ORDERS_PAGE.size),
+            PageRequest.parse(tickets_page, size=records.TICKETS_PAGE.size),
+        )
+
+
 async def record_page(
     acting: Acting,
     contact_id: int,
@@ -129,9 +144,17 @@ async def record_page(
     problems: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    pages: RecordPages | None = None,
 ) -> Template:
+    pages = pages or RecordPages()
     try:
-        record = await records.open_record(contact_id, actor_id=acting.staff_id, ip=acting.ip)
+        record = await records.open_record(
+            contact_id,
+            actor_id=acting.staff_id,
+            ip=acting.ip,
+            orders_page=pages.orders,
+            tickets_page=pages.tickets,
+        )
     except records.ContactGone:
         return await gone_page(contact_id)
     return Template(
@@ -149,6 +172,11 @@ async def record_page(
             "problems": problems or {},
             "values": values or {},
             "max_note_length": MAX_NOTE_LENGTH,
+            # Each list's pager keeps the other list's page in its links.
+            "shown_pages": {
+                "orders_page": str(record.orders.number) if record.orders.number > 1 else "",
+                "tickets_page": str(record.tickets.number) if record.tickets.number > 1 else "",
+            },
         },
         status_code=status_code,
     )
@@ -169,8 +197,19 @@ async def gone_page(contact_id: int) -> Template:
 
 
 @get("/crm/contacts/{contact_id:int}", name="crm.contact", opt=CONTACTS)
-async def contact(acting: Acting, contact_id: FromPath[int], done: FromQuery[str] = "") -> Template:
-    return await record_page(acting, contact_id, notice=RECORD_NOTICES.get(done, ""))
+async def contact(
+    acting: Acting,
+    contact_id: FromPath[int],
+    done: FromQuery[str] = "",
+    orders_page: FromQuery[str] = "",
+    tickets_page: FromQuery[str] = "",
+) -> Template:
+    return await record_page(
+        acting,
+        contact_id,
+        notice=RECORD_NOTICES.get(done, ""),
+        pages=RecordPages.parse(orders_page, tickets_page),
+    )
 
 
 def back_to_record(request: Request, contact_id: int, done: str) -> Redirect:

@@ -137,19 +137,19 @@ async def likely_duplicates(page: PageRequest = FIRST_PAGE) -> Page[DuplicateGro
     (`dismiss_pair`) are never offered, and a group whose every pair was dismissed is not listed.
 
     The groups and their number come from one pass over the keys' indexes (the count rides along as a
-    window over the same query); only a page asked for past the end reads them twice."""
+    window over the same query). A page asked for past the end finds no groups; the last page is then
+    read from the end of the list, which counts them too: two passes, never more."""
     rows = await grouped_keys(page)
-    if rows:
-        total = rows[0]["group_count"]
-    elif page.number == 1:
-        total = 0
-    else:
-        [counted] = await Contact.raw(f"SELECT COUNT(*) AS total FROM ({grouped_keys_sql()}) AS listed")
-        total = counted["total"]
+    if rows or page.number == 1:
+        total = rows[0]["group_count"] if rows else 0
+        return page.within(total).page(await groups_of(rows), total)
+    from_the_end = await Contact.raw(
+        f"{grouped_keys_sql()} ORDER BY rule DESC, duplicate_key DESC LIMIT {{}}", page.size
+    )
+    total = from_the_end[0]["group_count"] if from_the_end else 0
     shown = page.within(total)
-    if shown.number != page.number:
-        rows = await grouped_keys(shown)
-    return shown.page(await groups_of(rows), total)
+    last_page = list(reversed(from_the_end[: total - shown.offset]))
+    return shown.page(await groups_of(last_page), total)
 
 
 async def groups_of(rows: list[dict]) -> list[DuplicateGroup]:

@@ -4,7 +4,7 @@ the audit keeps old and new values under its personal part (see `auth.audit`).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from boxoffice.auth import audit
@@ -27,6 +27,7 @@ from boxoffice.errors import Refused
 from boxoffice.marketing.consent import ConsentEntry, consent_history, consent_status, record_consent
 from boxoffice.marketing.tables import Channel, ConsentSource
 from boxoffice.money import Money
+from boxoffice.paging import Page, PageRequest
 
 DETAIL_FIELDS = tuple(FIELD_LIMITS)
 CHANNEL_LABELS = {Channel.EMAIL: "E-mail", Channel.POST: "Post", Channel.PHONE: "Phone"}
@@ -37,6 +38,10 @@ CONSENT_MEANS = {
     "email": "an e-mail from them",
 }
 MAX_CONSENT_NOTE_LENGTH = 2000
+# The record shows a contact's latest orders and tickets a page at a time: a regular with 500 orders
+# would otherwise read and draw them all, with every ticket, each time the record is opened.
+ORDERS_PAGE = PageRequest(1, 20)
+TICKETS_PAGE = PageRequest(1, 20)
 
 
 class ContactGone(LookupError):
@@ -92,8 +97,8 @@ class ContactRecord:
     created_at: datetime
     updated_at: datetime
     erased_at: datetime | None
-    orders: list[ContactOrder] = field(default_factory=list)
-    tickets: list[ContactTicket] = field(default_factory=list)
+    orders: Page[ContactOrder] = field(default_factory=lambda: ORDERS_PAGE.page([], 0))
+    tickets: Page[ContactTicket] = field(default_factory=lambda: TICKETS_PAGE.page([], 0))
     spend: list[Money] = field(default_factory=list)  # paid less refunded, one per currency
     consent: dict[str, bool] = field(default_factory=dict)
     consent_history: list[ConsentEntry] = field(default_factory=list)
@@ -145,14 +150,22 @@ def record_from_row(row: dict) -> ContactRecord:
     )
 
 
-async def contact_orders(contact_id: int) -> list[ContactOrder]:
+async def contact_orders(contact_id: int, page: PageRequest = ORDERS_PAGE) -> Page[ContactOrder]:
+    """One page of the contact's orders, newest first, with how many there are; a page past the end is
+    the last. Counted and read through the index (contact, created_at, id) of `"order"`, so a page reads
+    its own rows only, however many orders the contact has; each shown order's tickets are counted
+    through `ticket."order"`."""
+    [counted] = await Contact.raw('SELECT COUNT(*) AS total FROM "order" WHERE contact = {}', contact_id)
+    shown = page.within(counted["total"])
     rows = await Contact.raw(
         "SELECT o.id, o.reference, o.channel, o.status, o.created_at, o.paid_at, o.total, o.currency, "
         '(SELECT COUNT(*) FROM ticket WHERE ticket."order" = o.id) AS ticket_count '
-        'FROM "order" o WHERE o.contact = {} ORDER BY o.created_at DESC, o.id DESC',
+        'FROM "order" o WHERE o.contact = {} ORDER BY o.created_at DESC, o.id DESC LIMIT {} OFFSET {}',
         contact_id,
+        shown.size,
+        shown.offset,
     )
-    return [
+    orders = [
         ContactOrder(
             id=row["id"],
             reference=row["reference"],
@@ -165,18 +178,30 @@ async def contact_orders(contact_id: int) -> list[ContactOrder]:
         )
         for row in rows
     ]
+    return shown.page(orders, counted["total"])
 
 
-async def contact_tickets(contact_id: int) -> list[ContactTicket]:
-    rows = await Contact.raw(
-        "SELECT k.id, o.reference, e.title, p.starts_at, t.name AS ticket_name, k.code, k.status "
-        'FROM ticket k JOIN "order" o ON o.id = k."order" '
-        "JOIN order_line l ON l.id = k.order_line JOIN ticket_type t ON t.id = l.ticket_type "
-        "JOIN performance p ON p.id = k.performance JOIN event e ON e.id = p.event "
-        "WHERE o.contact = {} ORDER BY p.starts_at DESC, k.id",
+async def contact_tickets(contact_id: int, page: PageRequest = TICKETS_PAGE) -> Page[ContactTicket]:
+    """One page of the tickets in the contact's orders, those of the newest orders first, with how many
+    there are; a page past the end is the last. Read in the order of the index (contact, created_at, id)
+    of `"order"` and then `ticket."order"`, so that a page stops once it has its tickets instead of
+    sorting every ticket the contact ever had."""
+    [counted] = await Contact.raw(
+        'SELECT COUNT(*) AS total FROM "order" o JOIN ticket k ON k."order" = o.id WHERE o.contact = {}',
         contact_id,
     )
-    return [
+    shown = page.within(counted["total"])
+    rows = await Contact.raw(
+        "SELECT k.id, o.reference, e.title, p.starts_at, t.name AS ticket_name, k.code, k.status "
+        'FROM "order" o JOIN ticket k ON k."order" = o.id '
+        "JOIN order_line l ON l.id = k.order_line JOIN ticket_type t ON t.id = l.ticket_type "
+        "JOIN performance p ON p.id = k.performance JOIN event e ON e.id = p.event "
+        "WHERE o.contact = {} ORDER BY o.created_at DESC, o.id DESC, k.id LIMIT {} OFFSET {}",
+        contact_id,
+        shown.size,
+        shown.offset,
+    )
+    tickets = [
         ContactTicket(
             id=row["id"],
             order_reference=row["reference"],
@@ -188,6 +213,7 @@ async def contact_tickets(contact_id: int) -> list[ContactTicket]:
         )
         for row in rows
     ]
+    return shown.page(tickets, counted["total"])
 
 
 async def lifetime_spend(contact_id: int) -> list[Money]:
@@ -217,12 +243,17 @@ async def detail_changes(contact_ids: list[int]) -> list[DetailChange]:
     ]
 
 
-async def contact_record(contact_id: int) -> ContactRecord:
-    """Everything the record page shows; raises ContactGone for a missing or removed contact."""
+async def contact_record(
+    contact_id: int, *, orders_page: PageRequest = ORDERS_PAGE, tickets_page: PageRequest = TICKETS_PAGE
+) -> ContactRecord:
+    """Everything the record page shows, with the pages asked for of the contact's orders and tickets;
+    raises ContactGone for a missing or removed contact."""
     row = await live_contact(contact_id)
-    record = record_from_row(row)
-    record.orders.extend(await contact_orders(contact_id))
-    record.tickets.extend(await contact_tickets(contact_id))
+    record = replace(
+        record_from_row(row),
+        orders=await contact_orders(contact_id, orders_page),
+        tickets=await contact_tickets(contact_id, tickets_page),
+    )
     record.spend.extend(await lifetime_spend(contact_id))
     record.consent.update(await consent_status(contact_id))
     record.consent_history.extend(await consent_history(contact_id))
@@ -232,9 +263,16 @@ async def contact_record(contact_id: int) -> ContactRecord:
     return record
 
 
-async def open_record(contact_id: int, *, actor_id: int, ip: str) -> ContactRecord:
+async def open_record(
+    contact_id: int,
+    *,
+    actor_id: int,
+    ip: str,
+    orders_page: PageRequest = ORDERS_PAGE,
+    tickets_page: PageRequest = TICKETS_PAGE,
+) -> ContactRecord:
     """The record, with an audit entry saying who opened it [ASVS 7.1.3]."""
-    record = await contact_record(contact_id)
+    record = await contact_record(contact_id, orders_page=orders_page, tickets_page=tickets_page)
     await audit.record(
         "contact.viewed", actor_id=actor_id, ip=ip, object_type="contact", object_id=contact_id
     )

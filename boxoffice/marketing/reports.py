@@ -2,7 +2,11 @@
 opt in, as a table, a chart drawn on the server (SVG, no script) and a CSV file.
 
 Counting happens in the database, grouped by month in UTC; the month expression is the one piece that
-differs between SQLite (timestamps kept as ISO text) and PostgreSQL.
+differs between SQLite (timestamps kept as ISO text) and PostgreSQL. The report covers the months asked
+for (12 ending with this one, unless staff choose other months), and reads only the ledger entries and
+orders of those months, from indexes that hold all it counts (consent_record (recorded_at, channel,
+source, granted) and "order" (channel, status, created_at, marketing_opt_in)): its cost follows the
+months shown, never the years of history behind them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from boxoffice.marketing.tables import Channel, ConsentRecord, ConsentSource
 from boxoffice.sales.tables import OrderChannel, OrderStatus
 
 MONTH_CHOICES = (3, 6, 12, 24)
+DEFAULT_MONTHS = 12
 SOURCE_LABELS = {
     ConsentSource.ONLINE_CHECKOUT: "Online",
     ConsentSource.BOX_OFFICE: "Box office",
@@ -39,6 +44,12 @@ def first_month(today: date, months: int) -> str:
     """The first of the `months` months ending with today's, as "YYYY-MM"."""
     index = today.year * 12 + today.month - 1 - (months - 1)
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_start(month: str) -> datetime:
+    """The first moment (UTC) of a "YYYY-MM" month."""
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year, number, 1, tzinfo=UTC)
 
 
 def month_range(first: str, months: int) -> list[str]:
@@ -81,15 +92,32 @@ class ConsentReport:
         return max([1, *(max(row.total_in, row.total_out) for row in self.months)])
 
 
-async def consent_report(months: int, today: date | None = None) -> ConsentReport:
+def last_month_asked(text: str, today: date) -> str:
+    """The last month to show, from "YYYY-MM" as a month field sends it: today's month for nothing, nonsense,
+    a month to come or one before 2000."""
+    this_month = f"{today.year:04d}-{today.month:02d}"
+    year, _, month = text.strip().partition("-")
+    if not (len(year) == 4 and len(month) == 2 and (year + month).isascii() and (year + month).isdigit()):
+        return this_month
+    asked = f"{year}-{month}"
+    return asked if 1 <= int(month) <= 12 and "2000-01" <= asked <= this_month else this_month
+
+
+async def consent_report(months: int, last: str | None = None, today: date | None = None) -> ConsentReport:
+    """The `months` months ending with `last` ("YYYY-MM"), or with the one `today` falls in."""
     today = today or datetime.now(UTC).date()
+    if last is not None:
+        today = month_start(last).date()
     first = first_month(today, months)
-    rows = {month: MonthRow(month) for month in month_range(first, months)}
+    shown = month_range(first, months)
+    rows = {month: MonthRow(month) for month in shown}
+    since, until = month_start(first), month_start(month_range(shown[-1], 2)[1])
     ledger = await ConsentRecord.raw(
         f"SELECT {month_of('recorded_at')} AS month, channel, source, granted, COUNT(*) AS records"
-        f" FROM consent_record WHERE {month_of('recorded_at')} >= {{}}"
+        " FROM consent_record WHERE recorded_at >= {} AND recorded_at < {}"
         " GROUP BY 1, channel, source, granted",
-        first,
+        since,
+        until,
     )
     for entry in ledger:
         row = rows.get(entry["month"])
@@ -103,11 +131,12 @@ async def consent_report(months: int, today: date | None = None) -> ConsentRepor
     checkouts = await ConsentRecord.raw(
         f"SELECT {month_of('created_at')} AS month, COUNT(*) AS orders,"
         " SUM(CASE WHEN marketing_opt_in THEN 1 ELSE 0 END) AS opted_in"
-        f' FROM "order" WHERE channel = {{}} AND status = {{}} AND {month_of("created_at")} >= {{}}'
+        ' FROM "order" WHERE channel = {} AND status = {} AND created_at >= {} AND created_at < {}'
         " GROUP BY 1",
         OrderChannel.ONLINE.value,
         OrderStatus.PAID.value,
-        first,
+        since,
+        until,
     )
     for entry in checkouts:
         row = rows.get(entry["month"])

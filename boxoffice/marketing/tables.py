@@ -55,7 +55,8 @@ class ConsentRecord(Table):
     `contact` leads `consent_record_latest` (contact, channel, recorded_at DESC, id DESC), from a
     hand-written migration of this app (Piccolo declares indexes on single columns only): the latest row
     of a contact on a channel, which every audience count and campaign report asks of each contact, is
-    then one index probe.
+    then one index probe. `recorded_at` leads `consent_record_month` (recorded_at, channel, source,
+    granted), from another: the consent report counts a few months of the ledger from that index alone.
     """
 
     contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.restrict)
@@ -69,7 +70,7 @@ class ConsentRecord(Table):
     wording_version = Integer(null=True, default=None)
     note = Text(default="")
     actor = Integer(null=True, default=None)
-    recorded_at = Timestamptz(default=TimestamptzNow(), index=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
     ip = Varchar(length=45, default="")
 
 

@@ -3,6 +3,9 @@
 Every call that changes something at Stripe carries an idempotency key made from the order and the action,
 so a retry (by the SDK after a network error, or by us after a crash) can never create a second session
 or refund twice. The SDK itself retries transient failures, with the same key.
+
+The SDK (some 25 MB in a process) is imported when something asks Stripe, never by importing this module:
+a venue without card payments, or a web worker that has taken none yet, does not carry it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
-import stripe
 
 from boxoffice.config import Settings
+
+if TYPE_CHECKING:
+    import stripe
 
 MAX_NETWORK_RETRIES = 2
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -129,6 +134,8 @@ def stripe_expiry(hold_ends_at: datetime) -> int:
 
 @contextmanager
 def stripe_errors_as_provider_errors() -> Iterator[None]:
+    import stripe
+
     try:
         yield
     except stripe.StripeError as error:
@@ -146,6 +153,8 @@ class StripeGateway:
     """
 
     def __init__(self, *, secret_key: str, api_base: str | None, webhook_secret: str) -> None:
+        import stripe
+
         self._http_client = stripe.HTTPXClient()
         self._client = stripe.StripeClient(
             secret_key,
@@ -206,6 +215,8 @@ class StripeGateway:
         False means Stripe had already closed it: paid (a payment is on its way, by webhook) or expired on
         its own. Neither is an error for us; retrieve the session to tell them apart.
         """
+        import stripe
+
         try:
             await self._client.v1.checkout.sessions.expire_async(
                 session_id, options={"idempotency_key": f"order-{order_id}-expire"}
@@ -249,6 +260,8 @@ class StripeGateway:
         refuses only timestamps too far in the past; one too far ahead is refused here, so that a body
         signed with a leaked secret and a future date cannot be replayed for as long as its date lasts.
         """
+        import stripe
+
         if signature_header is not None and not signature_header.isascii():
             # Stripe's header is ASCII; the SDK's comparison would fail on anything else rather than refuse it
             raise WebhookRejected("the signature header is not ASCII")
@@ -270,6 +283,8 @@ class StripeGateway:
 def signed_at(signature_header: str) -> int:
     """The time in a verified `Stripe-Signature` header: the one the signature was checked against, read by
     the SDK's own parser, since any other reading of an odd header (`t=1=2`) could differ from it."""
+    import stripe
+
     timestamp, _ = stripe.WebhookSignature._get_timestamp_and_signatures(
         signature_header, stripe.WebhookSignature.EXPECTED_SCHEME
     )

@@ -21,7 +21,6 @@ import io
 import json
 from dataclasses import dataclass
 
-import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from boxoffice.documents.paths import TEMPLATES_DIR
@@ -81,6 +80,7 @@ def qr_png(payload: str) -> bytes:
 
     The mask is fixed: any of the eight is valid and scans, and scoring all eight to pick the best
     takes most of the time segno spends on a code."""
+    import segno  # like PIL, loaded in the renderer only
     from PIL import Image  # WeasyPrint's own image library, loaded in the renderer only
 
     matrix = segno.make_qr(payload, error="m", mask=QR_MASK).matrix

@@ -31,6 +31,8 @@ NOT_FOR_BROWSING = {
     "nh3": "sanitising campaigns and policies (checkout and staff pages)",
     "weasyprint": "PDF rendering (in the renderer processes only)",
     "PIL": "QR code images (made in the PDF renderers)",
+    "segno": "QR codes (made in the PDF renderers, and for a staff member's two-factor enrolment)",
+    "stripe": "Stripe's SDK (asked for when a card payment, refund or webhook needs it)",
 }
 
 SERVE_PAGES = """

@@ -19,6 +19,7 @@ class PagerReader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.pager: Pager | None = None
+        self.pagers: list[Pager] = []
         self._depth = 0
         self._link: dict[str, str | None] | None = None
         self._text = ""
@@ -28,6 +29,7 @@ class PagerReader(HTMLParser):
         attributes = dict(attrs)
         if tag == "nav" and "pager" in (attributes.get("class") or "").split():
             self.pager = Pager(label=attributes.get("aria-label") or "")
+            self.pagers.append(self.pager)
             self._depth = 1
         elif self._depth:
             if tag == "nav":
@@ -61,9 +63,11 @@ class PagerReader(HTMLParser):
             self._text += data
 
 
-def read_pager(html: str) -> Pager:
-    """The page's pager; fails the test when the page has none."""
+def read_pager(html: str, label: str | None = None) -> Pager:
+    """The page's pager, or the one named `label` on a page with several; fails the test when there is
+    no such pager."""
     reader = PagerReader()
     reader.feed(html)
-    assert reader.pager is not None, "the page has no pager"
-    return reader.pager
+    found = [pager for pager in reader.pagers if label is None or pager.label == label]
+    assert found, f"the page has no pager{f' named {label!r}' if label else ''}"
+    return found[0]

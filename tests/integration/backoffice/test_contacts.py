@@ -17,6 +17,9 @@ from boxoffice.auth.tables import AuditEntry, Role
 from boxoffice.crm.tables import Contact, ContactNote, ContactTag, Tag
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
+from boxoffice.sales.tables import Order
+from tests.support.catalog import make_event, make_performance, make_venue
+from tests.support.marketing import buy_ticket
 from tests.support.pager import read_pager
 from tests.support.staff import make_staff, make_staff_on, post_form, sign_in
 
@@ -404,3 +407,57 @@ async def test_a_page_past_the_end_shows_the_last_and_says_so(client):
     assert read_pager(response.text).notices == [
         "That page is past the end of the list: this is the last page."
     ]
+
+
+ORDERS_PAGER = "Pages of the contact's orders, latest first"
+TICKETS_PAGER = "Pages of the contact's tickets, latest orders first"
+
+
+async def test_the_record_pages_a_regulars_orders_and_tickets_latest_first(client):
+    ada = await make_contact()
+    show = await make_event(await make_venue(), "tempest", "The Tempest")
+    performance = await make_performance(show, NOW + timedelta(days=30), {"Adult": 2400})
+    references = []  # oldest first
+    for minutes in range(45, 0, -1):
+        order_id = await buy_ticket(ada, performance.id, when=NOW - timedelta(minutes=minutes))
+        references.append(
+            (await Order.select(Order.reference).where(Order.id == order_id).first())["reference"]
+        )
+    await sign_in(client, await make_staff("admin"))
+    record = f"/crm/contacts/{ada}"
+
+    first = (await client.get(record)).text
+    orders, tickets = read_pager(first, ORDERS_PAGER), read_pager(first, TICKETS_PAGER)
+    assert orders.summary == "Showing 1–20 of 45" and orders.current == "1"
+    assert tickets.summary == "Showing 1–20 of 45" and tickets.current == "1"
+    assert references[-1] in first and references[-20] in first and references[-21] not in first
+    assert orders.links["Next"] == f"{record}?orders_page=2#orders"
+
+    second = (await client.get(orders.links["Next"])).text
+    assert read_pager(second, ORDERS_PAGER).summary == "Showing 21–40 of 45"
+    assert read_pager(second, TICKETS_PAGER).current == "1"  # the other list stays where it was
+    assert references[-21] in second and references[-1] not in second.split('id="tickets"')[0]
+    last_tickets = read_pager(second, TICKETS_PAGER).links["Last"]
+    assert last_tickets == f"{record}?orders_page=2&tickets_page=3#tickets"
+
+    both = (await client.get(last_tickets)).text
+    assert read_pager(both, ORDERS_PAGER).summary == "Showing 21–40 of 45"
+    assert read_pager(both, TICKETS_PAGER).summary == "Showing 41–45 of 45"
+    assert read_pager(both, TICKETS_PAGER).links["First"] == f"{record}?orders_page=2#tickets"
+    assert references[0] in both.split('id="tickets"')[1]
+
+    past = (await client.get(record, params={"orders_page": "99", "tickets_page": "abc"})).text
+    assert read_pager(past, ORDERS_PAGER).summary == "Showing 41–45 of 45"
+    assert read_pager(past, ORDERS_PAGER).notices == [
+        "That page is past the end of the list: this is the last page."
+    ]
+    assert read_pager(past, TICKETS_PAGER).summary == "Showing 1–20 of 45"
+
+
+async def test_a_record_without_orders_says_so_and_has_no_pager(client):
+    ada = await make_contact()
+    await sign_in(client, await make_staff("admin"))
+
+    page = (await client.get(f"/crm/contacts/{ada}")).text
+
+    assert "No orders." in page and "No tickets." in page and 'class="pager"' not in page

@@ -286,6 +286,21 @@ async def test_the_groups_are_counted_and_read_a_page_at_a_time(database):
     assert all(len(group.pairs) == 1 for group in first.items)
 
 
+@pytest.mark.parametrize("size", [5, 7, 25, 30])
+async def test_a_page_past_the_end_is_the_last_page_read_from_the_end(database, size):
+    assert (await likely_duplicates(PageRequest(4, size))).items == []  # no groups at all: one empty page
+    for number in range(25):
+        await make_contact("Ada", f"Twin{number:02}", f"twin{number:02}@example.org")
+        await make_contact("Ada", f"Twin{number:02}", f"TWIN{number:02}@example.org")
+
+    past_the_end = await likely_duplicates(PageRequest(10**9, size))
+    last = await likely_duplicates(PageRequest(past_the_end.pages, size))
+
+    assert past_the_end.moved and (past_the_end.number, past_the_end.total) == (last.number, 25)
+    assert past_the_end.items == last.items and len(last.items) == 25 - (last.pages - 1) * size
+    assert [group.contacts[0].last_name for group in last.items][-1] == "Twin24"
+
+
 async def test_a_dismissed_pair_is_never_offered_again_and_is_audited_once(database):
     admin = await make_staff("admin")
     ada = await make_contact("Ada", "Lovelace", "ada@example.org", "0117 496 0000")

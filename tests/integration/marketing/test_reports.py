@@ -16,7 +16,7 @@ from boxoffice.crm.tables import Contact
 from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
 from boxoffice.marketing.consent import record_consent
-from boxoffice.marketing.reports import first_month
+from boxoffice.marketing.reports import first_month, month_start
 from boxoffice.privacy.retention import RetentionApplied, apply_retention, retention_periods
 from boxoffice.sales.tables import Order
 from tests.support import staff as support
@@ -95,6 +95,33 @@ async def test_the_consent_report_counts_by_month_channel_and_source(client, adm
     assert (THIS_MONTH, "online_checkouts", "", "", "4") in rows
     assert (THIS_MONTH, "online_checkouts_opted_in", "", "", "2") in rows
     assert (LAST_MONTH, "opt_in", "phone", "", "1") in rows
+
+
+async def test_the_consent_report_counts_only_the_months_chosen(client, admin):
+    ada = await make_contact("ada@example.org", opted_in=None)
+    before, first, second, last = (first_month(NOW.date(), n) for n in (5, 4, 3, 2))
+    starts = month_start(first)  # the first moment of the first month shown
+    for at in (starts - timedelta(microseconds=1), starts, NOW):
+        await record_consent(
+            contact_id=ada, channel="email", granted=True, source="staff", wording="Yes", now=at
+        )
+    await online_order("BEFORE", opted_in=True, at=starts - timedelta(microseconds=1))
+    await online_order("FIRST", opted_in=True, at=starts)
+
+    ending_last_month = await client.get("/marketing/consent.csv", params={"months": "3", "ending": last})
+    rows = {tuple(row) for row in csv.reader(io.StringIO(ending_last_month.text))}
+    assert (first, "opt_in", "email", "", "1") in rows
+    assert (first, "online_checkouts", "", "", "1") in rows
+    assert {row[0] for row in rows} == {"month", first, second, last}  # neither `before` nor this month
+    assert f"consent-3-months-to-{last}.csv" in ending_last_month.headers["content-disposition"]
+
+    page = await client.get("/marketing/consent", params={"months": "3", "ending": last})
+    assert f'name="ending" value="{last}"' in page.text and f"{THIS_MONTH}: " not in page.text
+    assert f"{before}: " not in page.text and f"{first}: 1 opt-ins" in page.text
+
+    for nonsense in ("", "2999-01", "1999-12", "2026-13", "abc", "２０２６-１１", "2026-1"):
+        fallback = await client.get("/marketing/consent", params={"ending": nonsense})
+        assert fallback.status_code == 200 and f'name="ending" value="{THIS_MONTH}"' in fallback.text
 
 
 async def test_the_records_of_processing_state_the_retention_periods_and_processors(client, admin):
