@@ -125,17 +125,16 @@ WITH moves AS (
     SELECT 'r', r.id, r."order", -r.amount, pay.method, r.staff, r.created_at
     FROM refund r JOIN payment pay ON pay.id = r.payment WHERE r.created_at >= {} AND r.created_at < {}
 ), lines AS (
-    SELECT l.id AS line, l."order" AS order_id, l.performance, l.ticket_type,
-           l.quantity * l.unit_price AS weight,
-           SUM(l.quantity * l.unit_price) OVER (PARTITION BY l."order") AS order_weight,
-           COUNT(*) OVER (PARTITION BY l."order") AS order_lines
-    FROM order_line l WHERE l."order" IN (SELECT order_id FROM moves)
+    SELECT mv.kind, mv.move, mv.amount, mv.method, mv.staff, mv.at, mv.order_id, l.id AS line,
+           l.performance, l.ticket_type, l.quantity * l.unit_price AS weight,
+           SUM(l.quantity * l.unit_price) OVER (PARTITION BY mv.kind, mv.move) AS order_weight,
+           COUNT(*) OVER (PARTITION BY mv.kind, mv.move) AS order_lines
+    FROM moves mv JOIN order_line l ON l."order" = mv.order_id
 ), shares AS (
-    SELECT mv.kind, mv.move, mv.amount, mv.method, mv.staff, mv.at, mv.order_id, ln.line, ln.performance,
-           ln.ticket_type,
-           CAST(ABS(mv.amount) AS BIGINT) * CASE WHEN ln.order_weight > 0 THEN ln.weight ELSE 1 END AS scaled,
-           CASE WHEN ln.order_weight > 0 THEN ln.order_weight ELSE ln.order_lines END AS whole
-    FROM moves mv JOIN lines ln ON ln.order_id = mv.order_id
+    SELECT lines.*,
+           CAST(ABS(amount) AS BIGINT) * CASE WHEN order_weight > 0 THEN weight ELSE 1 END AS scaled,
+           CASE WHEN order_weight > 0 THEN order_weight ELSE order_lines END AS whole
+    FROM lines
 ), split AS (
     SELECT shares.*, scaled / whole AS base, scaled % whole AS rest FROM shares
 ), ranked AS (
