@@ -2,9 +2,8 @@
 
 Sold counts valid tickets; held is what is neither sold nor available (baskets and orders being paid);
 available is the performance's own count, which every hold and sale moves by a conditional UPDATE.
-Killed seats (taken off sale, as reserved seating will allow) are read in one place, `KILLED_SQL`:
-until seats exist it is 0; then it becomes the count of the performance's killed seats, and held
-subtracts them.
+Killed seats (a seated performance's seats kept off sale) are read in one place, `KILLED_SQL`; a
+killed seat is not available, so held subtracts them as it does sold seats.
 
 The pickup curve shows how sales built up before the performances: the share of their capacity sold
 so many days before each one started, counting the tickets still valid.
@@ -20,7 +19,8 @@ from boxoffice.reports.scope import Scope, hour_of
 from boxoffice.reports.tabular import PERCENT, TEXT, Chart, Column, Report, ReportTable, ratio
 from boxoffice.sales.tables import Performance, TicketStatus
 
-KILLED_SQL = "0"  # reserved seating: the number of the performance's (alias p) killed seats
+# The performance's (alias p) seats kept off sale; a general-admission performance has no seats.
+KILLED_SQL = "(SELECT COUNT(*) FROM performance_seat s WHERE s.performance = p.id AND s.state = 'killed')"
 
 PERFORMANCES_SQL = """
 SELECT p.id, p.starts_at, e.title, p.capacity, p.available,

@@ -12,9 +12,9 @@ Comps (tickets given away) are worth nothing in money: they count as tickets, an
 shown beside, never in takings. Tickets are counted when issued; an exchange issues new tickets and
 cancels the old ones, which then show as cancelled.
 
-GROUPINGS is the one place a grouping is defined: each names the SQL of its key and label over the
-aliases both queries share. A grouping by price zone (reserved seating) is one more entry there, with
-the join that reaches the zone from the order line (`l`) or ticket (`k`).
+`groupings()` is the one place a grouping is defined: each names the SQL of its key and label over the
+aliases both queries share, and any join it needs. The price zone of reserved seating is one such
+entry, read from the order line's zone (an unreserved line has none).
 """
 
 from __future__ import annotations
@@ -67,11 +67,20 @@ def period_grouping(label: str, period: str) -> Grouping:
 
 
 def groupings() -> dict[str, Grouping]:
-    """Every way the sales report groups; price zones go here once seats have them."""
+    """Every way the sales report groups, by key."""
     return {
         "event": Grouping("Event", "e.id", "e.title", "e.id", "e.title"),
         "performance": Grouping("Performance", "p.id", "e.title", "p.id", "e.title", when="p.starts_at"),
         "ticket_type": Grouping("Ticket type", "t.name", "t.name", "t.name", "t.name"),
+        "zone": Grouping(
+            "Price zone",
+            "zl.zone",
+            "zl.zone",
+            "l.zone",
+            "l.zone",
+            joins="JOIN order_line zl ON zl.id = m.line",
+            names=lambda zone: zone or "No zone (unreserved)",
+        ),
         "channel": Grouping(
             "Channel",
             "o.channel",
@@ -107,6 +116,7 @@ GROUPING_KEYS = (
     "event",
     "performance",
     "ticket_type",
+    "zone",
     "channel",
     "method",
     "operator",

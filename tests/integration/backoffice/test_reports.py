@@ -16,7 +16,7 @@ from boxoffice.auth.permissions import Perm, serialise
 from boxoffice.auth.tables import Role
 from boxoffice.config import get_settings
 from boxoffice.sales.order_records import order_ledger, resend_confirmation
-from boxoffice.sales.tables import Order, Payment, Performance, Refund, Ticket
+from boxoffice.sales.tables import Order, OrderLine, Payment, Performance, PerformanceSeat, Refund, Ticket
 from boxoffice.tickets import checkin
 from boxoffice.tickets.signing import ticket_signer
 from tests.integration.backoffice.test_orders import another_performance, order_form
@@ -94,12 +94,22 @@ async def test_capacity_shows_sold_held_available_and_the_pickup(client, manager
     await sell(client, performance_id, {types["Adult"]: "3"})
     start = (await Performance.select(Performance.starts_at).first())["starts_at"].date().isoformat()
 
+    for label in ("1", "2"):  # two seats kept off sale, as killing a seat of a seated performance does
+        await PerformanceSeat.insert(
+            PerformanceSeat(
+                performance=performance_id, section="Stalls", row="A", label=label, x=0, y=0, state="killed"
+            )
+        )
+    await Performance.update({Performance.available: Performance.available - 2}).where(
+        Performance.id == performance_id
+    )
+
     page = (await client.get(f"/reports/capacity?start={start}&end={start}")).text
 
     [(label, cells)] = [
         item for item in table_rows(page, "Capacity per performance").items() if item[0] != "Total"
     ]
-    assert label.startswith("The Tempest") and cells == ["10", "3", "0", "7", "0", "30.0%"]
+    assert label.startswith("The Tempest") and cells == ["10", "3", "0", "5", "2", "30.0%"]
     pickup = table_rows(page, "Pickup: share of capacity sold before the performances")
     assert pickup["90 days before"] == ["3", "30.0%"] and pickup["On the day"] == ["3", "30.0%"]
     assert "held seats hatched" in page
@@ -261,3 +271,18 @@ async def test_sales_report_till_and_order_pages_agree_to_the_penny(client, mana
         page = (await client.get(f"/reports/sales?start={TODAY}&end={TODAY}&by=" + grouping)).text
         total = table_rows(page, re.search(r"<caption>(Sales by [^<]+)</caption>", page).group(1))["Total"]
         assert round(float(total[-1].replace("£", "").replace(",", "")) * 100) == pence, grouping
+
+
+async def test_sales_group_by_price_zone(client, manager, show):
+    performance_id, types = show
+    stalls = await sell(client, performance_id, {types["Adult"]: "2"})
+    await sell(client, performance_id, {types["Concession"]: "1"})
+    await OrderLine.update({OrderLine.zone: "Stalls"}).where(OrderLine.order == stalls["id"])
+
+    page = (await client.get(f"/reports/sales?start={TODAY}&end={TODAY}&by=zone")).text
+
+    assert table_rows(page, "Sales by price zone") == {
+        "No zone (unreserved)": ["1", "0", "£0.00", "0", "£18.00", "£0.00", "£18.00"],
+        "Stalls": ["2", "0", "£0.00", "0", "£48.00", "£0.00", "£48.00"],
+        "Total": ["3", "0", "£0.00", "0", "£66.00", "£0.00", "£66.00"],
+    }
