@@ -53,6 +53,7 @@ class Grouping:
     period: str | None = None
     joins: str = ""
     names: Callable[[str], str] | None = None  # a coded label made readable
+    per_line: bool = False  # keyed by what an order line says (event, zone...), not the payment
 
 
 def period_grouping(label: str, period: str) -> Grouping:
@@ -69,9 +70,11 @@ def period_grouping(label: str, period: str) -> Grouping:
 def groupings() -> dict[str, Grouping]:
     """Every way the sales report groups, by key."""
     return {
-        "event": Grouping("Event", "e.id", "e.title", "e.id", "e.title"),
-        "performance": Grouping("Performance", "p.id", "e.title", "p.id", "e.title", when="p.starts_at"),
-        "ticket_type": Grouping("Ticket type", "t.name", "t.name", "t.name", "t.name"),
+        "event": Grouping("Event", "e.id", "e.title", "e.id", "e.title", per_line=True),
+        "performance": Grouping(
+            "Performance", "p.id", "e.title", "p.id", "e.title", when="p.starts_at", per_line=True
+        ),
+        "ticket_type": Grouping("Ticket type", "t.name", "t.name", "t.name", "t.name", per_line=True),
         "zone": Grouping(
             "Price zone",
             "zl.zone",
@@ -80,6 +83,7 @@ def groupings() -> dict[str, Grouping]:
             "l.zone",
             joins="JOIN order_line zl ON zl.id = m.line",
             names=lambda zone: zone or "No zone (unreserved)",
+            per_line=True,
         ),
         "channel": Grouping(
             "Channel",
@@ -125,8 +129,8 @@ GROUPING_KEYS = (
     "month",
 )
 
-# Each payment and refund in the range, shared out over its order's lines (see the module's docstring).
-MONEY_SQL = """
+# Each payment (positive) and refund (negative) in the range.
+MOVES_SQL = """
 WITH moves AS (
     SELECT 'p' AS kind, pay.id AS move, pay."order" AS order_id, pay.amount AS amount, pay.method AS method,
            pay.staff AS staff, pay.created_at AS at
@@ -134,7 +138,13 @@ WITH moves AS (
     UNION ALL
     SELECT 'r', r.id, r."order", -r.amount, pay.method, r.staff, r.created_at
     FROM refund r JOIN payment pay ON pay.id = r.payment WHERE r.created_at >= {} AND r.created_at < {}
-), lines AS (
+)
+"""
+
+# Each payment and refund in the range, shared out over its order's lines (see the module's docstring).
+MONEY_SQL = (
+    MOVES_SQL.rstrip()
+    + """, lines AS (
     SELECT mv.kind, mv.move, mv.amount, mv.method, mv.staff, mv.at, mv.order_id, l.id AS line,
            l.performance, l.ticket_type, l.quantity * l.unit_price AS weight,
            SUM(l.quantity * l.unit_price) OVER (PARTITION BY mv.kind, mv.move) AS order_weight,
@@ -166,6 +176,22 @@ JOIN ticket_type t ON t.id = m.ticket_type
 WHERE 1 = 1 {scope}
 GROUP BY 1, 2, 3
 """
+)
+
+# Money grouped by what a payment or refund itself says (channel, method, operator, time), over every
+# line: no sharing out is needed, and the sum is the same.
+WHOLE_MONEY_SQL = (
+    MOVES_SQL
+    + """
+SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
+       SUM(CASE WHEN m.amount >= 0 THEN m.amount ELSE 0 END) AS taken,
+       SUM(CASE WHEN m.amount < 0 THEN -m.amount ELSE 0 END) AS refunded
+FROM moves m
+JOIN "order" o ON o.id = m.order_id
+{joins}
+GROUP BY 1, 2, 3
+"""
+)
 
 TICKETS_SQL = """
 SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
@@ -228,8 +254,15 @@ async def sales_rows(scope: Scope, grouping_key: str) -> list[SalesRow]:
         return rows[key]
 
     parts = {"when": grouping.when, "scope": clause}
+    shared = grouping.per_line or scope.narrowed
     money = await Payment.raw(
-        fill(MONEY_SQL, key=grouping.money_key, label=grouping.money_label, joins=grouping.joins, **parts),
+        fill(
+            MONEY_SQL if shared else WHOLE_MONEY_SQL,
+            key=grouping.money_key,
+            label=grouping.money_label,
+            joins=grouping.joins,
+            **parts,
+        ),
         start,
         end,
         start,
