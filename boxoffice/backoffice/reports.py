@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from litestar import get
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromQuery
+from litestar.params import FromQuery, SkipValidation
 from litestar.response import Stream, Template
 
 from boxoffice.auth.permissions import Perm
@@ -62,15 +63,42 @@ REPORTS = {
 }
 
 
-async def asked(
-    page: ReportPage, start: str, end: str, venue: str, event: str, performance: str, by: str
-) -> tuple[Scope, str, list[str]]:
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The filter form's fields as sent, every one text, so that what cannot be used is named on the
+    page rather than refused by the framework."""
+
+    start: str
+    end: str
+    venue: str
+    event: str
+    performance: str
+    by: str
+
+
+async def provide_filters(
+    start: FromQuery[str] = "",
+    end: FromQuery[str] = "",
+    venue: FromQuery[str] = "",
+    event: FromQuery[str] = "",
+    performance: FromQuery[str] = "",
+    by: FromQuery[str] = "",
+) -> Filters:
+    return Filters(start, end, venue, event, performance, by)
+
+
+FILTERS = {"filters": Provide(provide_filters)}
+
+
+async def asked(page: ReportPage, filters: Filters) -> tuple[Scope, str, list[str]]:
     """The filters asked for, and what could not be used of them."""
     timezone, _, _ = await venue_settings()
     today = datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
-    scope = await parse_scope(today, start, end, venue, event, performance)
+    scope = await parse_scope(
+        today, filters.start, filters.end, filters.venue, filters.event, filters.performance
+    )
     problems = list(scope.problems)
-    grouping = by or "event"
+    grouping = filters.by or "event"
     if page.grouped and grouping not in sales.GROUPING_KEYS:
         problems.append("Choose a grouping from the list; grouped by event.")
         grouping = "event"
@@ -106,26 +134,13 @@ def report_routes(name: str, page: ReportPage) -> list[HTTPRouteHandler]:
             status_code=status_code,
         )
 
-    async def report_page(
-        start: FromQuery[str] = "",
-        end: FromQuery[str] = "",
-        venue: FromQuery[str] = "",
-        event: FromQuery[str] = "",
-        performance: FromQuery[str] = "",
-        by: FromQuery[str] = "",
-    ) -> Template:
-        return await show(*await asked(page, start, end, venue, event, performance, by))
+    async def report_page(filters: NamedDependency[SkipValidation[Filters]]) -> Template:
+        return await show(*await asked(page, filters))
 
     async def report_download(
-        file_format: FromQuery[str] = "csv",
-        start: FromQuery[str] = "",
-        end: FromQuery[str] = "",
-        venue: FromQuery[str] = "",
-        event: FromQuery[str] = "",
-        performance: FromQuery[str] = "",
-        by: FromQuery[str] = "",
+        filters: NamedDependency[SkipValidation[Filters]], file_format: FromQuery[str] = "csv"
     ) -> Stream | Template:
-        scope, grouping, problems = await asked(page, start, end, venue, event, performance, by)
+        scope, grouping, problems = await asked(page, filters)
         if file_format not in FORMATS:
             return await show(scope, grouping, problems, error="Choose CSV or XLSX.", status_code=400)
         report = await page.build(scope, grouping)
@@ -137,8 +152,10 @@ def report_routes(name: str, page: ReportPage) -> list[HTTPRouteHandler]:
         )
 
     return [
-        get(f"/reports/{name}", name=f"reports.{name}", opt=opt)(report_page),
-        get(f"/reports/{name}/download", name=f"reports.{name}.download", opt=opt)(report_download),
+        get(f"/reports/{name}", name=f"reports.{name}", opt=opt, dependencies=FILTERS)(report_page),
+        get(f"/reports/{name}/download", name=f"reports.{name}.download", opt=opt, dependencies=FILTERS)(
+            report_download
+        ),
     ]
 
 
