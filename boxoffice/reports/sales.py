@@ -38,11 +38,13 @@ CHANNEL_LABELS = {"online": "Online", "box_office": "Box office"}
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """How rows are grouped. `money_key` and `money_label` are SQL over the aliases of MONEY_SQL
-    (m: a payment's or refund's share of a line, o, p, e, v, t); `ticket_key` and `ticket_label` over
-    those of TICKETS_SQL (k: a ticket, l, o, p, e, v, t), or None where tickets have no such key (a
-    payment method, an operator). `when` is SQL for a start time to show and sort by; `period` folds
-    UTC hours into the venue's days, weeks or months."""
+    """How rows are grouped. `money_key` and `money_label` are SQL over the aliases of MONEY_SQL (m: a
+    payment's or refund's share of a line, with its performance p, event e and ticket type t) or, for a
+    grouping not `per_line`, of WHOLE_MONEY_SQL (m: the payment or refund itself); `ticket_key` and
+    `ticket_label` over those of TICKETS_SQL (k: a ticket, l, p, e, t), or None where tickets have no
+    such key (a payment method, an operator). `joins` and `ticket_joins` add what else a grouping reads
+    (the order, the operator). `when` is SQL for a start time to show and sort by; `period` folds UTC
+    hours into the venue's days, weeks or months."""
 
     label: str
     money_key: str
@@ -51,7 +53,8 @@ class Grouping:
     ticket_label: str | None
     when: str = "NULL"
     period: str | None = None
-    joins: str = ""
+    joins: str = ""  # what the money query needs joined for this grouping
+    ticket_joins: str = ""  # and the tickets query
     names: Callable[[str], str] | None = None  # a coded label made readable
     per_line: bool = False  # keyed by what an order line says (event, zone...), not the payment
 
@@ -91,6 +94,8 @@ def groupings() -> dict[str, Grouping]:
             "o.channel",
             "o.channel",
             "o.channel",
+            joins='JOIN "order" o ON o.id = m.order_id',
+            ticket_joins='JOIN "order" o ON o.id = k."order"',
             names=lambda code: CHANNEL_LABELS.get(code, code),
         ),
         "method": Grouping(
@@ -168,7 +173,6 @@ SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
        SUM(CASE WHEN m.amount < 0 THEN m.base + CASE WHEN m.place <= m.left_over THEN 1 ELSE 0 END
            ELSE 0 END) AS refunded
 FROM ranked m
-JOIN "order" o ON o.id = m.order_id
 JOIN performance p ON p.id = m.performance
 JOIN event e ON e.id = p.event
 JOIN ticket_type t ON t.id = m.ticket_type
@@ -187,7 +191,6 @@ SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
        SUM(CASE WHEN m.amount >= 0 THEN m.amount ELSE 0 END) AS taken,
        SUM(CASE WHEN m.amount < 0 THEN -m.amount ELSE 0 END) AS refunded
 FROM moves m
-JOIN "order" o ON o.id = m.order_id
 {joins}
 GROUP BY 1, 2, 3
 """
@@ -201,10 +204,10 @@ SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
        SUM(CASE WHEN k.status = {} THEN 1 ELSE 0 END) AS cancelled
 FROM ticket k
 JOIN order_line l ON l.id = k.order_line
-JOIN "order" o ON o.id = k."order"
 JOIN performance p ON p.id = k.performance
 JOIN event e ON e.id = p.event
 JOIN ticket_type t ON t.id = l.ticket_type
+{joins}
 WHERE k.issued_at >= {} AND k.issued_at < {} {scope}
 GROUP BY 1, 2, 3
 """
@@ -275,7 +278,13 @@ async def sales_rows(scope: Scope, grouping_key: str) -> list[SalesRow]:
         row.refunded += int(found["refunded"] or 0)
     if grouping.ticket_key is not None:
         tickets = await Payment.raw(
-            fill(TICKETS_SQL, key=grouping.ticket_key, label=grouping.ticket_label or "''", **parts),
+            fill(
+                TICKETS_SQL,
+                key=grouping.ticket_key,
+                label=grouping.ticket_label or "''",
+                joins=grouping.ticket_joins,
+                **parts,
+            ),
             TicketStatus.CANCELLED.value,
             start,
             end,
