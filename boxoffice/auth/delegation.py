@@ -6,6 +6,12 @@
 - nobody edits the role they are on, or changes the role of their own account;
 - a role that can manage staff always requires two-factor sign-in.
 
+The Reports sub-menus (sales, capacity, attendance, audience, e-mail) follow the first rule like any
+other right and need nothing more: only someone who holds a report may give it, so a box-office manager
+(who holds Reports) may let an operator see capacity without seeing takings, and an operator can give
+nobody the sales report. None of them names a person (the audience report counts buyers and postcode
+districts, with small counts withheld), so holding one does not call for two-factor sign-in.
+
 The services that change roles and accounts load the actor themselves (`grantor`), so no caller can act
 with more than the signed-in person holds. A change made from the command line has no actor: whoever
 runs it already holds the database.

@@ -36,6 +36,11 @@ class Perm(StrEnum):
     MARKETING_PROCESSING = "marketing.processing"
     EVENTS = "events"
     REPORTS = "reports"
+    REPORTS_SALES = "reports.sales"  # money: takings, refunds, net; the dashboard's takings too
+    REPORTS_CAPACITY = "reports.capacity"
+    REPORTS_ATTENDANCE = "reports.attendance"
+    REPORTS_AUDIENCE = "reports.audience"  # counts of buyers and postcode districts, never names
+    REPORTS_EMAIL = "reports.email"
     SETTINGS = "settings"
     SETTINGS_STOREFRONT = "settings.storefront"
     SETTINGS_SECURITY = "settings.security"
@@ -89,7 +94,17 @@ MENUS: tuple[Menu, ...] = (
         ),
     ),
     Menu(Perm.EVENTS, "Events", route="backoffice.events"),
-    Menu(Perm.REPORTS, "Reports"),
+    Menu(
+        Perm.REPORTS,
+        "Reports",
+        children=(
+            Menu(Perm.REPORTS_SALES, "Sales", route="reports.sales"),
+            Menu(Perm.REPORTS_CAPACITY, "Capacity", route="reports.capacity"),
+            Menu(Perm.REPORTS_ATTENDANCE, "Attendance", route="reports.attendance"),
+            Menu(Perm.REPORTS_AUDIENCE, "Audience", route="reports.audience"),
+            Menu(Perm.REPORTS_EMAIL, "E-mail and campaigns", route="reports.email"),
+        ),
+    ),
     Menu(
         Perm.SETTINGS,
         "Settings",

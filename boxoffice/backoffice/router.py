@@ -23,6 +23,7 @@ from boxoffice.backoffice import (
     orders,
     processing,
     removals,
+    reports,
     security,
     sell,
     storefront_settings,
@@ -54,9 +55,10 @@ MENU_PAGES = (
     consent_report,
     processing,
     marketing_settings,
-    # Events, Settings, Check-in, Audit log
+    # Events, Reports, Settings, Check-in, Audit log
     events,
     venues,
+    reports,
     storefront_settings,
     security,
     email_log,
