@@ -268,6 +268,16 @@ class FakeStripe:
             )
             return copy.deepcopy(session)
 
+    def refund_in_dashboard(self, payment_intent_id: str, amount: int) -> dict[str, Any]:
+        """Refund part of a payment as the venue would in Stripe's dashboard; returns the charge as the
+        `charge.refunded` event that follows carries it, with all its refunds so far."""
+        with self._lock:
+            self._create_refund({"payment_intent": payment_intent_id, "amount": str(amount)})
+            charge = self.charges[self.payment_intents[payment_intent_id]["latest_charge"]]
+            refunds = [refund for refund in self.refunds.values() if refund["charge"] == charge["id"]]
+            listed = {"object": "list", "data": refunds, "has_more": False, "url": "/v1/refunds"}
+            return copy.deepcopy(charge | {"refunds": listed})
+
     def sign(self, payload: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
         """The `Stripe-Signature` header for `payload`; an old timestamp or another secret makes a bad one."""
         signed_at = int(time.time()) if timestamp is None else timestamp
