@@ -112,7 +112,6 @@ async def send_due_messages(
             break
         try:
             ready = await with_attachments_made(message, attachment_makers or {})
-            crash_point("mail.attachment_made")
             if not await begin_sending(message.id, worker_id):
                 log.warning(
                     "message %s (%s) is no longer this worker's to send", message.id, message.email.kind
@@ -161,6 +160,7 @@ async def with_attachments_made(
         if isinstance(attachment, AttachmentRecipe):
             content = await makers[attachment.made_by](attachment.made_from)
             await store_made_attachment(message.id, attachment, content)
+            crash_point("mail.attachment_made")
             attachment = Attachment(attachment.filename, attachment.content_type, content)
         attachments.append(attachment)
     return replace(message, email=replace(message.email, attachments=tuple(attachments)))
