@@ -18,7 +18,6 @@ import re
 import subprocess
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,10 +25,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.drills.buyers import Buyer, seats_accounted_for
 from tests.support.crashes import WEB_POINTS, WORKER_POINTS, CrashPoints
 from tests.support.fake_stripe import FakeStripe
 from tests.support.rush import (
-    CSRF_FIELD,
     OnSale,
     boxoffice,
     fetch,
@@ -43,47 +42,6 @@ from tests.support.worker import worker_process
 SEATS = 40
 TICKETS_EACH = 2
 MESSAGE_ID = re.compile(r"\.(\d+)\.outbox@")
-
-
-@dataclass
-class Buyer:
-    """One buyer's browser: its own cookies, against the server."""
-
-    client: httpx.AsyncClient
-    email: str
-    on_sale: OnSale
-    session_ids: list[str] = field(default_factory=list)
-
-    async def hold(self) -> httpx.Response:
-        page = await self.client.get(f"/performances/{self.on_sale.performance_id}")
-        token = CSRF_FIELD.search(page.text)
-        assert token, page.text
-        return await self.client.post(
-            f"/performances/{self.on_sale.performance_id}/hold",
-            data={"_csrf_token": token[1], f"quantity_{self.on_sale.ticket_type_id}": str(TICKETS_EACH)},
-        )
-
-    async def check_out(self) -> httpx.Response:
-        await self.client.get("/checkout")
-        form = {
-            "first_name": "Ada",
-            "last_name": "Drill",
-            "email": self.email,
-            "accept_terms": "yes",
-            "_csrf_token": self.client.cookies["boxoffice_csrf"],
-        }
-        answer = await self.client.post("/checkout", data=form)
-        if answer.status_code == 303 and "/pay/" in answer.headers["location"]:
-            self.session_ids.append(answer.headers["location"].rsplit("/pay/", 1)[1])
-        return answer
-
-    async def buy_until_sent_to_stripe(self) -> None:
-        """Hold and check out, starting again if the basket is gone."""
-        if (await self.check_out()).status_code == 303:
-            return
-        assert (await self.hold()).status_code == 303
-        answer = await self.check_out()
-        assert answer.status_code == 303 and "/pay/" in answer.headers["location"], answer.text
 
 
 def dies(outcome: BaseException | httpx.Response) -> bool:
@@ -216,30 +174,6 @@ async def orders_of(database_url: str, email: str) -> list[tuple[str, str | None
     return await fetch(
         database_url, 'SELECT status, stripe_session FROM "order" WHERE email = $1 ORDER BY id', email
     )
-
-
-async def seats_accounted_for(database_url: str, on_sale: OnSale) -> tuple[int, int]:
-    """(seats free + held + on orders awaiting payment or paid, seats on valid tickets)."""
-    [(available,)] = await fetch(
-        database_url, "SELECT available FROM performance WHERE id = $1", on_sale.performance_id
-    )
-    [(held,)] = await fetch(
-        database_url,
-        "SELECT COALESCE(SUM(quantity), 0) FROM hold WHERE performance = $1",
-        on_sale.performance_id,
-    )
-    [(ordered,)] = await fetch(
-        database_url,
-        'SELECT COALESCE(SUM(l.quantity), 0) FROM order_line l JOIN "order" o ON o.id = l."order"'
-        " WHERE l.performance = $1 AND o.status IN ('pending_payment', 'paid')",
-        on_sale.performance_id,
-    )
-    [(tickets,)] = await fetch(
-        database_url,
-        "SELECT COUNT(*) FROM ticket WHERE performance = $1 AND status = 'valid'",
-        on_sale.performance_id,
-    )
-    return available + held + ordered, tickets
 
 
 async def check_sales(database_url: str, stripe: FakeStripe, on_sale: OnSale, report) -> int:
