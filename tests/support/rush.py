@@ -250,20 +250,31 @@ class RushResult:
         ]
 
 
-async def race(base_url: str, on_sale: OnSale, buyers: int) -> RushResult:
+async def race(base_url: str | list[str], on_sale: OnSale, buyers: int) -> RushResult:
     """`buyers` clients, each with its own cookies and connection like a browser, open the performance
-    page; once every one of them has it, all ask at the same moment to hold one ticket."""
+    page; once every one of them has it, all ask at the same moment to hold one ticket.
+
+    Given several servers' addresses, the buyers are spread over them as a load balancer without sticky
+    sessions would: each buyer opens the page on one server and asks to hold on the next."""
+    servers = [base_url] if isinstance(base_url, str) else base_url
     everyone_has_the_form = asyncio.Barrier(buyers)
     async with asyncio.timeout(RACE_TIMEOUT), asyncio.TaskGroup() as group:
-        tasks = [group.create_task(buy(base_url, on_sale, everyone_has_the_form)) for _ in range(buyers)]
+        tasks = [
+            group.create_task(
+                buy(
+                    servers[n % len(servers)], servers[(n + 1) % len(servers)], on_sale, everyone_has_the_form
+                )
+            )
+            for n in range(buyers)
+        ]
     return RushResult([task.result() for task in tasks])
 
 
-async def buy(base_url: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt:
+async def buy(page_server: str, hold_server: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt:
     page_path = f"/performances/{on_sale.performance_id}"
     one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with httpx.AsyncClient(
-        base_url=base_url, limits=one_connection, timeout=REQUEST_TIMEOUT, verify=SHARED_TLS_CONTEXT
+        base_url=page_server, limits=one_connection, timeout=REQUEST_TIMEOUT, verify=SHARED_TLS_CONTEXT
     ) as client:
         try:
             page = await client.get(page_path)
@@ -277,7 +288,7 @@ async def buy(base_url: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt
         form = {"_csrf_token": token[1], f"quantity_{on_sale.ticket_type_id}": "1"}
         started = time.perf_counter()
         try:
-            hold = await client.post(f"{page_path}/hold", data=form)
+            hold = await client.post(f"{hold_server}{page_path}/hold", data=form)
         except httpx.HTTPError as error:
             return Attempt(page.status_code, error=f"hold: {error!r}")
         return Attempt(
