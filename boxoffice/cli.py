@@ -231,8 +231,19 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     envvar="BOXOFFICE_FORWARDED_ALLOW_IPS",
     help="Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed.",
 )
-def serve(host: str, port: int, workers: int, access_log: bool, forwarded_allow_ips: str) -> None:
-    """Migrate, then serve the app over HTTP."""
+@click.option(
+    "--shutdown-seconds",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    envvar="BOXOFFICE_SHUTDOWN_SECONDS",
+    help="On SIGTERM, how long requests in flight may take to finish before they are cut off.",
+)
+def serve(
+    host: str, port: int, workers: int, access_log: bool, forwarded_allow_ips: str, shutdown_seconds: int
+) -> None:
+    """Migrate, then serve the app over HTTP. On SIGTERM (or Ctrl-C) each worker stops taking new
+    connections, finishes the requests in flight (for up to --shutdown-seconds), then exits."""
     import uvicorn
 
     run_prepared(nothing)
@@ -247,6 +258,7 @@ def serve(host: str, port: int, workers: int, access_log: bool, forwarded_allow_
         forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
         server_header=False,
+        timeout_graceful_shutdown=shutdown_seconds,
     )
 
 

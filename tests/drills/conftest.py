@@ -2,7 +2,7 @@
 critical windows of a sale and of sending e-mail (see boxoffice/crash_points.py), restarted, and checked
 for what a crash must never cost: a paid order, a second payment, a second ticket, a seat sold twice, an
 e-mail sent otherwise than the README promises. Each drill says what it did and found at the end of the
-run (`Crash drills` in pytest's summary).
+run (in pytest's summary).
 
 Each test gets a database of its own: a SQLite file in its temporary folder, or the PostgreSQL database
 named after `POSTGRES_TEST_URL`'s with `_drill` added, created before the test and dropped after it.
@@ -57,6 +57,6 @@ def report(request: pytest.FixtureRequest):
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if FINDINGS:
-        terminalreporter.section("Crash drills")
+        terminalreporter.section("Drills: what each did and found")
         for line in FINDINGS:
             terminalreporter.write_line(line)

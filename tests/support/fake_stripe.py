@@ -157,6 +157,7 @@ class FakeStripe:
         self._idempotent_results: dict[str, _IdempotentResult] = {}
         self._failures_left = 0
         self._failure_status = 500
+        self.answer_delay = 0.0  # seconds each API answer waits after its request is recorded
         self._lock = threading.Lock()
         self._server = _Server(self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -319,6 +320,7 @@ class FakeStripe:
             headers={name.lower(): value for name, value in handler.headers.items()},
         )
         status, answer, extra_headers = self._answer(request)
+        time.sleep(self.answer_delay)
         headers = {"Content-Type": "application/json", "Request-Id": new_id("req"), **extra_headers}
         if request.idempotency_key:
             headers["Idempotency-Key"] = request.idempotency_key

@@ -153,6 +153,7 @@ def boxoffice(env: dict[str, str], workdir: Path, *arguments: str) -> str:
 class Server:
     base_url: str
     log: Path
+    pid: int = 0  # the supervisor's (uvicorn's), which a test may signal
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the server's output, to show with a failure."""
@@ -165,9 +166,9 @@ def running_server(env: dict[str, str], workdir: Path, workers: int) -> Iterator
 
     Its output goes to `workdir/server.log`."""
     port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", workdir / "server.log")
+    log_path = workdir / "server.log"
     command = [sys.executable, "-m", "boxoffice.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with server.log.open("w") as log:
+    with log_path.open("w") as log:
         process = subprocess.Popen(
             [*command, "--workers", str(workers)],
             env=env,
@@ -176,6 +177,7 @@ def running_server(env: dict[str, str], workdir: Path, workers: int) -> Iterator
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        server = Server(f"http://127.0.0.1:{port}", log_path, process.pid)
         try:
             wait_until_healthy(server.base_url, process)
             yield server
