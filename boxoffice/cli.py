@@ -169,7 +169,14 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
         if settings.smtp_host
         else None
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_format == "json":
+        from boxoffice.web.observability import JsonLogFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLogFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -244,10 +251,32 @@ def serve(
 ) -> None:
     """Migrate, then serve the app over HTTP. On SIGTERM (or Ctrl-C) each worker stops taking new
     connections, finishes the requests in flight (for up to --shutdown-seconds), then exits."""
-    import uvicorn
+    import shutil
 
     run_prepared(nothing)
+    made_folder = shared_metrics_folder()
+    json_logs = get_settings().log_format == "json"
     click.echo(f"Boxoffice is serving on http://{host}:{port}/ with {workers} worker(s).")
+    try:
+        serve_http(host, port, workers, access_log, forwarded_allow_ips, shutdown_seconds, json_logs)
+    finally:
+        if made_folder:
+            shutil.rmtree(made_folder, ignore_errors=True)
+
+
+def serve_http(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    forwarded_allow_ips: str,
+    shutdown_seconds: int,
+    json_logs: bool,
+) -> None:
+    import uvicorn
+
+    from boxoffice.web.observability import uvicorn_json_log_config
+
     uvicorn.run(
         "boxoffice.app:create_app",
         factory=True,
@@ -259,7 +288,27 @@ def serve(
         log_level="info",
         server_header=False,
         timeout_graceful_shutdown=shutdown_seconds,
+        **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
     )
+
+
+def shared_metrics_folder() -> str | None:
+    """Where the web workers keep their request metrics for /metrics to add up (prometheus-client's
+    multiprocess mode): PROMETHEUS_MULTIPROC_DIR if set, emptied of an earlier run's files, else a new
+    private folder, which is returned for removal when serving ends. Set before the workers start,
+    since the library reads it on import."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+        return None
+    folder = tempfile.mkdtemp(prefix="boxoffice-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    return folder
 
 
 if __name__ == "__main__":

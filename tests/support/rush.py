@@ -161,16 +161,17 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], workdir: Path, workers: int) -> Iterator[Server]:
-    """`boxoffice serve --workers N` on a free loopback port, stopped however the block ends.
-
-    Its output goes to `workdir/server.log`."""
+def running_server(
+    env: dict[str, str], workdir: Path, workers: int, arguments: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """`boxoffice serve --workers N` (and any other `arguments`) on a free loopback port, stopped however
+    the block ends. Its output goes to `workdir/server.log`."""
     port = free_port()
     log_path = workdir / "server.log"
     command = [sys.executable, "-m", "boxoffice.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*command, "--workers", str(workers), *arguments],
             env=env,
             cwd=workdir,
             stdout=log,
