@@ -253,43 +253,31 @@ def serve(
     connections, finishes the requests in flight (for up to --shutdown-seconds), then exits."""
     import shutil
 
+    import uvicorn
+
+    from boxoffice.web.observability import uvicorn_json_log_config
+
     run_prepared(nothing)
     made_folder = shared_metrics_folder()
     json_logs = get_settings().log_format == "json"
     click.echo(f"Boxoffice is serving on http://{host}:{port}/ with {workers} worker(s).")
     try:
-        serve_http(host, port, workers, access_log, forwarded_allow_ips, shutdown_seconds, json_logs)
+        uvicorn.run(
+            "boxoffice.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            forwarded_allow_ips=forwarded_allow_ips,
+            log_level="info",
+            server_header=False,
+            timeout_graceful_shutdown=shutdown_seconds,
+            **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
+        )
     finally:
         if made_folder:
             shutil.rmtree(made_folder, ignore_errors=True)
-
-
-def serve_http(
-    host: str,
-    port: int,
-    workers: int,
-    access_log: bool,
-    forwarded_allow_ips: str,
-    shutdown_seconds: int,
-    json_logs: bool,
-) -> None:
-    import uvicorn
-
-    from boxoffice.web.observability import uvicorn_json_log_config
-
-    uvicorn.run(
-        "boxoffice.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level="info",
-        server_header=False,
-        timeout_graceful_shutdown=shutdown_seconds,
-        **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
-    )
 
 
 def shared_metrics_folder() -> str | None:

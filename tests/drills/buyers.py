@@ -1,13 +1,30 @@
-"""A buyer's browser against a running server, and what the database says of a performance's seats:
-shared by the drills."""
+"""What the drills share: the demo venue with one performance on sale, the server's settings for the fake
+Stripe, a buyer's browser against a running server, and what the database says of the seats."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
-from tests.support.rush import CSRF_FIELD, OnSale, fetch
+from tests.support.fake_stripe import FakeStripe
+from tests.support.rush import CSRF_FIELD, OnSale, boxoffice, fetch, put_on_sale, server_environment
+
+
+async def demo_on_sale(database_url: str, workdir: Path, seats: int) -> tuple[dict[str, str], OnSale]:
+    """The server's settings, for the demo venue set up in `database_url` with `seats` seats on sale."""
+    env = server_environment(database_url)
+    boxoffice(env, workdir, "demo")
+    return env, await put_on_sale(database_url, seats)
+
+
+def with_stripe(env: dict[str, str], stripe: FakeStripe) -> dict[str, str]:
+    return env | {
+        "BOXOFFICE_STRIPE_SECRET_KEY": stripe.secret_key,
+        "BOXOFFICE_STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
+        "BOXOFFICE_STRIPE_API_BASE": stripe.url,
+    }
 
 
 @dataclass

@@ -25,17 +25,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.drills.buyers import Buyer, seats_accounted_for
+from tests.drills.buyers import Buyer, demo_on_sale, seats_accounted_for, with_stripe
 from tests.support.crashes import WEB_POINTS, WORKER_POINTS, CrashPoints
 from tests.support.fake_stripe import FakeStripe
 from tests.support.rush import (
     OnSale,
-    boxoffice,
     fetch,
-    put_on_sale,
     running_server,
-    server_environment,
 )
+from tests.support.server import wait_until_healthy
 from tests.support.smtp import SmtpServer
 from tests.support.worker import worker_process
 
@@ -81,7 +79,7 @@ class CheckoutDrill:
         assert dies(outcome), f"{step}: expected the web worker to die at {point}, got {outcome!r}"
         pid = self.points.killed(point)
         assert pid, f"{step}: no process reached {point}"
-        await asyncio.to_thread(healthy_again, self.base_url)
+        await asyncio.to_thread(wait_until_healthy, self.base_url, None, 30)
         self.report(f"killed web worker {pid} at {point} ({step}); the server answers again")
 
     def webhook(self, session_id: str) -> tuple[bytes, dict[str, str]]:
@@ -94,18 +92,6 @@ class CheckoutDrill:
         """The return page's path and query (its address names BOXOFFICE_BASE_URL, not this server)."""
         success = urlsplit(self.stripe.sessions[session_id]["success_url"])
         return f"{success.path}?{success.query}".replace("{CHECKOUT_SESSION_ID}", session_id)
-
-
-def healthy_again(base_url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{base_url} did not answer again")
 
 
 async def run_checkout_steps(drill: CheckoutDrill, database_url: str) -> None:
@@ -277,28 +263,26 @@ async def run_mail_steps(env: dict[str, str], workdir: Path, database_url: str, 
     smtp = SmtpServer()
     smtp.start()
     worker_env = {**env, **points.environment()}
+
+    async def kill_a_worker(point: str | None, moment: str) -> None:
+        """Start a worker and see it die at `point` (None: as the SMTP server takes a message); then let its
+        lease lapse."""
+        if point:
+            points.arm(point)
+        with worker_process(worker_env, smtp, campaign_rate_per_minute=600, cwd=workdir) as worker:
+            if point is None:
+                smtp.kill_when_accepting(worker.pid)
+            assert await asyncio.to_thread(killed_by_sigkill, worker)
+        assert point is None or points.killed(point) == worker.pid
+        await lease_lapsed(database_url)
+        report(f"killed worker {worker.pid} {moment}")
+
     try:
-        points.arm("mail.handed_over")
-        with worker_process(worker_env, smtp, campaign_rate_per_minute=600, cwd=workdir) as first:
-            assert await asyncio.to_thread(killed_by_sigkill, first)
-        await lease_lapsed(database_url)
-        report(
-            f"killed worker {points.killed('mail.handed_over')} after the SMTP server took a message"
-            " (its 250 read, not yet recorded)"
+        await kill_a_worker(
+            "mail.handed_over", "after the SMTP server took a message (its 250 read, not recorded)"
         )
-        with worker_process(worker_env, smtp, campaign_rate_per_minute=600, cwd=workdir) as second:
-            smtp.kill_when_accepting(second.pid)
-            assert await asyncio.to_thread(killed_by_sigkill, second)
-        await lease_lapsed(database_url)
-        report(f"killed worker {second.pid} as the SMTP server took a message, before its 250 reached it")
-        points.arm("mail.attachment_made")
-        with worker_process(worker_env, smtp, campaign_rate_per_minute=600, cwd=workdir) as third:
-            assert await asyncio.to_thread(killed_by_sigkill, third)
-        await lease_lapsed(database_url)
-        report(
-            f"killed worker {points.killed('mail.attachment_made')} just after it made a confirmation's"
-            " tickets PDF"
-        )
+        await kill_a_worker(None, "as the SMTP server took a message, before its 250 reached it")
+        await kill_a_worker("mail.attachment_made", "just after it made a confirmation's tickets PDF")
         with worker_process(worker_env, smtp, campaign_rate_per_minute=600, cwd=workdir):
             await outbox_settled(database_url)
     finally:
@@ -334,17 +318,11 @@ async def run_mail_steps(env: dict[str, str], workdir: Path, database_url: str, 
 async def test_killed_processes_lose_no_sale_and_send_mail_as_promised(
     database_url: str, tmp_path: Path, report
 ) -> None:
-    env = server_environment(database_url)
-    boxoffice(env, tmp_path, "demo")
+    env, on_sale = await demo_on_sale(database_url, tmp_path, SEATS)
     report("demo venue set up")
-    on_sale = await put_on_sale(database_url, SEATS)
     points = CrashPoints(tmp_path / "web-crashes", WEB_POINTS)
     with FakeStripe() as stripe:
-        env |= {
-            "BOXOFFICE_STRIPE_SECRET_KEY": stripe.secret_key,
-            "BOXOFFICE_STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
-            "BOXOFFICE_STRIPE_API_BASE": stripe.url,
-        }
+        env = with_stripe(env, stripe)
         with running_server({**env, **points.environment()}, tmp_path, workers=2) as server:
             drill = CheckoutDrill(server.base_url, stripe, points, on_sale, report)
             await run_checkout_steps(drill, database_url)

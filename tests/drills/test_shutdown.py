@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.drills.buyers import Buyer
+from tests.drills.buyers import Buyer, demo_on_sale, with_stripe
 from tests.support.fake_stripe import FakeStripe
 from tests.support.processes import gone_within
-from tests.support.rush import boxoffice, fetch, put_on_sale, running_server, server_environment
+from tests.support.rush import fetch, running_server
 
 STRIPE_ANSWERS_AFTER = 3.0
 
@@ -32,15 +32,9 @@ async def stripe_was_asked(stripe: FakeStripe) -> None:
 async def test_a_request_in_flight_when_the_server_is_stopped_completes(
     database_url: str, tmp_path: Path, report
 ) -> None:
-    env = server_environment(database_url)
-    boxoffice(env, tmp_path, "demo")
-    on_sale = await put_on_sale(database_url, 10)
+    env, on_sale = await demo_on_sale(database_url, tmp_path, 10)
     with FakeStripe() as stripe:
-        env |= {
-            "BOXOFFICE_STRIPE_SECRET_KEY": stripe.secret_key,
-            "BOXOFFICE_STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
-            "BOXOFFICE_STRIPE_API_BASE": stripe.url,
-        }
+        env = with_stripe(env, stripe)
         with running_server(env, tmp_path, workers=2) as server:
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
                 buyer = Buyer(client, "patient@drill.example", on_sale)

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.drills.buyers import Buyer, seats_accounted_for
+from tests.drills.buyers import Buyer, demo_on_sale, seats_accounted_for, with_stripe
 from tests.support.fake_stripe import FakeStripe
-from tests.support.rush import boxoffice, fetch, put_on_sale, running_server, server_environment
+from tests.support.rush import fetch, running_server
 
 SEATS = 100
 BUYERS = 60
@@ -103,15 +103,9 @@ async def deliver(base_url: str, stripe: FakeStripe, events: list[bytes]) -> Cou
 async def test_stripe_events_replayed_shuffled_and_twice_have_each_effect_once(
     database_url: str, tmp_path: Path, report
 ) -> None:
-    env = server_environment(database_url)
-    boxoffice(env, tmp_path, "demo")
-    on_sale = await put_on_sale(database_url, SEATS)
+    env, on_sale = await demo_on_sale(database_url, tmp_path, SEATS)
     with FakeStripe() as stripe:
-        env |= {
-            "BOXOFFICE_STRIPE_SECRET_KEY": stripe.secret_key,
-            "BOXOFFICE_STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
-            "BOXOFFICE_STRIPE_API_BASE": stripe.url,
-        }
+        env = with_stripe(env, stripe)
         with running_server(env, tmp_path, workers=2) as server:
             buyers = await place_orders(server.base_url, on_sale, BUYERS)
             events = stripe_events(stripe, buyers)
