@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from ipaddress import ip_network
 
@@ -74,3 +77,26 @@ def test_a_served_app_logs_json_lines_with_request_ids_and_adds_up_its_workers_m
     assert logged == {answer.headers["x-request-id"] for answer in answered}
     assert {"time", "level", "logger", "message", "request_id"} <= set(lines[0])
     assert any(line["logger"] == "uvicorn.error" for line in lines)
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="the worker runs on a SQLite file of its own")
+def test_the_worker_logs_json_lines_too(tmp_path):
+    env = server_environment(sqlite_database_url(tmp_path / "boxoffice.sqlite3")) | {
+        "BOXOFFICE_LOG_FORMAT": "json"
+    }
+    boxoffice(env, tmp_path, "migrate")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "boxoffice.cli", "worker"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    worker.terminate()
+    _, logged = worker.communicate(timeout=20)
+
+    lines = [json.loads(line) for line in logged.splitlines()]
+    assert any("no SMTP server is configured" in line["message"] for line in lines), logged
+    assert all(line["request_id"] == "" for line in lines)
