@@ -251,52 +251,45 @@ def serve(
 ) -> None:
     """Migrate, then serve the app over HTTP. On SIGTERM (or Ctrl-C) each worker stops taking new
     connections, finishes the requests in flight (for up to --shutdown-seconds), then exits."""
-    import shutil
-
     import uvicorn
 
+    run_prepared(nothing)
+    shared_metrics_folder(port)
+    # Only now: prometheus-client reads PROMETHEUS_MULTIPROC_DIR on import, and with one worker the app is
+    # served from this very process.
     from boxoffice.web.observability import uvicorn_json_log_config
 
-    run_prepared(nothing)
-    made_folder = shared_metrics_folder()
     json_logs = get_settings().log_format == "json"
     click.echo(f"Boxoffice is serving on http://{host}:{port}/ with {workers} worker(s).")
-    try:
-        uvicorn.run(
-            "boxoffice.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=access_log,
-            forwarded_allow_ips=forwarded_allow_ips,
-            log_level="info",
-            server_header=False,
-            timeout_graceful_shutdown=shutdown_seconds,
-            **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
-        )
-    finally:
-        if made_folder:
-            shutil.rmtree(made_folder, ignore_errors=True)
+    uvicorn.run(
+        "boxoffice.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+        server_header=False,
+        timeout_graceful_shutdown=shutdown_seconds,
+        **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
+    )
 
 
-def shared_metrics_folder() -> str | None:
+def shared_metrics_folder(port: int) -> None:
     """Where the web workers keep their request metrics for /metrics to add up (prometheus-client's
-    multiprocess mode): PROMETHEUS_MULTIPROC_DIR if set, emptied of an earlier run's files, else a new
-    private folder, which is returned for removal when serving ends. Set before the workers start,
-    since the library reads it on import."""
+    multiprocess mode): PROMETHEUS_MULTIPROC_DIR if set, else var/metrics-PORT, private, emptied of an
+    earlier run's files. A folder of its own per port, so that two servers on one machine never add up
+    each other's; it is kept when serving ends, since uvicorn ends the process with the signal that
+    stopped it. Set before the app is imported, since the library reads it then."""
     import os
-    import tempfile
     from pathlib import Path
 
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink()
-        return None
-    folder = tempfile.mkdtemp(prefix="boxoffice-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
-    return folder
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or f"var/metrics-{port}").absolute()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ served and shown on its error page, so a person's "it went wrong" can be found i
 `BOXOFFICE_LOG_FORMAT=json` each log line is one JSON object. Each request is counted and timed under its
 route's template (`/performances/{performance_id}`, never the address itself, so the number of series
 stays small), in files shared by the web workers when `boxoffice serve` runs several (prometheus-client's
-multiprocess mode: PROMETHEUS_MULTIPROC_DIR, which `serve` sets). `/metrics` adds, when it is read,
+multiprocess mode: PROMETHEUS_MULTIPROC_DIR, which `serve` sets before). `/metrics` adds, when read,
 figures from the database that no single process knows: holds, sales, the outbox and the worker.
 
 A request costs an id, two clock readings and two updates of values kept in memory (or in the shared

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from ipaddress import ip_network
@@ -89,14 +90,21 @@ def test_the_worker_logs_json_lines_too(tmp_path):
         [sys.executable, "-m", "boxoffice.cli", "worker"],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
+    logged: list[str] = []
+    reader = threading.Thread(target=lambda: logged.extend(worker.stderr), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while not any("no SMTP server is configured" in line for line in logged):
+        assert time.monotonic() < deadline and worker.poll() is None, logged
+        time.sleep(0.1)
     worker.terminate()
-    _, logged = worker.communicate(timeout=20)
+    worker.wait(timeout=20)
+    reader.join(timeout=5)
 
-    lines = [json.loads(line) for line in logged.splitlines()]
-    assert any("no SMTP server is configured" in line["message"] for line in lines), logged
+    lines = [json.loads(line) for line in logged]
+    assert {"time", "level", "logger", "message", "request_id"} <= set(lines[0])
     assert all(line["request_id"] == "" for line in lines)
