@@ -64,7 +64,6 @@ class CheckoutDrill:
         self.on_sale = on_sale
         self.report = report
         self.buyers: list[Buyer] = []
-        self.server_process: subprocess.Popen | None = None
 
     def buyer(self) -> Buyer:
         client = httpx.AsyncClient(base_url=self.base_url, timeout=30)
@@ -195,6 +194,9 @@ async def check_sales(database_url: str, stripe: FakeStripe, on_sale: OnSale, re
     assert codes[0][0] == codes[0][1] == TICKETS_EACH * len(paid_sessions)
     assert await seats_accounted_for(database_url, on_sale) == (SEATS, TICKETS_EACH * len(paid_sessions))
     [(events,)] = await fetch(database_url, "SELECT COUNT(*) FROM stripe_event")
+    assert events == len(paid_sessions)  # one payment event each, however often delivered
+    [(paid_orders,)] = await fetch(database_url, """SELECT COUNT(*) FROM "order" WHERE status = 'paid'""")
+    assert paid_orders == len(paid_sessions)
     report(
         f"found: {len(paid_sessions)} payments taken, {len(paid_sessions)} paid orders, each with one"
         f" payment, {TICKETS_EACH} tickets and one confirmation queued; {codes[0][0]} ticket codes, all"
