@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/boxoffice_test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgres test-concurrency test-e2e lint chromium migration clean
+.PHONY: run test test-sqlite test-postgres test-concurrency test-drills test-e2e lint chromium migration clean
 
 ## run: install, migrate, seed the demo data and serve on http://127.0.0.1:8000
 run: $(VENV)/.installed-app
@@ -14,7 +14,7 @@ run: $(VENV)/.installed-app
 	$(BIN)/boxoffice serve
 
 ## test: install everything the tests need (Debian's chromium too) and run every suite
-test: lint test-sqlite test-postgres test-concurrency test-e2e
+test: lint test-sqlite test-postgres test-concurrency test-drills test-e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -29,6 +29,11 @@ test-postgres: $(VENV)/.installed-test
 ## test-concurrency: 200 buyers race a `boxoffice serve --workers 2` process, on SQLite and on PostgreSQL
 test-concurrency: $(VENV)/.installed-test
 	POSTGRES_TEST_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest tests/concurrency
+
+## test-drills: kill -9 web workers and the worker mid-checkout and mid-send, replay 1,000 Stripe events,
+## and split a rush across two servers; each drill prints what it did and found
+test-drills: $(VENV)/.installed-test
+	POSTGRES_TEST_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest tests/drills
 
 test-e2e: $(VENV)/.installed-test chromium
 	$(BIN)/pytest tests/e2e --screenshot only-on-failure --output tests/e2e/screenshots

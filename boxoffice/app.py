@@ -5,11 +5,15 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
 from litestar.logging import LoggingConfig
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
@@ -25,6 +29,15 @@ from boxoffice.secretbox import SecretBox
 from boxoffice.storefront.router import storefront_router
 from boxoffice.web.dependencies import DEPENDENCIES
 from boxoffice.web.errors import EXCEPTION_HANDLERS
+from boxoffice.web.guards import client_ip
+from boxoffice.web.observability import (
+    JSON_FORMATTER,
+    METRICS_CONTENT_TYPE,
+    RequestObserver,
+    database_metrics,
+    install_request_ids,
+    process_metrics,
+)
 from boxoffice.web.page_cache import PageCache
 from boxoffice.web.paths import refuse_impossible_path_values
 from boxoffice.web.security_headers import STRIPE_CHECKOUT_ORIGIN, security_headers
@@ -42,6 +55,25 @@ async def healthz() -> Response[dict[str, str]]:
     return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
 
+async def monitoring_networks_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not connection.app.state.settings.metrics_network_allows(client_ip(connection)):
+        raise PermissionDeniedException()
+
+
+@get(
+    "/metrics",
+    name="metrics",
+    guards=[monitoring_networks_only],
+    cache_control=CacheControlHeader(no_store=True),
+    include_in_schema=False,
+)
+async def metrics(request: Request) -> Response[bytes]:
+    """For Prometheus, from BOXOFFICE_METRICS_ALLOWED_NETWORKS only: every web worker's request counts and
+    latencies, and the database's figures (see `web.observability`)."""
+    body = process_metrics() + await database_metrics(datetime.now(UTC))
+    return Response(body, media_type=METRICS_CONTENT_TYPE)
+
+
 def payment_pages(settings: Settings) -> list[str]:
     """Origins a checkout form may redirect the buyer to."""
     if not settings.card_payments:
@@ -54,6 +86,7 @@ def payment_pages(settings: Settings) -> list[str]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    install_request_ids()
 
     stripe = gateway_from_settings(settings)
 
@@ -72,11 +105,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if stripe is not None:
                 await stripe.aclose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             storefront_router,
             staff_router(settings),
             healthz,
+            metrics,
             create_static_files_router(
                 path="/assets",
                 directories=[ASSETS_DIR],
@@ -114,7 +148,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="never",  # unexpected errors are logged once, by web.errors
+            **({"formatters": {"standard": {"()": JSON_FORMATTER}}} if settings.log_format == "json" else {}),
         ),
         openapi_config=None,
         debug=False,
     )
+    # Around everything, routing and error pages included, so that every answer has its id and is counted.
+    app.asgi_handler = RequestObserver(app.asgi_handler)
+    return app

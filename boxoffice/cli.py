@@ -259,7 +259,14 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
         if settings.smtp_host
         else None
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_format == "json":
+        from boxoffice.web.observability import JsonLogFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLogFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -321,11 +328,28 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     envvar="BOXOFFICE_FORWARDED_ALLOW_IPS",
     help="Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed.",
 )
-def serve(host: str, port: int, workers: int, access_log: bool, forwarded_allow_ips: str) -> None:
-    """Migrate, then serve the app over HTTP."""
+@click.option(
+    "--shutdown-seconds",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    envvar="BOXOFFICE_SHUTDOWN_SECONDS",
+    help="On SIGTERM, how long requests in flight may take to finish before they are cut off.",
+)
+def serve(
+    host: str, port: int, workers: int, access_log: bool, forwarded_allow_ips: str, shutdown_seconds: int
+) -> None:
+    """Migrate, then serve the app over HTTP. On SIGTERM (or Ctrl-C) each worker stops taking new
+    connections, finishes the requests in flight (for up to --shutdown-seconds), then exits."""
     import uvicorn
 
     run_prepared(nothing)
+    shared_metrics_folder(port)
+    # Only now: prometheus-client reads PROMETHEUS_MULTIPROC_DIR on import, and with one worker the app is
+    # served from this very process.
+    from boxoffice.web.observability import uvicorn_json_log_config
+
+    json_logs = get_settings().log_format == "json"
     click.echo(f"Boxoffice is serving on http://{host}:{port}/ with {workers} worker(s).")
     uvicorn.run(
         "boxoffice.app:create_app",
@@ -337,7 +361,25 @@ def serve(host: str, port: int, workers: int, access_log: bool, forwarded_allow_
         forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
         server_header=False,
+        timeout_graceful_shutdown=shutdown_seconds,
+        **({"log_config": uvicorn_json_log_config()} if json_logs else {}),
     )
+
+
+def shared_metrics_folder(port: int) -> None:
+    """Where the web workers keep their request metrics for /metrics to add up (prometheus-client's
+    multiprocess mode): PROMETHEUS_MULTIPROC_DIR if set, else var/metrics-PORT, private, emptied of an
+    earlier run's files. A folder of its own per port, so that two servers on one machine never add up
+    each other's; it is kept when serving ends, since uvicorn ends the process with the signal that
+    stopped it. Set before the app is imported, since the library reads it then."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or f"var/metrics-{port}").absolute()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 if __name__ == "__main__":

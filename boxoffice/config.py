@@ -103,6 +103,13 @@ def parse_networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
+def parse_log_format(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in {"text", "json"}:
+        raise ValueError(f"{raw!r} is neither text nor json")
+    return lowered
+
+
 def parse_secret_key(raw: str) -> str:
     if len(raw) < 32:
         raise ValueError(
@@ -231,6 +238,18 @@ class Settings:
         "CIDR ranges, comma-separated, from which staff pages and the login page may be opened; empty "
         "allows any address. Behind a proxy, also set BOXOFFICE_FORWARDED_ALLOW_IPS.",
     )
+    metrics_allowed_networks: tuple[IPv4Network | IPv6Network, ...] = setting(
+        parse_networks("127.0.0.0/8 ::1/128"),
+        parse_networks,
+        "CIDR ranges, comma-separated, from which /metrics (Prometheus) may be read; others get 403. "
+        "Behind a proxy, also set BOXOFFICE_FORWARDED_ALLOW_IPS.",
+    )
+    log_format: str = setting(
+        "text",
+        parse_log_format,
+        "`text` for lines people read, `json` for one JSON object a line (time, level, logger, message, "
+        "request_id, exception) for a log collector.",
+    )
 
     smtp_host: str = setting(
         "",
@@ -311,13 +330,10 @@ class Settings:
         return self.base_url.startswith("https://")
 
     def staff_network_allows(self, address: str) -> bool:
-        if not self.staff_allowed_networks:
-            return True
-        try:
-            client = ip_address(address)
-        except ValueError:
-            return False
-        return any(client in network for network in self.staff_allowed_networks)
+        return not self.staff_allowed_networks or address_in(address, self.staff_allowed_networks)
+
+    def metrics_network_allows(self, address: str) -> bool:
+        return address_in(address, self.metrics_allowed_networks)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -346,6 +362,14 @@ class Settings:
         if settings.smtp_host and not settings.mail_from:
             raise SettingsError(env_name("mail_from"), "must be set when BOXOFFICE_SMTP_HOST is")
         return settings
+
+
+def address_in(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        client = ip_address(address)
+    except ValueError:
+        return False
+    return any(client in network for network in networks)
 
 
 def env_name(field_name: str) -> str:

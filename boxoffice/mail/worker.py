@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from boxoffice.crash_points import crash_point
 from boxoffice.mail.outbox import (
     WORKER_LEASE,
     Attachment,
@@ -69,6 +70,7 @@ async def send_due_messages(
     now: datetime | None = None,
     rate_per_minute: int | None = None,
     attachment_makers: Mapping[str, AttachmentMaker] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> SendReport:
     """Claim one batch of due messages and send each, recording the outcome.
 
@@ -78,6 +80,8 @@ async def send_due_messages(
     With `rate_per_minute`, the worker pauses after every message so that the rate holds across batches.
     Attachments queued as recipes are made by `attachment_makers` before a message's first try.
     A message whose claim was taken back meanwhile (this worker was taken for dead) is left alone.
+    Once `stop` is set (SIGTERM), the message being sent is finished and recorded, and the rest of the
+    batch is left claimed for `retire_worker` to give back.
     Without `worker_id` (a single batch, as tests send), the batch is sent under an identity of its own.
     """
     if worker_id is None:
@@ -103,6 +107,9 @@ async def send_due_messages(
     outcomes: Counter[OutboxStatus] = Counter()
     claimed = await claim_due_messages(batch_size, current_time(), worker_id)
     for position, message in enumerate(claimed):
+        if stop is not None and stop.is_set():
+            log.info("stopping: %s claimed message(s) left for the next worker", len(claimed) - position)
+            break
         try:
             ready = await with_attachments_made(message, attachment_makers or {})
             if not await begin_sending(message.id, worker_id):
@@ -111,6 +118,7 @@ async def send_due_messages(
                 )
                 continue
             await send_message(smtp, ready)
+            crash_point("mail.handed_over")
         except ServerUnavailable as outage:
             log.warning("SMTP server unavailable (%s); %s message(s) left", outage, len(claimed) - position)
             outcomes[await record_failure(message, outage, current_time())] += 1
@@ -130,7 +138,8 @@ async def send_due_messages(
             log.info("message %s (%s) sent", message.id, message.email.kind)
             outcomes[OutboxStatus.SENT] += 1
         if pause:
-            await asyncio.sleep(pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for((stop or asyncio.Event()).wait(), timeout=pause)
     return SendReport(
         sent=outcomes[OutboxStatus.SENT],
         retrying=outcomes[OutboxStatus.QUEUED],
@@ -151,6 +160,7 @@ async def with_attachments_made(
         if isinstance(attachment, AttachmentRecipe):
             content = await makers[attachment.made_by](attachment.made_from)
             await store_made_attachment(message.id, attachment, content)
+            crash_point("mail.attachment_made")
             attachment = Attachment(attachment.filename, attachment.content_type, content)
         attachments.append(attachment)
     return replace(message, email=replace(message.email, attachments=tuple(attachments)))
@@ -201,6 +211,7 @@ async def run_worker(
                     batch_size=batch_size,
                     rate_per_minute=rate_per_minute,
                     attachment_makers=attachment_makers,
+                    stop=stop,
                 )
             except Exception:  # the database may be restarting; the next round tries again
                 log.exception("could not work through the outbox")

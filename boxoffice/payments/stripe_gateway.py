@@ -307,6 +307,7 @@ class RefundedCharge(msgspec.Struct, frozen=True):
     payment_intent: StripeId | None
     refunded: bool  # the whole charge is refunded
     refunds: RefundList = RefundList()
+    metadata: dict[str, MetadataValue] = {}  # the PaymentIntent's, which names our order
 
 
 def refunded_charge_from(charge: Mapping[str, Any]) -> RefundedCharge:

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from boxoffice.crash_points import crash_point
 from boxoffice.crm.contacts import ContactDetails, detail_problems
 from boxoffice.errors import Refused
 from boxoffice.marketing.questions import question_asked
@@ -117,6 +118,7 @@ async def place_online_order(
         success_url=f"{shop.base_url}{booking}/paid?session_id={{CHECKOUT_SESSION_ID}}",
         cancel_url=f"{shop.base_url}{booking}",
     )
+    crash_point("checkout.order_placed")
     try:
         return Checkout(placed, await start_checkout(shop.gateway, placed, details.email, addresses))
     except PaymentProviderError:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from boxoffice.crash_points import crash_point
 from boxoffice.db import as_utc, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.money import Money
@@ -160,6 +161,7 @@ async def take_and_hold(
                 for type_id, count in chosen.items()
             ]
         )
+        crash_point("hold.before_commit")
 
 
 async def release_basket(basket_token: str) -> None:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from boxoffice.crash_points import crash_point
 from boxoffice.db import parse_id, write_transaction
 from boxoffice.payments.stripe_gateway import (
     CheckoutLine,
@@ -72,6 +73,7 @@ async def start_checkout(
             expires_at=order.expires_at,
         )
     )
+    crash_point("checkout.session_opened")
     await Order.update({Order.stripe_session: session.id, Order.stripe_session_open: True}).where(
         Order.id == order.id
     )
@@ -190,10 +192,17 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
             )
 
 
+class EventArrivedEarly(Exception):
+    """Stripe sent an event about a payment before the event that tells us of the payment itself (Stripe
+    does not keep events in order). Nothing is recorded, the event is not claimed, and the webhook answers
+    so that Stripe delivers it again later, by when the payment is known."""
+
+
 async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: datetime) -> None:
     """A refund made in Stripe's dashboard (or by us): record what is not yet recorded, and when the whole
     payment is refunded, mark the order refunded and its tickets cancelled. A refund larger than what is
-    left of the payment is logged and not recorded: a payment is never refunded beyond what was paid."""
+    left of the payment is logged and not recorded: a payment is never refunded beyond what was paid.
+    A refund of a payment not yet recorded for an order still awaiting it raises EventArrivedEarly."""
     async with write_transaction():
         if not await claim_stripe_event(event_id, "charge.refunded", now):
             return
@@ -206,6 +215,8 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
             .first()
         )
         if payment is None:
+            if await awaits_payment(charge.metadata.get("order_id")):
+                raise EventArrivedEarly(event_id)
             return
         for refund in charge.refunds.data:
             if await Refund.exists().where(Refund.provider_reference == refund.id):
@@ -243,13 +254,24 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
             await cancel_all_tickets(payment["order"])
 
 
+async def awaits_payment(order_id: str | None) -> bool:
+    """Whether the id names an order that went to Stripe and whose payment has not reached us yet."""
+    parsed = parse_id(order_id)
+    return parsed is not None and await Order.exists().where(
+        (Order.id == parsed)
+        & Order.stripe_session.is_not_null()
+        & Order.status.is_in([OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED])
+    )
+
+
 PAID_SESSION_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 LAPSED_SESSION_EVENTS = {"checkout.session.async_payment_failed", "checkout.session.expired"}
 
 
 async def apply_stripe_event(gateway: StripeGateway, event: WebhookEvent, *, now: datetime) -> None:
     """Act on one verified webhook event. Events we do not use, and events whose object we cannot use, are
-    acknowledged and change nothing: Stripe would only send the same body again."""
+    acknowledged and change nothing: Stripe would only send the same body again. Raises EventArrivedEarly
+    for an event that must wait for another (see there)."""
     kind, subject = event.type, event.data.object
     try:
         if kind in PAID_SESSION_EVENTS:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from boxoffice.crash_points import crash_point
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
 from boxoffice.db import as_utc, one_of, write_transaction
 from boxoffice.marketing.consent import record_consent
@@ -110,6 +111,7 @@ async def place_order(
             )
         ).returning(Order.id)
         await insert_order_lines(order["id"], live, prices)
+        crash_point("order.before_commit")
     return PlacedOrder(order["id"], reference, Money(currency, total), expires_at)
 
 
@@ -245,6 +247,8 @@ async def fulfil_order(order_id: int, payment: PaymentReceived, *, now: datetime
         await issue_tickets(order_id, now)
         await attach_contact_and_consent(order_id, now)
         await queue_confirmation(order_id)
+        crash_point("fulfilment.before_commit")
+    crash_point("fulfilment.committed")
     return Fulfilment.FULFILLED
 
 

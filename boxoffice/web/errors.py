@@ -10,6 +10,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from boxoffice.documents.pdf import RendererFailed
+from boxoffice.web.observability import REQUEST_ID
 
 logger = logging.getLogger("boxoffice")
 
@@ -28,13 +29,19 @@ PDF_NOT_MADE = (
 
 
 def error_page(status_code: int, message: tuple[str, str] | None = None) -> Template:
-    """The error page for `status_code`, with its usual title and explanation unless `message` gives them."""
+    """The error page for `status_code`, with its usual title and explanation unless `message` gives them,
+    and the request's id, which finds its lines in the logs when someone reports the page."""
     title, explanation = message or ERROR_MESSAGES.get(
         status_code, ERROR_MESSAGES[400 if status_code < 500 else 500]
     )
     return Template(
         "errors/error.html",
-        context={"status_code": status_code, "title": title, "explanation": explanation},
+        context={
+            "status_code": status_code,
+            "title": title,
+            "explanation": explanation,
+            "request_id": REQUEST_ID.get(),
+        },
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
     )

@@ -157,6 +157,7 @@ class FakeStripe:
         self._idempotent_results: dict[str, _IdempotentResult] = {}
         self._failures_left = 0
         self._failure_status = 500
+        self.answer_delay = 0.0  # seconds each API answer waits after its request is recorded
         self._lock = threading.Lock()
         self._server = _Server(self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -268,6 +269,16 @@ class FakeStripe:
             )
             return copy.deepcopy(session)
 
+    def refund_in_dashboard(self, payment_intent_id: str, amount: int) -> dict[str, Any]:
+        """Refund part of a payment as the venue would in Stripe's dashboard; returns the charge as the
+        `charge.refunded` event that follows carries it, with all its refunds so far."""
+        with self._lock:
+            self._create_refund({"payment_intent": payment_intent_id, "amount": str(amount)})
+            charge = self.charges[self.payment_intents[payment_intent_id]["latest_charge"]]
+            refunds = [refund for refund in self.refunds.values() if refund["charge"] == charge["id"]]
+            listed = {"object": "list", "data": refunds, "has_more": False, "url": "/v1/refunds"}
+            return copy.deepcopy(charge | {"refunds": listed})
+
     def sign(self, payload: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
         """The `Stripe-Signature` header for `payload`; an old timestamp or another secret makes a bad one."""
         signed_at = int(time.time()) if timestamp is None else timestamp
@@ -309,6 +320,7 @@ class FakeStripe:
             headers={name.lower(): value for name, value in handler.headers.items()},
         )
         status, answer, extra_headers = self._answer(request)
+        time.sleep(self.answer_delay)
         headers = {"Content-Type": "application/json", "Request-Id": new_id("req"), **extra_headers}
         if request.idempotency_key:
             headers["Idempotency-Key"] = request.idempotency_key

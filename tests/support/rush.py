@@ -153,6 +153,7 @@ def boxoffice(env: dict[str, str], workdir: Path, *arguments: str) -> str:
 class Server:
     base_url: str
     log: Path
+    pid: int = 0  # the supervisor's (uvicorn's), which a test may signal
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the server's output, to show with a failure."""
@@ -160,22 +161,24 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], workdir: Path, workers: int) -> Iterator[Server]:
-    """`boxoffice serve --workers N` on a free loopback port, stopped however the block ends.
-
-    Its output goes to `workdir/server.log`."""
+def running_server(
+    env: dict[str, str], workdir: Path, workers: int, arguments: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """`boxoffice serve --workers N` (and any other `arguments`) on a free loopback port, stopped however
+    the block ends. Its output goes to `workdir/server.log`."""
     port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", workdir / "server.log")
+    log_path = workdir / "server.log"
     command = [sys.executable, "-m", "boxoffice.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with server.log.open("w") as log:
+    with log_path.open("w") as log:
         process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*command, "--workers", str(workers), *arguments],
             env=env,
             cwd=workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        server = Server(f"http://127.0.0.1:{port}", log_path, process.pid)
         try:
             wait_until_healthy(server.base_url, process)
             yield server
@@ -250,20 +253,31 @@ class RushResult:
         ]
 
 
-async def race(base_url: str, on_sale: OnSale, buyers: int) -> RushResult:
+async def race(base_url: str | list[str], on_sale: OnSale, buyers: int) -> RushResult:
     """`buyers` clients, each with its own cookies and connection like a browser, open the performance
-    page; once every one of them has it, all ask at the same moment to hold one ticket."""
+    page; once every one of them has it, all ask at the same moment to hold one ticket.
+
+    Given several servers' addresses, the buyers are spread over them as a load balancer without sticky
+    sessions would: each buyer opens the page on one server and asks to hold on the next."""
+    servers = [base_url] if isinstance(base_url, str) else base_url
     everyone_has_the_form = asyncio.Barrier(buyers)
     async with asyncio.timeout(RACE_TIMEOUT), asyncio.TaskGroup() as group:
-        tasks = [group.create_task(buy(base_url, on_sale, everyone_has_the_form)) for _ in range(buyers)]
+        tasks = [
+            group.create_task(
+                buy(
+                    servers[n % len(servers)], servers[(n + 1) % len(servers)], on_sale, everyone_has_the_form
+                )
+            )
+            for n in range(buyers)
+        ]
     return RushResult([task.result() for task in tasks])
 
 
-async def buy(base_url: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt:
+async def buy(page_server: str, hold_server: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt:
     page_path = f"/performances/{on_sale.performance_id}"
     one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with httpx.AsyncClient(
-        base_url=base_url, limits=one_connection, timeout=REQUEST_TIMEOUT, verify=SHARED_TLS_CONTEXT
+        base_url=page_server, limits=one_connection, timeout=REQUEST_TIMEOUT, verify=SHARED_TLS_CONTEXT
     ) as client:
         try:
             page = await client.get(page_path)
@@ -277,7 +291,7 @@ async def buy(base_url: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt
         form = {"_csrf_token": token[1], f"quantity_{on_sale.ticket_type_id}": "1"}
         started = time.perf_counter()
         try:
-            hold = await client.post(f"{page_path}/hold", data=form)
+            hold = await client.post(f"{hold_server}{page_path}/hold", data=form)
         except httpx.HTTPError as error:
             return Attempt(page.status_code, error=f"hold: {error!r}")
         return Attempt(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -41,6 +42,7 @@ class RecordingHandler:
     arrived: threading.Condition = field(default_factory=threading.Condition)
     kill_on_accept: int | None = None  # a process id
     drop_on_accept: bool = False
+    answer_delay: float = 0.0  # seconds between keeping a message and answering 250
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -59,6 +61,8 @@ class RecordingHandler:
                 Delivery(mail_from=envelope.mail_from or "", rcpt_tos=list(envelope.rcpt_tos), login=login)
             )
             self.arrived.notify_all()
+        if self.answer_delay:  # a slow server: the sender waits for its verdict meanwhile
+            await asyncio.sleep(self.answer_delay)
         if self.drop_on_accept:  # the connection is lost before our 250 reaches the sender
             self.drop_on_accept = False
             server.transport.close()
@@ -76,7 +80,8 @@ class RecordingHandler:
 
 class SmtpServer:
     """The running server: `.messages` as parsed, `refuse()` a recipient, `accept_login()` for a user,
-    `drop_when_accepting()` or `kill_when_accepting()` the sender, `stop()` and `start()` it."""
+    `drop_when_accepting()` or `kill_when_accepting()` the sender, `answer_slowly()`, `stop()` and
+    `start()` it."""
 
     host = "127.0.0.1"
 
@@ -111,6 +116,10 @@ class SmtpServer:
     def kill_when_accepting(self, process_id: int) -> None:
         """On the next message: keep it, then SIGKILL the sending process before answering 250."""
         self.handler.kill_on_accept = process_id
+
+    def answer_slowly(self, seconds: float) -> None:
+        """Keep each message at once, but answer 250 only `seconds` later."""
+        self.handler.answer_delay = seconds
 
     def refuse(self, recipient: str) -> None:
         """Answer RCPT TO for this address with 550, as a server that knows no such user does."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from boxoffice.config import get_settings
 from boxoffice.db import PooledSQLiteEngine, current_engine
@@ -27,10 +28,16 @@ def worker_env() -> dict[str, str]:
 
 @contextmanager
 def worker_process(
-    env: dict[str, str], smtp_server: SmtpServer, *, campaign_rate_per_minute: int, poll_seconds: float = 0.1
+    env: dict[str, str],
+    smtp_server: SmtpServer,
+    *,
+    campaign_rate_per_minute: int,
+    poll_seconds: float = 0.1,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """`boxoffice worker` with `env` (its database, base URL and secrets), stopped when the block ends if
-    the test has not killed it already."""
+    """`boxoffice worker` with `env` (its database, base URL and secrets), in `cwd` (where a PostgreSQL
+    set-up keeps its ticket key, under var/), stopped when the block ends if the test has not killed it
+    already."""
     process = subprocess.Popen(
         [sys.executable, "-m", "boxoffice.cli", "worker", "--poll-seconds", str(poll_seconds)],
         env={
@@ -41,6 +48,7 @@ def worker_process(
             "BOXOFFICE_MAIL_FROM": SENDER,
             "BOXOFFICE_CAMPAIGN_RATE_PER_MINUTE": str(campaign_rate_per_minute),
         },
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

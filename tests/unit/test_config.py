@@ -77,7 +77,9 @@ def test_database_password_never_appears_when_the_url_is_shown():
         ("BOXOFFICE_SECRET_KEY", "short"),
         ("BOXOFFICE_ENCRYPTION_KEYS", "not-a-fernet-key"),
         ("BOXOFFICE_STAFF_ALLOWED_NETWORKS", "10.0.0.0/8, the office"),
+        ("BOXOFFICE_METRICS_ALLOWED_NETWORKS", "the monitoring server"),
         ("BOXOFFICE_LOCKOUT_THRESHOLD", "0"),
+        ("BOXOFFICE_LOG_FORMAT", "xml"),
     ],
 )
 def test_unusable_security_settings_are_refused_by_name(variable, value):
@@ -97,3 +99,17 @@ def test_the_staff_allow_list_admits_only_its_networks():
     assert not settings.staff_network_allows("198.51.100.4")
     assert not settings.staff_network_allows("not an address")
     assert Settings.from_environ({}).staff_network_allows("198.51.100.4")
+
+
+def test_metrics_are_read_from_this_machine_only_unless_networks_are_named():
+    assert Settings.from_environ({}).metrics_network_allows("127.0.0.1")
+    assert Settings.from_environ({}).metrics_network_allows("::1")
+    assert not Settings.from_environ({}).metrics_network_allows("198.51.100.4")
+    monitoring = Settings.from_environ({"BOXOFFICE_METRICS_ALLOWED_NETWORKS": "198.51.100.0/24"})
+    assert monitoring.metrics_network_allows("198.51.100.4")
+    assert not monitoring.metrics_network_allows("127.0.0.1")
+
+
+def test_the_log_format_is_text_or_json():
+    assert Settings.from_environ({}).log_format == "text"
+    assert Settings.from_environ({"BOXOFFICE_LOG_FORMAT": " JSON "}).log_format == "json"

@@ -329,3 +329,23 @@ async def test_a_body_far_larger_than_any_event_is_refused_unread(shop, show, fa
 
     assert await post_signed(shop, fake_stripe, payload) == 413
     assert await nothing_changed(order, performance_id)
+
+
+async def test_a_refund_reported_before_its_payment_waits_for_it_and_is_recorded_once(
+    shop, show, fake_stripe
+):
+    order, _ = await pending_order(shop, show)
+    paid = fake_stripe.complete_session(order["stripe_session"])
+    refunded_charge = fake_stripe.refund_in_dashboard(paid["payment_intent"], 1000)
+    refund_event = fake_stripe.webhook_event("charge.refunded", refunded_charge)[0]
+    payment_event = fake_stripe.webhook_event("checkout.session.completed", paid)[0]
+
+    assert await post_signed(shop, fake_stripe, refund_event) == 409  # Stripe sends it again later
+    assert await Refund.count() == 0 and await StripeEvent.count() == 0
+
+    assert await post_signed(shop, fake_stripe, payment_event) == 200
+    assert await post_signed(shop, fake_stripe, refund_event) == 200
+    assert await post_signed(shop, fake_stripe, refund_event) == 200
+    [refund] = await Refund.select(Refund.amount, Refund.provider_reference)
+    assert refund["amount"] == 1000 and refund["provider_reference"] in fake_stripe.refunds
+    assert (await Payment.select(Payment.refunded).first())["refunded"] == 1000
