@@ -86,7 +86,7 @@ async def ask_for_link(
     except centre.LinkRefused as refusal:
         return start_page(email=email, errors=refusal.problems, status=400)
     return Redirect(
-        path=request.url_for("privacy_centre.start"), query_params={"done": "sent"}, status_code=303
+        path=request.app.route_reverse("privacy_centre.start"), query_params={"done": "sent"}, status_code=303
     )
 
 
@@ -106,7 +106,7 @@ async def sign_in(request: Request, settings: AppSettings, token: FromPath[str])
         page.cookies.append(session_cookie(settings, "", max_age=0))
         return page
     return Redirect(
-        path=request.url_for("privacy_centre.you"),
+        path=request.app.route_reverse("privacy_centre.you"),
         status_code=303,
         cookies=[session_cookie(settings, session, max_age=centre.SESSION_MINUTES * 60)],
     )
@@ -118,7 +118,7 @@ async def signed_in(request: Request) -> int | None:
 
 def to_start(request: Request, done: str = "expired") -> Redirect:
     return Redirect(
-        path=request.url_for("privacy_centre.start"), query_params={"done": done}, status_code=303
+        path=request.app.route_reverse("privacy_centre.start"), query_params={"done": done}, status_code=303
     )
 
 
@@ -193,7 +193,7 @@ async def download_pdf(request: Request, address: ClientAddress) -> Response | R
 
 
 def back_to_you(request: Request, done: str) -> Redirect:
-    return Redirect(path=request.url_for("privacy_centre.you"), query_params={"done": done}, status_code=303)
+    return Redirect(path=request.app.route_reverse("privacy_centre.you"), query_params={"done": done}, status_code=303)
 
 
 @post(f"{PRIVACY_CENTRE_PATH}/you/consent", name="privacy_centre.consent", cache_control=NO_STORE)
@@ -258,7 +258,7 @@ async def ask_for_erasure(request: Request, address: ClientAddress) -> Template 
 async def sign_out(request: Request, settings: AppSettings) -> Redirect:
     await centre.end_session(session_of(request))
     return Redirect(
-        path=request.url_for("privacy_centre.start"),
+        path=request.app.route_reverse("privacy_centre.start"),
         query_params={"done": "ended"},
         status_code=303,
         cookies=[session_cookie(settings, "", max_age=0)],
