@@ -94,24 +94,21 @@ async def log_request(request: Request, acting: Acting) -> Template | Redirect:
     except ValueError:
         errors["received_on"] = "Enter the day it was received, such as 2026-11-21."
         received_on = acting.now.date()
+    new = requests.NewRequest(
+        values["kind"],
+        values["channel"],
+        contact_id,
+        values["requester"],
+        values["identity_check"],
+        received_on,
+    )
+    errors = {**requests.request_problems(new, acting.now), **errors}
     try:
         if errors:
             raise requests.RequestRefused(errors)
-        request_id = await requests.log_request(
-            requests.NewRequest(
-                values["kind"],
-                values["channel"],
-                contact_id,
-                values["requester"],
-                values["identity_check"],
-                received_on,
-            ),
-            actor_id=acting.staff_id,
-            ip=acting.ip,
-            now=acting.now,
-        )
+        request_id = await requests.log_request(new, actor_id=acting.staff_id, ip=acting.ip, now=acting.now)
     except requests.RequestRefused as refusal:
-        return new_page(values, {**errors, **refusal.problems}, status=400)
+        return new_page(values, refusal.problems, status=400)
     return to_request(request, request_id, "logged")
 
 

@@ -282,8 +282,8 @@ async def open_request(
     return row["id"]
 
 
-async def log_request(new: NewRequest, *, actor_id: int, ip: str, now: datetime) -> int:
-    """Log a request staff received. Raises RequestRefused with a problem per field."""
+def request_problems(new: NewRequest, now: datetime) -> dict[str, str]:
+    """What is wrong with a request as staff typed it, by field; empty when it can be logged."""
     problems = {}
     if new.kind not in {kind.value for kind in RequestKind}:
         problems["kind"] = "Choose what the person asked for."
@@ -295,6 +295,12 @@ async def log_request(new: NewRequest, *, actor_id: int, ip: str, now: datetime)
         problems["identity_check"] = "Say how you checked that the request comes from the person."
     if new.received_on > now.date():
         problems["received_on"] = "The day it was received cannot be in the future."
+    return problems
+
+
+async def log_request(new: NewRequest, *, actor_id: int, ip: str, now: datetime) -> int:
+    """Log a request staff received. Raises RequestRefused with a problem per field."""
+    problems = request_problems(new, now)
     if new.contact_id is not None and not problems:
         try:
             await live_contact(new.contact_id)

@@ -193,7 +193,9 @@ async def download_pdf(request: Request, address: ClientAddress) -> Response | R
 
 
 def back_to_you(request: Request, done: str) -> Redirect:
-    return Redirect(path=request.app.route_reverse("privacy_centre.you"), query_params={"done": done}, status_code=303)
+    return Redirect(
+        path=request.app.route_reverse("privacy_centre.you"), query_params={"done": done}, status_code=303
+    )
 
 
 @post(f"{PRIVACY_CENTRE_PATH}/you/consent", name="privacy_centre.consent", cache_control=NO_STORE)

@@ -27,7 +27,9 @@ from boxoffice.mail.tables import OutboxAttachment, OutboxMessage
 from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.marketing.unsubscribe import UnsubscribeToken, opt_out
+from boxoffice.privacy import centre
 from boxoffice.privacy.erasure import erase_contact
+from boxoffice.privacy.tables import CentreSignIn
 from boxoffice.sales.tables import (
     Order,
     Payment,
@@ -167,6 +169,26 @@ async def customer_with_history(shop, show, fake_stripe) -> tuple[int, TestStaff
         {**ONLINE_BUYER, "email": "perdita.quixley@example.org", "postcode": CORRECTED_POSTCODE},
     )
     assert edited.status_code == 303
+    asked = await post_form(
+        shop,
+        "/crm/privacy-requests/new",
+        {
+            "kind": "access",
+            "channel": "letter",
+            "contact": str(contact_id),
+            "identity_check": "Perdita Quixley sent a copy of a bill addressed to BS8 1QU",
+            "received_on": NOW.date().isoformat(),
+        },
+    )
+    assert asked.status_code == 303
+    request_page = asked.headers["location"].split("?")[0]
+    replied = await post_form(
+        shop, f"{request_page}/sent", {"detail": "Posted to Perdita Quixley, BS8 1QU"}, form_page=request_page
+    )
+    assert replied.status_code == 303
+    await centre.request_link(
+        ONLINE_BUYER["email"], ip="198.51.100.7", now=datetime.now(UTC), key="k", base_url="http://x"
+    )
     return contact_id, clerk
 
 
@@ -192,6 +214,8 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
         "order_note",
         "payment",
         "tickets_pdf",
+        "privacy_request",
+        "request_action",
     } <= tables_before
     kept = {
         "orders": await Order.count().where(Order.contact == contact_id),
@@ -225,6 +249,7 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     assert contact["erased_at"] is not None
     assert await OutboxAttachment.count() == 0
     assert await TicketsPdf.count() == 0
+    assert await CentreSignIn.count() == 0  # their sign-in link went with them
     statuses = {row["status"] for row in await OutboxMessage.select(OutboxMessage.status)}
     assert statuses == {"sent", "failed"}  # the queued one will never go out
     assert await ConsentRecord.select(
