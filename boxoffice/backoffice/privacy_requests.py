@@ -17,7 +17,7 @@ from boxoffice.privacy import access_export, requests
 from boxoffice.privacy.tables import RequestChannel
 from boxoffice.venue.settings import SettingsRefused
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.downloads import pdf_download
+from boxoffice.web.downloads import json_download, pdf_download
 from boxoffice.web.forms import parse_day
 
 REQUESTS = {"permission": Perm.CRM_PRIVACY_REQUESTS}
@@ -303,14 +303,7 @@ async def export_for(acting: Acting, request_id: int, file_format: str) -> tuple
 @get("/crm/privacy-requests/{request_id:int}/export.json", name="crm.privacy_request.json", opt=REQUESTS)
 async def export_json(acting: Acting, request_id: FromPath[int]) -> Response:
     contact_id, export = await export_for(acting, request_id, "json")
-    return Response(
-        content=access_export.export_json(export),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f"attachment; filename=contact-{contact_id}.json",
-            "Cache-Control": "no-store",
-        },
-    )
+    return json_download(access_export.export_json(export), f"contact-{contact_id}.json")
 
 
 @get("/crm/privacy-requests/{request_id:int}/export.pdf", name="crm.privacy_request.pdf", opt=REQUESTS)

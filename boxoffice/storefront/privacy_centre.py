@@ -18,7 +18,7 @@ from boxoffice.mail.templates import PRIVACY_CENTRE_PATH
 from boxoffice.marketing.tables import Channel
 from boxoffice.privacy import access_export, centre
 from boxoffice.web.dependencies import AppSettings, ClientAddress
-from boxoffice.web.downloads import pdf_download
+from boxoffice.web.downloads import json_download, pdf_download
 
 NO_STORE = CacheControlHeader(no_store=True)
 SESSION_COOKIE = "boxoffice_privacy"
@@ -177,11 +177,7 @@ async def download_json(request: Request, address: ClientAddress) -> Response | 
     export = await own_export(request, address, "json")
     if export is None:
         return to_start(request)
-    return Response(
-        content=access_export.export_json(export),
-        media_type="application/json",
-        headers={"Content-Disposition": "attachment; filename=your-data.json", "Cache-Control": "no-store"},
-    )
+    return json_download(access_export.export_json(export), "your-data.json")
 
 
 @get(f"{PRIVACY_CENTRE_PATH}/you/data.pdf", name="privacy_centre.pdf", cache_control=NO_STORE)
