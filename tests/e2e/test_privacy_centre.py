@@ -33,8 +33,8 @@ def customer(server_env: dict[str, str]) -> int:
     database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
     with closing(sqlite3.connect(database, timeout=10)) as connection, connection:
         return connection.execute(
-            "INSERT INTO contact (first_name, last_name, email, phone) VALUES ('Pat', 'Privacy', ?, '0117 496 0000')"
-            " RETURNING id",
+            "INSERT INTO contact (first_name, last_name, email, phone)"
+            " VALUES ('Pat', 'Privacy', ?, '0117 496 0000') RETURNING id",
             (CUSTOMER,),
         ).fetchone()[0]
 
