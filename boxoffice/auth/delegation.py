@@ -95,6 +95,15 @@ def check_within(actor: Grantor, permissions: Iterable[Perm], *, admin_role: boo
         )
 
 
+def may_give(granted: frozenset[Perm], permission: Perm, *, is_admin: bool) -> bool:
+    """Whether someone holding `granted` may give `permission` (the role form greys out the others)."""
+    try:
+        check_within(Grantor(0, 0, granted, is_admin), [permission], admin_role=False)
+    except DelegationRefused:
+        return False
+    return True
+
+
 def carried_by(permission: Perm) -> tuple[Perm, ...]:
     """The rights that `permission` reaches besides its own menu (a top-level menu reaches its sub-menus')."""
     return tuple(

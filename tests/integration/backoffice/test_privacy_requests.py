@@ -5,6 +5,7 @@ the daily e-mail to the staff who handle them, and who may open or give the regi
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from boxoffice.auth import roles
@@ -270,3 +271,28 @@ async def test_only_roles_with_the_register_open_it_and_only_those_who_hold_what
     assert await roles.save_role(
         None, name="Breaches", permissions={Perm.CRM_BREACHES}, requires_totp=False, actor_id=admin.id, ip=""
     )
+
+
+async def test_the_role_form_greys_out_what_the_register_carries_beyond_the_actor(client):
+    admin = await make_staff("admin", email="boss@venue.example")
+    manager_role = await roles.save_role(
+        None,
+        name="Manager",
+        permissions={
+            Perm.CRM_USERS_ROLES,
+            Perm.CRM_CONTACTS,
+            Perm.CRM_EXPORT,
+            Perm.CRM_REMOVE,
+            Perm.CRM_PRIVACY_REQUESTS,
+        },
+        requires_totp=True,
+        actor_id=admin.id,
+        ip="",
+    )
+    await sign_in(client, await make_staff_on(manager_role, email="manager@venue.example"))
+
+    form = (await client.get("/crm/roles/new")).text
+
+    given = re.search(r'<input id="perm-crm.privacy_requests"[^>]*>', form).group(0)
+    breaches = re.search(r'<input id="perm-crm.breaches"[^>]*>', form).group(0)
+    assert "disabled" not in given and "disabled" in breaches
