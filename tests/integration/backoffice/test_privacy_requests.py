@@ -4,6 +4,7 @@ the daily e-mail to the staff who handle them, and who may open or give the regi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from boxoffice.privacy.tables import PrivacyRequest, RequestAction
 from tests.support.privacy_centre import deliver, messages_to, text_of
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, make_staff_on, post_form, sign_in
+from tests.support.worker import worker_env, worker_process
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -296,3 +298,26 @@ async def test_the_role_form_greys_out_what_the_register_carries_beyond_the_acto
     given = re.search(r'<input id="perm-crm.privacy_requests"[^>]*>', form).group(0)
     breaches = re.search(r'<input id="perm-crm.breaches"[^>]*>', form).group(0)
     assert "disabled" not in given and "disabled" in breaches
+
+
+async def test_boxoffice_worker_sends_the_daily_reminder_through_smtp(client, smtp_server):
+    await make_staff("admin", email="handler@venue.example")
+    await PrivacyRequest.insert(
+        PrivacyRequest(
+            kind="access",
+            channel="letter",
+            requester="Late Letter",
+            identity_check="Signature",
+            received_on=date(2026, 1, 1),
+            due_on=date(2026, 2, 1),
+            status="open",
+        )
+    )
+
+    with worker_process(worker_env(), smtp_server, campaign_rate_per_minute=60):
+        arrived = await asyncio.to_thread(smtp_server.wait_for_messages, 1, 30)
+
+    assert arrived
+    [reminder] = smtp_server.messages
+    assert reminder["To"] == "handler@venue.example" and "Privacy requests due: 1" in reminder["Subject"]
+    assert "Overdue:" in text_of(reminder)
