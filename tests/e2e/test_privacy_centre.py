@@ -19,7 +19,7 @@ from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 - a fixture
 from tests.support.worker import worker_process
 
 PHONE = {"width": 390, "height": 844}
-CUSTOMER = "pat.privacy@example.org"
+CUSTOMER = "priya.preferences@example.org"
 LINK = re.compile(r"https?://[^/\s]+(/privacy-centre/sign-in/[A-Za-z0-9_-]+)")
 
 
@@ -34,7 +34,7 @@ def customer(server_env: dict[str, str]) -> int:
     with closing(sqlite3.connect(database, timeout=10)) as connection, connection:
         return connection.execute(
             "INSERT INTO contact (first_name, last_name, email, phone)"
-            " VALUES ('Pat', 'Privacy', ?, '0117 496 0000') RETURNING id",
+            " VALUES ('Priya', 'Preferences', ?, '0117 496 0000') RETURNING id",
             (CUSTOMER,),
         ).fetchone()[0]
 
@@ -93,7 +93,7 @@ def test_a_customer_manages_their_data_on_a_phone(
     assert_accessible(page)
 
     page.goto(live_server + link_for(smtp_server, CUSTOMER))
-    assert CUSTOMER not in page.content() and "Pat" not in page.content()  # the link's page names nobody
+    assert CUSTOMER not in page.content() and "Priya" not in page.content()  # the link's page names nobody
     assert_accessible(page)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data and preferences")
