@@ -228,8 +228,9 @@ def verify_backup(file: Path) -> None:
 def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
     """Do the background work until stopped (Ctrl-C or SIGTERM): send queued e-mail through SMTP, release
     marketing campaigns into it at BOXOFFICE_CAMPAIGN_RATE_PER_MINUTE, give back the seats of lapsed
-    holds and unpaid orders, make refunds left waiting for Stripe, and apply the retention periods to the
-    e-mail log, the audit log and lapsed orders.
+    holds and unpaid orders, make refunds left waiting for Stripe, apply the retention periods to the
+    e-mail log, the audit log and lapsed orders, carry out scheduled removals of privacy requests and
+    e-mail staff the privacy requests due each day.
 
     Run one or more anywhere that reaches the database; run `boxoffice migrate` (or serve) first."""
     import logging
@@ -290,7 +291,7 @@ def worker(poll_seconds: float, rate_per_minute: int | None) -> None:
                     MailSettings(base_url=settings.base_url, secret_key=settings.secret_key),
                     stop=stop,
                 ),
-                run_retention(every_seconds=RETENTION_SECONDS, stop=stop),
+                run_retention(every_seconds=RETENTION_SECONDS, stop=stop, base_url=settings.base_url),
             )
         finally:
             await close_renderer()

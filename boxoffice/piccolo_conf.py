@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "boxoffice.crm.piccolo_app",
         "boxoffice.venue.piccolo_app",
         "boxoffice.marketing.piccolo_app",
+        "boxoffice.privacy.piccolo_app",
     ]
 )

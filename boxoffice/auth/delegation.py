@@ -4,7 +4,10 @@
   within the actor's own, and so must the rights of a role or an account they change;
 - only an admin creates, assigns or edits the Admin role, or changes an admin's account;
 - nobody edits the role they are on, or changes the role of their own account;
-- a role that can manage staff always requires two-factor sign-in.
+- a role that can manage staff always requires two-factor sign-in;
+- CRM > Privacy requests exports, corrects, restricts and removes contacts from a request, so it is
+  given only by someone who also holds Contacts, Export and Remove (`CARRIES`);
+- the Breach register e-mails any contact, whatever their consent, so only an admin gives it.
 
 The Reports sub-menus (sales, capacity, attendance, audience, e-mail) follow the first rule like any
 other right and need nothing more: only someone who holds a report may give it, so a box-office manager
@@ -22,11 +25,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from boxoffice.auth.permissions import MENUS, Perm, deserialise, holds
+from boxoffice.auth.permissions import MENUS, Perm, deserialise, holds, parent_of
 from boxoffice.auth.tables import StaffUser
 from boxoffice.errors import Refused
 
 ADMIN = "admin"  # the built-in role that holds everything
+
+# Rights that reach what other menus guard: giving one means giving those too.
+CARRIES: dict[Perm, tuple[Perm, ...]] = {
+    Perm.CRM_PRIVACY_REQUESTS: (Perm.CRM_CONTACTS, Perm.CRM_EXPORT, Perm.CRM_REMOVE),
+}
+ADMIN_ONLY: frozenset[Perm] = frozenset({Perm.CRM_BREACHES})
 
 
 def menu_label(permission: Perm) -> str:
@@ -73,13 +82,42 @@ def check_within(actor: Grantor, permissions: Iterable[Perm], *, admin_role: boo
     """Refuse unless `actor` may give (or change something holding) `permissions`, or the Admin role."""
     if admin_role and not actor.is_admin:
         raise DelegationRefused("Only an admin may give or change the Admin role, or an admin's account.")
-    beyond = sorted(menu_label(key) for key in permissions if not holds(actor.permissions, key))
+    permissions = set(permissions)
+    if not actor.is_admin:
+        admin_only = sorted(
+            menu_label(key)
+            for key in ADMIN_ONLY
+            if any(key == given or parent_of(key) == given for given in permissions)
+        )
+        if admin_only:
+            raise DelegationRefused("Only an admin may give or change: " + ", ".join(admin_only) + ".")
+    carried = {needed for key in permissions for needed in carried_by(key)}
+    beyond = sorted({menu_label(key) for key in permissions | carried if not holds(actor.permissions, key)})
     if beyond:
         raise DelegationRefused(
             "You can only give or change rights you hold yourself. You do not hold: "
             + ", ".join(beyond)
             + "."
         )
+
+
+def may_give(granted: frozenset[Perm], permission: Perm, *, is_admin: bool) -> bool:
+    """Whether someone holding `granted` may give `permission` (the role form greys out the others)."""
+    try:
+        check_within(Grantor(0, 0, granted, is_admin), [permission], admin_role=False)
+    except DelegationRefused:
+        return False
+    return True
+
+
+def carried_by(permission: Perm) -> tuple[Perm, ...]:
+    """The rights that `permission` reaches besides its own menu (a top-level menu reaches its sub-menus')."""
+    return tuple(
+        needed
+        for key, carried in CARRIES.items()
+        if key == permission or parent_of(key) == permission
+        for needed in carried
+    )
 
 
 def check_not_own_role(actor: Grantor, role_id: int) -> None:

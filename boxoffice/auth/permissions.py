@@ -28,6 +28,8 @@ class Perm(StrEnum):
     CRM_REMOVE = "crm.remove"
     CRM_TAGS = "crm.tags"
     CRM_DUPLICATES = "crm.duplicates"
+    CRM_PRIVACY_REQUESTS = "crm.privacy_requests"  # acts on requests: exports, corrects, removes
+    CRM_BREACHES = "crm.breaches"  # e-mails any contact a breach notice, consent or not
     CRM_USERS_ROLES = "crm.users_roles"
     MARKETING = "marketing"
     MARKETING_CAMPAIGNS = "marketing.campaigns"
@@ -80,6 +82,8 @@ MENUS: tuple[Menu, ...] = (
             Menu(Perm.CRM_REMOVE, "Remove", route="crm.removals"),
             Menu(Perm.CRM_TAGS, "Tags", route="crm.tags"),
             Menu(Perm.CRM_DUPLICATES, "Duplicates", route="crm.duplicates"),
+            Menu(Perm.CRM_PRIVACY_REQUESTS, "Privacy requests", route="crm.privacy_requests"),
+            Menu(Perm.CRM_BREACHES, "Breach register", route="crm.breaches"),
             Menu(Perm.CRM_USERS_ROLES, "Users & Roles", route="crm.users"),
         ),
     ),

@@ -17,6 +17,7 @@ from litestar.response import Template
 from boxoffice.auth.permissions import Perm
 from boxoffice.documents.formatting import LocalFormat, local_format
 from boxoffice.money import Money
+from boxoffice.privacy import requests
 from boxoffice.reports import dashboard as figures
 from boxoffice.reports.charts import draw
 from boxoffice.reports.sales import sales_report
@@ -104,6 +105,9 @@ async def dashboard(acting: Acting) -> Template:
     if staff.may(Perm.REPORTS_SALES) or staff.may(Perm.REPORTS_CAPACITY) or staff.may(Perm.BOX_OFFICE_SELL):
         context["tickets_today"] = context.get("takings") or await figures.today_sales(today)
         context["held_now"] = await figures.held_now(now)
+    if staff.may(Perm.CRM_PRIVACY_REQUESTS):  # the privacy requests panel
+        context["privacy_today"] = now.date()
+        context["privacy_due"] = await requests.due_requests(now.date())
     return Template("backoffice/dashboard.html", context=context)
 
 

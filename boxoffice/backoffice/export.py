@@ -13,7 +13,7 @@ from boxoffice.backoffice.contacts import ContactQuery
 from boxoffice.crm import bulk_export, tags
 from boxoffice.privacy import access_export
 from boxoffice.web.dependencies import Acting
-from boxoffice.web.downloads import pdf_download
+from boxoffice.web.downloads import json_download, pdf_download
 
 EXPORT = {"permission": Perm.CRM_EXPORT}
 
@@ -31,14 +31,7 @@ async def export_of(acting: Acting, contact_id: int, file_format: str) -> dict:
 @get("/crm/contacts/{contact_id:int}/export.json", name="crm.contact.export_json", opt=EXPORT)
 async def export_json(acting: Acting, contact_id: FromPath[int]) -> Response:
     export = await export_of(acting, contact_id, "json")
-    return Response(
-        content=access_export.export_json(export),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f"attachment; filename=contact-{contact_id}.json",
-            "Cache-Control": "no-store",
-        },
-    )
+    return json_download(access_export.export_json(export), f"contact-{contact_id}.json")
 
 
 @get("/crm/contacts/{contact_id:int}/export.pdf", name="crm.contact.export_pdf", opt=EXPORT)

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.privacy import retention
+from boxoffice.privacy.processors import processors
 from boxoffice.venue.settings import SettingsRefused
 from boxoffice.web.dependencies import Acting, AppSettings
 
@@ -22,6 +23,7 @@ async def records_of_processing(settings: AppSettings, done: FromQuery[str] = ""
             "periods": await retention.retention_periods(),
             "card_payments": settings.card_payments,
             "smtp_host": settings.smtp_host,
+            "processors": processors(card_payments=settings.card_payments, smtp_host=settings.smtp_host),
             "notice": "The retention periods have been saved." if done == "saved" else "",
         },
     )

@@ -9,6 +9,7 @@ from litestar.response import Template
 from boxoffice.backoffice import (
     account,
     audit_log,
+    breaches,
     campaigns,
     checkin,
     consent_report,
@@ -21,6 +22,7 @@ from boxoffice.backoffice import (
     login,
     marketing_settings,
     orders,
+    privacy_requests,
     processing,
     removals,
     reports,
@@ -49,6 +51,8 @@ MENU_PAGES = (
     removals,
     tags,
     duplicates,
+    privacy_requests,
+    breaches,
     users_and_roles,
     # Marketing
     campaigns,

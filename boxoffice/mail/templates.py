@@ -10,6 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from boxoffice.documents.formatting import local_format
 from boxoffice.documents.paths import TEMPLATES_DIR
 
+PRIVACY_CENTRE_PATH = "/privacy-centre"  # "Your data and preferences", linked from every e-mail
+
 
 @functools.cache
 def email_environment() -> Environment:

@@ -24,7 +24,7 @@ from boxoffice.auth import audit
 from boxoffice.crm.tables import Contact
 from boxoffice.db import as_utc, current_engine, write_transaction
 from boxoffice.mail.outbox import Email, queue_email
-from boxoffice.mail.templates import render_email
+from boxoffice.mail.templates import PRIVACY_CENTRE_PATH, render_email
 from boxoffice.marketing.audience import reachable_condition
 from boxoffice.marketing.campaigns import CampaignSummary, get_campaign
 from boxoffice.marketing.tables import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
@@ -58,6 +58,7 @@ def campaign_email(
             "body_markdown": campaign.body_markdown.strip(),
             "body_html": campaign.body_html,
             "unsubscribe_url": unsubscribe_url,
+            "privacy_centre_url": mail.base_url + PRIVACY_CENTRE_PATH,
             "test_send": contact_id == TEST_SEND_CONTACT,
         },
     )

@@ -30,6 +30,7 @@ SOURCE_LABELS = {
     ConsentSource.UNSUBSCRIBE_LINK: "Unsubscribe page",
     ConsentSource.STAFF: "Staff",
     ConsentSource.IMPORT: "Import",
+    ConsentSource.PRIVACY_CENTRE: "Privacy centre",
 }
 
 

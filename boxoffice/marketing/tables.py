@@ -42,6 +42,7 @@ class ConsentSource(StrEnum):
     UNSUBSCRIBE_LINK = "unsubscribe_link"
     STAFF = "staff"
     IMPORT = "import"
+    PRIVACY_CENTRE = "privacy_centre"  # the person, signed in to the privacy centre
 
 
 class ConsentRecord(Table):

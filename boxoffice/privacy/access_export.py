@@ -4,8 +4,9 @@ a PDF for the person.
 "Everything" means: their details and the audited changes to them, their orders (with the buyer details
 given on each, the lines, tickets, payments and refunds), unpaid or lapsed orders placed with their
 e-mail address, the consent history with its wording and evidence, notes, tags, and every e-mail sent or
-queued to them with its attachments' names. The PDF is rendered by WeasyPrint off the event loop, through
-the ticket renderer's thread pool and fetcher, so it too can load nothing but our own assets.
+queued to them with its attachments' names, and their privacy requests with what was done on them.
+The PDF is rendered by WeasyPrint off the event loop, through the ticket renderer's thread pool and
+fetcher, so it too can load nothing but our own assets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from boxoffice.documents.pdf import render_pdf
 from boxoffice.marketing.consent import consent_history, consent_status
 from boxoffice.money import Money
 from boxoffice.privacy.erasure import audited_values
+from boxoffice.privacy.requests import contact_requests
 from boxoffice.sales.catalog import house_format
 
 ORDER_COLUMNS = (
@@ -159,6 +161,20 @@ async def contact_export(contact_id: int, *, now: datetime) -> dict[str, Any]:
         ],
         "tags": [tag.name for tag in await contact_tags(contact_id)],
         "emails": await emails_to(addresses),
+        "privacy_requests": [
+            {
+                "kind": request.kind,
+                "made_by": request.channel,
+                "received_on": plain(request.received_on),
+                "due_on": plain(request.due_on),
+                "status": request.status,
+                "actions": [
+                    {"at": plain(action.at), "action": action.action, "detail": action.detail}
+                    for action in request.actions
+                ],
+            }
+            for request in await contact_requests(contact_id)
+        ],
         "changes_to_details": [
             {"at": plain(change.at), "by": change.actor_name, "values": change.values}
             for change in await detail_changes(family)

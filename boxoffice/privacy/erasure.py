@@ -4,8 +4,10 @@ Each package erases what it owns, in one transaction that this module opens: `cr
 row, notes, tags and the pairs staff said are not duplicates; `sales.erasure` their orders' buyer
 details, the tickets PDFs kept for those orders and what staff typed about their payments;
 `marketing.erasure` their consent records' free text; `mail.erasure` the e-mails sent to them;
-`auth.audit` the values its entries kept. A package that adds a table holding personal data adds its part
-here, and `tests/integration/privacy/test_erasure.py` finds the table if it does not.
+`auth.audit` the values its entries kept; and this module the person's privacy-centre sign-ins and
+their details in the privacy requests register (`erase_privacy_records`). A package that adds a
+table holding personal data adds its part here, and `tests/integration/privacy/test_erasure.py` finds
+the table if it does not.
 
 
 What goes: the contact's details; the buyer details (and address) copied onto their orders, including
@@ -42,9 +44,11 @@ from boxoffice.crm.duplicates import merged_family
 from boxoffice.crm.erasure import compact_search_index, erase_contact_record, unshared_emails
 from boxoffice.crm.tables import Contact
 from boxoffice.db import LARGEST_ID, scrub_write_ahead_log, write_transaction
+from boxoffice.documents.redaction import redact
 from boxoffice.errors import Refused
 from boxoffice.mail.erasure import erase_emails
 from boxoffice.marketing.erasure import erase_consent_text
+from boxoffice.privacy.tables import CentreSignIn, PrivacyRequest, RequestAction
 from boxoffice.sales.erasure import erase_order_text, erase_orders
 from boxoffice.sales.tables import Order
 
@@ -83,6 +87,34 @@ def audited_values(entries: list[audit.AuditRow]) -> list[str]:
     return values
 
 
+async def erase_privacy_records(contact_id: int, identifiers: list[str]) -> None:
+    """This package's own part: the person's privacy-centre sign-ins go; their privacy requests stay as
+    the record of what was asked and done, without the name and address given or their details in what
+    staff wrote. Requests logged without a contact lose the text that names the person. (The rate
+    limit's keyed digests of addresses name nobody, and are swept within a day.)"""
+    await CentreSignIn.delete().where(CentreSignIn.contact == contact_id)
+    rows = await PrivacyRequest.select(
+        PrivacyRequest.id, PrivacyRequest.contact, PrivacyRequest.requester, PrivacyRequest.identity_check
+    ).where((PrivacyRequest.contact == contact_id) | PrivacyRequest.contact.is_null())
+    for row in rows:
+        requester = "" if row["contact"] == contact_id else redact(row["requester"], identifiers)
+        identity_check = redact(row["identity_check"], identifiers)
+        if row["contact"] != contact_id and (requester, identity_check) == (
+            row["requester"],
+            row["identity_check"],
+        ):
+            continue  # someone else's request
+        await PrivacyRequest.update(
+            {PrivacyRequest.requester: requester, PrivacyRequest.identity_check: identity_check}
+        ).where(PrivacyRequest.id == row["id"])
+        for action in await RequestAction.select(RequestAction.id, RequestAction.detail).where(
+            RequestAction.request == row["id"]
+        ):
+            await RequestAction.update({RequestAction.detail: redact(action["detail"], identifiers)}).where(
+                RequestAction.id == action["id"]
+            )
+
+
 async def erase_contact(contact_id: int, *, actor_id: int | None, ip: str, now: datetime) -> Erasure:
     """Erase a contact's personal data in one transaction (see the module's docstring).
     Raises LookupError for an unknown contact and AlreadyRemoved for one removed before."""
@@ -113,6 +145,9 @@ async def erase_contact(contact_id: int, *, actor_id: int | None, ip: str, now: 
             contact_id, [value for value in identifiers if len(value) >= SHORTEST_IDENTIFIER]
         )
         messages = await erase_emails(emails)
+        await erase_privacy_records(
+            contact_id, [value for value in identifiers if len(value) >= SHORTEST_IDENTIFIER]
+        )
         notes = await erase_contact_record(contact_id, now)
         await audit.erase_personal_detail("contact", [str(each) for each in contact_ids])
         erasure = Erasure(contact_id, orders, notes, consent_records, messages)

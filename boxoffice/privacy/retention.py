@@ -22,6 +22,7 @@ from boxoffice.crm.tables import Contact
 from boxoffice.db import write_transaction
 from boxoffice.mail.tables import OutboxMessage, OutboxStatus
 from boxoffice.privacy.erasure import AlreadyRemoved, erase_contact
+from boxoffice.privacy.requests import run_privacy_duties
 from boxoffice.sales.tables import Order, OrderStatus
 from boxoffice.venue.settings import NumberRule, SettingsRefused, store_site_setting
 from boxoffice.venue.tables import SiteSetting
@@ -183,12 +184,18 @@ async def remove_dormant_contacts(cut_off: datetime, now: datetime) -> int:
     return removed
 
 
-async def run_retention(*, every_seconds: float, stop: asyncio.Event) -> None:
-    """The retention side of `boxoffice worker`: apply the periods now and then until `stop` is set."""
+async def run_retention(*, every_seconds: float, stop: asyncio.Event, base_url: str = "") -> None:
+    """The privacy side of `boxoffice worker`: apply the periods, carry out the scheduled removals of
+    privacy requests and send the day's reminder of requests due (`privacy.requests`), now and then
+    until `stop` is set."""
     while not stop.is_set():
         try:
             await apply_retention(datetime.now(UTC))
         except Exception:  # a failed round is logged and tried again at the next one
             log.exception("could not apply the retention periods")
+        try:
+            await run_privacy_duties(datetime.now(UTC), base_url)
+        except Exception:  # likewise
+            log.exception("could not carry out the privacy requests' duties")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every_seconds)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from boxoffice.config import get_settings
 from boxoffice.mail.outbox import AttachmentRecipe, Email, queue_email
-from boxoffice.mail.templates import render_email
+from boxoffice.mail.templates import PRIVACY_CENTRE_PATH, render_email
 from boxoffice.sales.bookings import booking_path, load_booking
 from boxoffice.sales.tables import OrderStatus
 
@@ -23,7 +23,14 @@ async def queue_confirmation(order_id: int) -> None:
     if booking is None or not booking.email:
         return
     manage_url = settings.base_url + booking_path(booking.reference, settings.secret_key.encode())
-    text, html = render_email("order_confirmation", {"booking": booking, "manage_url": manage_url})
+    text, html = render_email(
+        "order_confirmation",
+        {
+            "booking": booking,
+            "manage_url": manage_url,
+            "privacy_centre_url": settings.base_url + PRIVACY_CENTRE_PATH,
+        },
+    )
     attachments = ()
     if booking.status is OrderStatus.PAID:
         attachments = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Router
 
-from boxoffice.storefront import booking, checkout, policies, unsubscribe, webhooks, whats_on
+from boxoffice.storefront import booking, checkout, policies, privacy_centre, unsubscribe, webhooks, whats_on
 
 storefront_router = Router(
     path="/",
@@ -16,5 +16,6 @@ storefront_router = Router(
         *webhooks.ROUTES,
         *policies.ROUTES,
         *unsubscribe.ROUTES,
+        *privacy_centre.ROUTES,
     ],
 )

@@ -9,3 +9,11 @@ def pdf_download(content: bytes, filename: str) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
     )
+
+
+def json_download(content: bytes, filename: str) -> Response:
+    return Response(
+        content=content,
+        media_type="application/json",
+        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
+    )

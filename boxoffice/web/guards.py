@@ -15,6 +15,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Response
 
+from boxoffice.auth.delegation import may_give
 from boxoffice.auth.permissions import Menu, Perm, deserialise, holds, visible_menus
 from boxoffice.auth.roles import ADMIN
 from boxoffice.auth.tables import StaffUser
@@ -42,6 +43,9 @@ class Staff:
 
     def may(self, permission: Perm) -> bool:
         return holds(self.permissions, permission)
+
+    def may_give(self, permission: Perm) -> bool:
+        return may_give(self.permissions, permission, is_admin=self.is_admin)
 
     @property
     def navigation(self) -> list[tuple[Menu, list[Menu]]]:

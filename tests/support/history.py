@@ -10,6 +10,7 @@ import httpx
 from boxoffice.crm.contacts import add_note
 from boxoffice.crm.records import record_staff_consent
 from boxoffice.crm.tables import Contact, ContactTag, Tag
+from boxoffice.privacy import centre
 from boxoffice.sales.tables import Order
 from tests.support.counter import sell
 from tests.support.fake_stripe import FakeStripe
@@ -107,4 +108,24 @@ async def customer_with_history(
         {**ONLINE_BUYER, "email": "perdita.quixley@example.org", "postcode": CORRECTED_POSTCODE},
     )
     assert edited.status_code == 303
+    asked = await post_form(
+        shop,
+        "/crm/privacy-requests/new",
+        {
+            "kind": "access",
+            "channel": "letter",
+            "contact": str(contact_id),
+            "identity_check": "Perdita Quixley sent a copy of a bill addressed to BS8 1QU",
+            "received_on": NOW.date().isoformat(),
+        },
+    )
+    assert asked.status_code == 303
+    request_page = asked.headers["location"].split("?")[0]
+    replied = await post_form(
+        shop, f"{request_page}/sent", {"detail": "Posted to Perdita Quixley, BS8 1QU"}, form_page=request_page
+    )
+    assert replied.status_code == 303
+    await centre.request_link(
+        ONLINE_BUYER["email"], ip="198.51.100.7", now=datetime.now(UTC), key="k", base_url="http://x"
+    )
     return contact_id, clerk

@@ -26,6 +26,7 @@ from boxoffice.marketing.consent import record_consent
 from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.marketing.unsubscribe import UnsubscribeToken, opt_out
 from boxoffice.privacy.erasure import erase_contact
+from boxoffice.privacy.tables import CentreSignIn
 from boxoffice.sales.tables import (
     Order,
     Payment,
@@ -87,6 +88,8 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
         "order_note",
         "payment",
         "tickets_pdf",
+        "privacy_request",
+        "request_action",
     } <= tables_before
     kept = {
         "orders": await Order.count().where(Order.contact == contact_id),
@@ -120,6 +123,7 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     assert contact["erased_at"] is not None
     assert await OutboxAttachment.count() == 0
     assert await TicketsPdf.count() == 0
+    assert await CentreSignIn.count() == 0  # their sign-in link went with them
     statuses = {row["status"] for row in await OutboxMessage.select(OutboxMessage.status)}
     assert statuses == {"sent", "failed"}  # the queued one will never go out
     assert await ConsentRecord.select(
