@@ -6,6 +6,12 @@
 - nobody edits the role they are on, or changes the role of their own account;
 - a role that can manage staff always requires two-factor sign-in.
 
+Events > Seating plans and Events > Seat kills follow the first rule and need nothing more: whoever holds
+Events (which includes both) or the sub-right itself may give it. Neither reaches personal data or staff
+management. They are apart from Events so that a venue can let a technical manager draw plans without
+pricing or scheduling, and keep killing and releasing seats (which takes seats off sale) to the few
+who may, while a box office manager holding Events keeps both.
+
 The services that change roles and accounts load the actor themselves (`grantor`), so no caller can act
 with more than the signed-in person holds. A change made from the command line has no actor: whoever
 runs it already holds the database.

@@ -23,6 +23,7 @@ from boxoffice.backoffice import (
     orders,
     processing,
     removals,
+    seating_plans,
     security,
     sell,
     storefront_settings,
@@ -57,6 +58,7 @@ MENU_PAGES = (
     # Events, Settings, Check-in, Audit log
     events,
     venues,
+    seating_plans,
     storefront_settings,
     security,
     email_log,
