@@ -21,6 +21,7 @@ from boxoffice.backoffice import (
     login,
     marketing_settings,
     orders,
+    performance_seats,
     processing,
     removals,
     seating_plans,
@@ -57,6 +58,7 @@ MENU_PAGES = (
     marketing_settings,
     # Events, Settings, Check-in, Audit log
     events,
+    performance_seats,
     venues,
     seating_plans,
     storefront_settings,

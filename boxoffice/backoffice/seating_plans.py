@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from boxoffice.auth.permissions import Perm
-from boxoffice.backoffice.events import known, see
+from boxoffice.backoffice.events import known, refused_problems, see
 from boxoffice.db import parse_id
 from boxoffice.errors import Refused
 from boxoffice.sales import venue_editing
@@ -61,9 +61,7 @@ CHOICES = {
 
 
 def problems(refusal: Refused | None) -> dict[str, Any]:
-    if refusal is None:
-        return {"errors": [], "field_errors": {}}
-    return {"errors": list(refusal.problems.values()), "field_errors": refusal.problems}
+    return refused_problems(refusal) if refusal else {"errors": [], "field_errors": {}}
 
 
 async def plan_or_404(plan_id: int) -> PlanRecord:
@@ -128,7 +126,7 @@ async def plan_page(
             "attribute_labels": ATTRIBUTE_LABELS,
             "notice": notice,
             "columns": ",".join(COLUMNS),
-            "form_problems": {form: problems(refusal)} if refusal else {},
+            "form_problems": {form: refused_problems(refusal)} if refusal else {},
             **CHOICES,
         },
         status_code=status_code,
