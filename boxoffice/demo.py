@@ -173,7 +173,8 @@ def studio_seats(plan_id: int) -> list[PlanSeat]:
         seats.append(PlanSeat(plan=plan_id, **asdict(seat), zone=zone, attributes=" ".join(marks)))
     for seat in circle:
         restricted = int(seat.label) in (1, 16)
-        seats.append(PlanSeat(plan=plan_id, **asdict(seat), zone="B", attributes="restricted_view" if restricted else ""))
+        marks = "restricted_view" if restricted else ""
+        seats.append(PlanSeat(plan=plan_id, **asdict(seat), zone="B", attributes=marks))
     return seats
 
 

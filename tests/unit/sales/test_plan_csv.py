@@ -38,7 +38,10 @@ def test_attributes_are_read_in_any_case_and_kept_in_one_order():
         ("section,seat\nStalls,1\n", "The file has no row, x, y columns"),
         ("", "The file has no section, row, seat, x, y columns"),
         (HEADER, "The file has no seats in it."),
-        (HEADER + "Stalls,A,1,0,0,,\nStalls,A,1,10,0,,\n", "Line 3: Stalls row A seat 1 is already on line 2"),
+        (
+            HEADER + "Stalls,A,1,0,0,,\nStalls,A,1,10,0,,\n",
+            "Line 3: Stalls row A seat 1 is already on line 2",
+        ),
         (HEADER + "Stalls,A,1,ten,0,,\n", "Line 2: x must be a whole number from 0 to 100,000, not “ten”"),
         (HEADER + "Stalls,A,1,0,-5,,\n", "Line 2: y must be a whole number"),
         (HEADER + "Stalls,A,1,0,0,,wheelchair sofa\n", "Line 2: unknown attribute sofa"),

@@ -31,7 +31,9 @@ def test_a_straight_section_numbers_each_row_left_to_right_from_one():
 
 
 def test_right_to_left_numbering_starts_at_the_right_hand_end():
-    seats = lay_out_section(SectionLayout("Circle", rows=1, seats_per_row=4, direction=Direction.RIGHT_TO_LEFT))
+    seats = lay_out_section(
+        SectionLayout("Circle", rows=1, seats_per_row=4, direction=Direction.RIGHT_TO_LEFT)
+    )
 
     assert [seat.label for seat in row_of(seats, "A")] == ["4", "3", "2", "1"]
 
