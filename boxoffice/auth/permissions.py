@@ -96,7 +96,7 @@ MENUS: tuple[Menu, ...] = (
         route="backoffice.events",
         children=(
             Menu(Perm.EVENTS_SEATING_PLANS, "Seating plans", route="backoffice.seating_plans"),
-            Menu(Perm.EVENTS_SEAT_KILLS, "Seat kills"),  # on each seated performance's page
+            Menu(Perm.EVENTS_SEAT_KILLS, "Seat kills", route="backoffice.seat_kills"),
         ),
     ),
     Menu(Perm.REPORTS, "Reports"),

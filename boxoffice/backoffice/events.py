@@ -52,8 +52,6 @@ PERFORMANCE_NOTICES = {
     "ticket_type_updated": "The ticket type has been saved.",
     "seated": "The performance is now seated: it has its own copy of the plan.",
     "zone_prices": "The zone prices have been saved.",
-    "killed": "The seats have been killed: they are off sale.",
-    "released": "The seats have been released: they are on sale again.",
 }
 
 
@@ -229,8 +227,8 @@ async def performance_page(
     status_code: int = 200,
 ) -> Template:
     """The performance's own form, its ticket types, and the form that adds one; for seating, the plan
-    to seat it from, or its seat map, zone prices and seat kills. Any form may be shown again with the
-    reason it was refused (`seating_form` names which of the seating forms)."""
+    to seat it from, or its seat map, zone prices and a link to its seat kills. Any form may be shown
+    again with the reason it was refused (`seating_form` names which of the seating forms)."""
     seating = await performance_plans.seating_overview(performance.id)
     return Template(
         "backoffice/events/performance.html",

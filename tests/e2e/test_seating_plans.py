@@ -79,3 +79,14 @@ def test_a_manager_builds_a_section_marks_a_wheelchair_space_and_previews_the_pl
     expect(page.get_by_role("heading", name="Zone prices")).to_be_visible()
     expect(page.get_by_role("group", name="Seats for this performance").get_by_role("img")).to_have_count(304)
     assert_accessible(page)
+
+    page.get_by_role("link", name="Kill or release seats").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Seats for Much Ado About Nothing")
+    assert_accessible(page)
+    page.get_by_role("checkbox", name="Stalls, row A, seat 1", exact=True).check()
+    page.get_by_label("Reason").press_sequentially("Wheelchair spaces held back")
+    page.get_by_role("button", name="Kill the chosen seats").click()
+    expect(page.get_by_role("status")).to_have_text("The seats have been killed: they are off sale.")
+    expect(
+        page.get_by_role("img", name="Stalls, row A, seat 1, zone A, wheelchair space, killed", exact=True)
+    ).to_be_visible()

@@ -4,10 +4,11 @@ what its page shows of its seats."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from boxoffice.auth import audit
-from boxoffice.db import write_transaction
+from boxoffice.db import as_utc, write_transaction
 from boxoffice.sales.seating.performances import SeatingRefused, seat_performance
 from boxoffice.sales.tables import Performance, PerformanceSeat, SeatingPlan, SeatState
 
@@ -84,3 +85,34 @@ async def seating_overview(performance_id: int) -> SeatingOverview | None:
         by_state[seat["state"]] += 1
     zones = sorted({seat["zone"] for seat in seats if seat["zone"]})
     return SeatingOverview(row["plan_name"] or "", seats, zones, by_state)
+
+
+@dataclass(frozen=True, slots=True)
+class SeatedPerformance:
+    id: int
+    event_title: str
+    starts_at: datetime
+    venue_name: str
+    venue_locale: str
+    venue_timezone: str
+    killed: int
+
+
+SEATED_PERFORMANCES_SQL = """
+    SELECT p.id, e.title AS event_title, p.starts_at, v.name AS venue_name, v.locale AS venue_locale,
+           v.timezone AS venue_timezone,
+           (SELECT COUNT(*) FROM performance_seat s
+            WHERE s.performance = p.id AND s.state = 'killed') AS killed
+    FROM performance p
+    JOIN event e ON e.id = p.event
+    JOIN venue v ON v.id = e.venue
+    WHERE p.seating_plan IS NOT NULL AND p.starts_at >= {}
+    ORDER BY p.starts_at, p.id
+    LIMIT 500
+"""
+
+
+async def seated_performances(since: datetime) -> list[SeatedPerformance]:
+    """Seated performances from `since` on, soonest first, with how many seats each has killed."""
+    rows = await Performance.raw(SEATED_PERFORMANCES_SQL, since)
+    return [SeatedPerformance(**{**row, "starts_at": as_utc(row["starts_at"])}) for row in rows]

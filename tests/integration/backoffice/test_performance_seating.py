@@ -76,7 +76,7 @@ async def states(performance_id: int) -> dict[str, int]:
 
 
 async def post_seats(client, performance_id: int, path: str, data: dict) -> httpx.Response:
-    token = await csrf_token(client, f"/backoffice/performances/{performance_id}")
+    token = await csrf_token(client, "/backoffice/")
     return await client.post(
         f"/backoffice/performances/{performance_id}/{path}", data={"_csrf_token": token, **data}
     )
@@ -227,7 +227,7 @@ async def test_killing_seats_takes_them_off_sale_with_a_reason_and_releasing_put
     killed = await post_seats(
         client,
         seated.id,
-        "seat-kills",
+        "seats",
         {"seat": [str(i) for i in chosen], "reason": "House seats", "change": "kill"},
     )
 
@@ -237,13 +237,12 @@ async def test_killing_seats_takes_them_off_sale_with_a_reason_and_releasing_put
     assert {(row["state"], row["kill_reason"], row["killed_by"]) for row in rows} == {
         ("killed", "House seats", manager.id)
     }
-    page = await client.get(f"/backoffice/performances/{seated.id}")
+    page = await client.get(killed.headers["location"])
+    assert "The seats have been killed: they are off sale." in page.text
     assert "(killed: House seats)" in page.text
     assert 'aria-label="Stalls, row A, seat 1, zone A, killed"' in page.text
 
-    released = await post_seats(
-        client, seated.id, "seat-kills", {"seat": [str(chosen[0])], "change": "release"}
-    )
+    released = await post_seats(client, seated.id, "seats", {"seat": [str(chosen[0])], "change": "release"})
 
     assert released.status_code == 303
     assert await counts(seated.id) == (10, 9)
@@ -261,7 +260,7 @@ async def test_a_sold_or_held_seat_cannot_be_killed_and_nothing_changes(client, 
     response = await post_seats(
         client,
         seated.id,
-        "seat-kills",
+        "seats",
         {"seat": [str(free), str(sold), str(held)], "reason": "Technical", "change": "kill"},
     )
 
@@ -278,7 +277,7 @@ async def test_a_sold_or_held_seat_cannot_be_killed_and_nothing_changes(client, 
 async def test_releasing_a_seat_that_is_not_killed_is_refused(client, manager, seated):
     [free] = await seat_ids(seated.id, "1")
 
-    response = await post_seats(client, seated.id, "seat-kills", {"seat": [str(free)], "change": "release"})
+    response = await post_seats(client, seated.id, "seats", {"seat": [str(free)], "change": "release"})
 
     assert response.status_code == 400
     assert "Only killed seats can be released: Stalls row A seat 1 is available." in page_text(response)
@@ -296,7 +295,7 @@ async def test_a_seat_of_another_performance_cannot_be_killed_here(client, manag
     response = await post_seats(
         client,
         seated.id,
-        "seat-kills",
+        "seats",
         {"seat": [str(own), str(stranger)], "reason": "House", "change": "kill"},
     )
 
@@ -329,7 +328,7 @@ async def test_a_kill_without_seats_or_reason_is_refused(client, manager, seated
         for key, value in data.items()
     }
 
-    response = await post_seats(client, seated.id, "seat-kills", data)
+    response = await post_seats(client, seated.id, "seats", data)
 
     assert response.status_code == 400
     assert message in page_text(response)
@@ -342,7 +341,7 @@ async def test_killing_seats_of_a_general_admission_performance_is_refused(clien
     )
 
     response = await post_seats(
-        client, performance.id, "seat-kills", {"seat": ["1"], "reason": "House", "change": "kill"}
+        client, performance.id, "seats", {"seat": ["1"], "reason": "House", "change": "kill"}
     )
 
     assert response.status_code == 400
@@ -350,7 +349,26 @@ async def test_killing_seats_of_a_general_admission_performance_is_refused(clien
     assert await counts(performance.id) == (50, 50)
 
 
-async def test_seat_kills_need_their_own_permission(client, seated):
+async def test_seat_kills_have_their_own_permission_and_pages(client, seated):
+    house_role = Role(name="House managers", permissions="events.seat_kills", requires_totp=False)
+    await house_role.save()
+    house = await make_staff_on(house_role.id, email="house@venue.example", enrolled=False)
+    await sign_in(client, house)
+    [first] = await seat_ids(seated.id, "1")
+
+    listing = await client.get("/backoffice/seat-kills")
+    assert listing.status_code == 200
+    assert f'href="/backoffice/performances/{seated.id}/seats">Hamlet</a>' in listing.text
+    assert (await client.get(f"/backoffice/performances/{seated.id}")).status_code == 403
+    response = await post_seats(
+        client, seated.id, "seats", {"seat": [str(first)], "reason": "Technical", "change": "kill"}
+    )
+
+    assert response.status_code == 303
+    assert await states(seated.id) == {"available": 9, "killed": 1}
+
+
+async def test_a_plan_editor_cannot_kill_seats(client, seated):
     planner_role = Role(name="Planners", permissions="events.seating_plans", requires_totp=False)
     await planner_role.save()
     planner = await make_staff_on(planner_role.id, email="planner@venue.example", enrolled=False)
@@ -358,9 +376,10 @@ async def test_seat_kills_need_their_own_permission(client, seated):
     [first] = await seat_ids(seated.id, "1")
 
     assert (await client.get("/backoffice/seating-plans")).status_code == 200
+    assert (await client.get(f"/backoffice/performances/{seated.id}/seats")).status_code == 403
     token = await csrf_token(client, "/backoffice/seating-plans")
     response = await client.post(
-        f"/backoffice/performances/{seated.id}/seat-kills",
+        f"/backoffice/performances/{seated.id}/seats",
         data={"_csrf_token": token, "seat": [str(first)], "reason": "House", "change": "kill"},
     )
 
