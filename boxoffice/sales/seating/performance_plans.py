@@ -76,9 +76,9 @@ async def seating_overview(performance_id: int) -> SeatingOverview | None:
             PerformanceSeat.kill_reason,
         )
         .where(PerformanceSeat.performance == performance_id)
-        .order_by(PerformanceSeat.section)
         .order_by(PerformanceSeat.y)
         .order_by(PerformanceSeat.x)
+        .order_by(PerformanceSeat.id)
     )
     by_state = {state.value: 0 for state in SeatState}
     for seat in seats:

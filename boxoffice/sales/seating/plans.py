@@ -151,7 +151,8 @@ async def get_plan(plan_id: int) -> PlanRecord | None:
 
 
 async def plan_seats(plan_id: int) -> list[PlanSeatRecord]:
-    """The plan's seats by section, then front to back and left to right."""
+    """The plan's seats front to back, then left to right: a list made from them shows sections and rows
+    in the order the audience sees them (`templates/seating/seat_choices.html`)."""
     rows = (
         await PlanSeat.select(
             PlanSeat.id,
@@ -164,9 +165,9 @@ async def plan_seats(plan_id: int) -> list[PlanSeatRecord]:
             PlanSeat.attributes,
         )
         .where(PlanSeat.plan == plan_id)
-        .order_by(PlanSeat.section)
         .order_by(PlanSeat.y)
         .order_by(PlanSeat.x)
+        .order_by(PlanSeat.id)
     )
     return [PlanSeatRecord(**row) for row in rows]
 

@@ -129,6 +129,9 @@ async def test_a_second_section_goes_below_the_first_and_a_clashing_name_is_refu
     assert len(seats) == 16
     stalls_bottom = max(seat["y"] for seat in seats if seat["section"] == "Stalls")
     assert min(seat["y"] for seat in seats if seat["section"] == "Circle") > stalls_bottom
+    listed = (await client.get(page)).text  # the seat lists follow the plan, front to back
+    assert listed.index("<legend>Stalls</legend>") < listed.index("<legend>Circle</legend>")
+    assert listed.index("<legend>Row A</legend>") < listed.index("<legend>Row B</legend>")
 
 
 @pytest.mark.parametrize(
