@@ -20,7 +20,7 @@ from boxoffice.errors import Refused
 from boxoffice.sales import venue_editing
 from boxoffice.sales.seating import plans
 from boxoffice.sales.seating.numbering import Direction, Numbering, RowShape
-from boxoffice.sales.seating.plan_csv import COLUMNS, write_plan_csv
+from boxoffice.sales.seating.plan_csv import COLUMNS, SeatLine, write_plan_csv
 from boxoffice.sales.seating.plans import PlanRecord, SectionInput
 from boxoffice.sales.tables import SeatAttribute
 from boxoffice.web.dependencies import Acting
@@ -110,6 +110,7 @@ async def plan_page(
     *,
     notice: str = "",
     section_values: SectionInput | None = None,
+    section_preview: list[SeatLine] | None = None,
     form: str = "",
     refusal: Refused | None = None,
     status_code: int = 200,
@@ -123,6 +124,7 @@ async def plan_page(
             "seats": await plans.plan_seats(plan.id),
             "zones": await plans.plan_zones(plan.id),
             "section_values": section_values or SectionInput(),
+            "preview": section_preview or [],
             "attribute_labels": ATTRIBUTE_LABELS,
             "notice": notice,
             "columns": ",".join(COLUMNS),
@@ -155,6 +157,39 @@ async def add_section(
     except LookupError as missing:
         raise NotFoundException() from missing
     return see(request, "backoffice.seating_plans.plan", "section", plan_id=plan_id)
+
+
+@post(
+    "/backoffice/seating-plans/{plan_id:int}/sections/preview",
+    name="backoffice.seating_plans.sections.preview",
+    opt=SEATING_PLANS,
+)
+async def preview_section(
+    request: Request, plan_id: FromPath[int], data: Annotated[SectionInput, FORM]
+) -> Template:
+    """The section as it would be built, saving nothing: drawn in place by htmx, or on the whole editor
+    page without JavaScript."""
+    plan = await plan_or_404(plan_id)
+    refusal, seats = None, []
+    try:
+        seats = await plans.new_section(plan_id, plans.section_layout(data), data.zone)
+    except Refused as refused:
+        refusal = refused
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    if request.headers.get("hx-request") == "true":
+        return Template(
+            "backoffice/events/_section_preview.html",
+            context={"preview": seats, "fragment_problems": problems(refusal) if refusal else None},
+        )
+    return await plan_page(
+        plan,
+        section_values=data,
+        section_preview=seats,
+        form="section",
+        refusal=refusal,
+        status_code=400 if refusal else 200,
+    )
 
 
 @post(
@@ -228,4 +263,13 @@ async def export_plan(plan_id: FromPath[int]) -> Response:
     )
 
 
-ROUTES = [seating_plans, create_plan, seating_plan, add_section, change_seats, import_plan, export_plan]
+ROUTES = [
+    seating_plans,
+    create_plan,
+    seating_plan,
+    add_section,
+    preview_section,
+    change_seats,
+    import_plan,
+    export_plan,
+]

@@ -56,6 +56,9 @@ def test_a_manager_builds_a_section_marks_a_wheelchair_space_and_previews_the_pl
     page.get_by_label("Aisles after seat positions").press_sequentially("5")
     page.get_by_label("Curved").check()
     page.get_by_label("Price zone", exact=True).first.press_sequentially("A")
+    page.get_by_role("button", name="Preview the section").click()
+    expect(page.get_by_role("heading", name="Preview of Stalls: 40 seats, not saved yet")).to_be_visible()
+    expect(page.get_by_text("This plan has no seats yet.")).to_be_visible()  # drawn in place, nothing saved
     page.get_by_role("button", name="Build the section").click()
 
     expect(page.get_by_role("status")).to_have_text("The section has been added.")

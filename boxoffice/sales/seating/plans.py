@@ -203,45 +203,39 @@ async def create_plan(venue_id: int, name: str, *, actor_id: int | None, ip: str
     return row["id"]
 
 
+async def new_section(plan_id: int, layout: SectionLayout, zone: str) -> list[SeatLine]:
+    """The seats a section would add, placed below the plan's other seats; refused when the plan already
+    has a section of that name (its labels would clash). Changes nothing: the preview shows these."""
+    zone_name = checked_zone(zone)
+    if not await SeatingPlan.exists().where(SeatingPlan.id == plan_id):
+        raise LookupError(plan_id)
+    lowest = (
+        await PlanSeat.select(PlanSeat.y)
+        .where(PlanSeat.plan == plan_id)
+        .order_by(PlanSeat.y, ascending=False)
+        .first()
+    )
+    if lowest is not None:
+        layout = dataclasses.replace(layout, top=lowest["y"] + SECTION_GAP)
+    seats = lay_out_section(layout)
+    section = seats[0].section
+    if await PlanSeat.exists().where((PlanSeat.plan == plan_id) & (PlanSeat.section == section)):
+        raise PlanEditRefused(
+            f"This plan already has a section called {section}: its seat labels would be used twice. "
+            "Choose another name, or remove that section’s seats first.",
+            "section",
+        )
+    return [SeatLine(**dataclasses.asdict(seat), zone=zone_name) for seat in seats]
+
+
 async def add_section(
     plan_id: int, layout: SectionLayout, zone: str, *, actor_id: int | None, ip: str
 ) -> int:
-    """Lay out a new section below the plan's other seats; refused when the plan already has a section
-    of that name (its labels would clash). Returns how many seats were added."""
-    zone_name = checked_zone(zone)
+    """Add the section `new_section` lays out. Returns how many seats were added."""
     async with write_transaction():
-        if not await SeatingPlan.exists().where(SeatingPlan.id == plan_id):
-            raise LookupError(plan_id)
-        lowest = (
-            await PlanSeat.select(PlanSeat.y)
-            .where(PlanSeat.plan == plan_id)
-            .order_by(PlanSeat.y, ascending=False)
-            .first()
-        )
-        if lowest is not None:
-            layout = dataclasses.replace(layout, top=lowest["y"] + SECTION_GAP)
-        seats = lay_out_section(layout)
+        seats = await new_section(plan_id, layout, zone)
         section = seats[0].section
-        if await PlanSeat.exists().where((PlanSeat.plan == plan_id) & (PlanSeat.section == section)):
-            raise PlanEditRefused(
-                f"This plan already has a section called {section}: its seat labels would be used twice. "
-                "Choose another name, or remove that section’s seats first.",
-                "section",
-            )
-        await PlanSeat.insert(
-            *[
-                PlanSeat(
-                    plan=plan_id,
-                    section=seat.section,
-                    row=seat.row,
-                    label=seat.label,
-                    x=seat.x,
-                    y=seat.y,
-                    zone=zone_name,
-                )
-                for seat in seats
-            ]
-        )
+        await PlanSeat.insert(*[PlanSeat(plan=plan_id, **dataclasses.asdict(seat)) for seat in seats])
         await audit.record(
             "seating_plan.section_added",
             actor_id=actor_id,

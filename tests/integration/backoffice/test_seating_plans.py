@@ -284,3 +284,48 @@ async def test_seating_plans_need_their_permission(client, plan):
     assert (await client.get("/backoffice/seating-plans")).status_code == 403
     assert (await client.get(f"/backoffice/seating-plans/{plan.id}")).status_code == 403
     assert (await client.get(f"/backoffice/seating-plans/{plan.id}/plan.csv")).status_code == 403
+
+
+SECTION_FORM = {
+    "section": "Circle",
+    "rows": "2",
+    "seats_per_row": "8",
+    "first_row": "A",
+    "direction": "left_to_right",
+    "numbering": "odd",
+    "aisles_after": "4",
+    "shape": "staggered",
+    "zone": "B",
+}
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-javascript"])
+async def test_a_section_is_previewed_before_it_is_built_and_nothing_is_saved(client, manager, plan, htmx):
+    page = f"/backoffice/seating-plans/{plan.id}"
+    token = await csrf_token(client, page)
+
+    response = await client.post(
+        f"{page}/sections/preview",
+        data={"_csrf_token": token, **SECTION_FORM},
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+
+    assert response.status_code == 200
+    assert "Preview of Circle: 16 seats, not saved yet" in page_text(response)
+    assert 'aria-label="Circle, row B, seat 15, zone B"' in response.text
+    assert ("<html" in response.text) is not htmx  # htmx gets the fragment alone
+    assert await PlanSeat.count() == 0
+
+
+async def test_a_preview_of_a_section_that_cannot_be_built_says_why(client, manager, plan):
+    page = f"/backoffice/seating-plans/{plan.id}"
+    token = await csrf_token(client, page)
+    form = {"_csrf_token": token, **SECTION_FORM, "rows": "0"}
+
+    fragment = await client.post(f"{page}/sections/preview", data=form, headers={"HX-Request": "true"})
+    whole = await client.post(f"{page}/sections/preview", data=form)
+
+    assert fragment.status_code == 200 and whole.status_code == 400
+    for response in (fragment, whole):
+        assert "The number of rows must be between 1 and 60." in page_text(response)
+    assert await PlanSeat.count() == 0
