@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,20 @@ from boxoffice.auth.roles import admin_role_id
 from boxoffice.auth.tables import StaffUser
 from boxoffice.config import Settings
 from boxoffice.db import write_transaction
-from boxoffice.sales.tables import Event, EventStatus, Performance, TicketType, Venue
+from boxoffice.sales.seating.kills import kill_seats
+from boxoffice.sales.seating.numbering import Direction, RowShape, SectionLayout, lay_out_section
+from boxoffice.sales.seating.performances import seat_performance
+from boxoffice.sales.tables import (
+    Event,
+    EventStatus,
+    Performance,
+    PerformanceSeat,
+    PlanSeat,
+    SeatingPlan,
+    TicketType,
+    Venue,
+    ZonePrice,
+)
 from boxoffice.venue.settings import name_the_house
 
 DEMO_VENUE_SLUG = "riverside"
@@ -67,11 +81,17 @@ DEMO_EVENTS = [
 
 
 async def seed_demo(today: datetime | None = None) -> bool:
-    """Add the demo venue and its events; returns False when they were already there."""
+    """Add the demo venue and its events, and its studio theatre with a seated event; returns False
+    when they were all already there."""
+    venue_zone = ZoneInfo("Europe/London")
+    today_there = (today or datetime.now(UTC)).astimezone(venue_zone).date()
+    added = await seed_general_admission(today_there, venue_zone)
+    return await seed_studio(today_there, venue_zone) or added
+
+
+async def seed_general_admission(today: date, venue_zone: ZoneInfo) -> bool:
     if await Venue.exists().where(Venue.slug == DEMO_VENUE_SLUG):
         return False
-    venue_zone = ZoneInfo("Europe/London")
-    today = (today or datetime.now(UTC)).astimezone(venue_zone).date()
     async with write_transaction():
         venue = Venue(
             name="Riverside Arts Centre",
@@ -113,6 +133,96 @@ async def seed_demo(today: datetime | None = None) -> bool:
                         for position, (name, price) in enumerate(prices)
                     ]
                 )
+    return True
+
+
+STUDIO_PLAN = "Studio theatre"
+# (name, price in pence in zone A, in zone B) of the seated event's ticket types
+STUDIO_PRICES = [("Adult", 3200, 2400), ("Concession", 2800, 2000)]
+STUDIO_DAYS = [6, 8, 15]
+
+
+def studio_seats(plan_id: int) -> list[PlanSeat]:
+    """About 300 seats: curved stalls of 12 rows in three blocks with two aisles, wheelchair spaces with
+    companion seats at the ends of the front row, and a staggered circle whose end seats have a
+    restricted view. Zone A is the front of the stalls, zone B the rest."""
+    stalls = lay_out_section(
+        SectionLayout("Stalls", rows=12, seats_per_row=20, aisles_after=(5, 15), shape=RowShape.CURVED)
+    )
+    circle = lay_out_section(
+        SectionLayout(
+            "Circle",
+            rows=4,
+            seats_per_row=16,
+            direction=Direction.RIGHT_TO_LEFT,
+            aisles_after=(8,),
+            shape=RowShape.STAGGERED,
+            top=max(seat.y for seat in stalls) + 40,
+            left=20,
+        )
+    )
+    seats = []
+    for seat in stalls:
+        number = int(seat.label)
+        marks = []
+        if seat.row == "A" and number in (1, 20):
+            marks.append("wheelchair")
+        if seat.row == "A" and number in (2, 19):
+            marks.append("companion")
+        if number in (5, 6, 15, 16):
+            marks.append("aisle")
+        zone = "A" if seat.row in "ABCDEF" else "B"
+        seats.append(PlanSeat(plan=plan_id, **asdict(seat), zone=zone, attributes=" ".join(marks)))
+    for seat in circle:
+        restricted = int(seat.label) in (1, 16)
+        marks = "restricted_view" if restricted else ""
+        seats.append(PlanSeat(plan=plan_id, **asdict(seat), zone="B", attributes=marks))
+    return seats
+
+
+async def seed_studio(today: date, venue_zone: ZoneInfo) -> bool:
+    """The demo venue's studio theatre plan and one seated event on sale, with zone prices and the
+    house seats killed; once."""
+    venue = await Venue.select(Venue.id).where(Venue.slug == DEMO_VENUE_SLUG).first()
+    if venue is None or await SeatingPlan.exists().where(
+        (SeatingPlan.venue == venue["id"]) & (SeatingPlan.name == STUDIO_PLAN)
+    ):
+        return False
+    async with write_transaction():
+        plan = SeatingPlan(venue=venue["id"], name=STUDIO_PLAN)
+        await plan.save()
+        await PlanSeat.insert(*studio_seats(plan.id))
+        event = Event(
+            venue=venue["id"],
+            slug="much-ado-about-nothing",
+            title="Much Ado About Nothing",
+            description="Shakespeare's sparring lovers in the studio theatre, where every seat is numbered.",
+            status=EventStatus.ON_SALE,
+        )
+        await event.save()
+        for day in STUDIO_DAYS:
+            starts = datetime.combine(today + timedelta(days=day), time(19, 30), venue_zone).astimezone(UTC)
+            performance = Performance(event=event.id, starts_at=starts, capacity=0, available=0)
+            await performance.save()
+            await seat_performance(performance.id, plan.id)
+            for position, (name, zone_a, zone_b) in enumerate(STUDIO_PRICES):
+                ticket_type = TicketType(
+                    performance=performance.id, name=name, price=zone_b, currency="GBP", position=position
+                )
+                await ticket_type.save()
+                await ZonePrice.insert(
+                    ZonePrice(ticket_type=ticket_type.id, zone="A", price=zone_a),
+                    ZonePrice(ticket_type=ticket_type.id, zone="B", price=zone_b),
+                )
+            house = await PerformanceSeat.select(PerformanceSeat.id).where(
+                (PerformanceSeat.performance == performance.id)
+                & (PerformanceSeat.section == "Stalls")
+                & (PerformanceSeat.row == "H")
+                & PerformanceSeat.label.is_in(["10", "11"])
+            )
+            await kill_seats(
+                performance.id, [row["id"] for row in house], "House seats", actor_id=None, ip="demo"
+            )
     return True
 
 

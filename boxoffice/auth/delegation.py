@@ -15,9 +15,11 @@ other right and need nothing more: only someone who holds a report may give it, 
 nobody the sales report. None of them names a person (the audience report counts buyers and postcode
 districts, with small counts withheld), so holding one does not call for two-factor sign-in.
 
-The services that change roles and accounts load the actor themselves (`grantor`), so no caller can act
-with more than the signed-in person holds. A change made from the command line has no actor: whoever
-runs it already holds the database.
+Events > Seating plans and Events > Seat kills follow the first rule and need nothing more: whoever holds
+Events (which includes both) or the sub-right itself may give it. Neither reaches personal data or staff
+management. They stand apart from Events, each with pages of its own, so that a venue can let a
+technical manager draw plans, or a house manager keep seats off sale, without the right to change
+events, schedules or prices; and so that drawing plans does not bring the right to take seats off sale.
 """
 
 from __future__ import annotations

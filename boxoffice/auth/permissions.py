@@ -37,6 +37,8 @@ class Perm(StrEnum):
     MARKETING_CONSENT = "marketing.consent"
     MARKETING_PROCESSING = "marketing.processing"
     EVENTS = "events"
+    EVENTS_SEATING_PLANS = "events.seating_plans"  # venues' seating plans: sections, seats, zones
+    EVENTS_SEAT_KILLS = "events.seat_kills"  # keeping a performance's seats off sale, and releasing them
     REPORTS = "reports"
     REPORTS_SALES = "reports.sales"  # money: takings, refunds, net; the dashboard's takings too
     REPORTS_CAPACITY = "reports.capacity"
@@ -97,7 +99,15 @@ MENUS: tuple[Menu, ...] = (
             Menu(Perm.MARKETING_SETTINGS, "Settings", route="marketing.settings"),
         ),
     ),
-    Menu(Perm.EVENTS, "Events", route="backoffice.events"),
+    Menu(
+        Perm.EVENTS,
+        "Events",
+        route="backoffice.events",
+        children=(
+            Menu(Perm.EVENTS_SEATING_PLANS, "Seating plans", route="backoffice.seating_plans"),
+            Menu(Perm.EVENTS_SEAT_KILLS, "Seat kills", route="backoffice.seat_kills"),
+        ),
+    ),
     Menu(
         Perm.REPORTS,
         "Reports",

@@ -18,10 +18,12 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID
+from boxoffice.errors import Refused
 from boxoffice.sales import event_editing, performance_editing, ticket_type_editing, venue_editing
 from boxoffice.sales.catalogue_forms import CatalogChangeRefused
 from boxoffice.sales.event_editing import EventInput, EventRecord
 from boxoffice.sales.performance_editing import PerformanceInput, PerformanceRecord
+from boxoffice.sales.seating import performance_plans, plans, zone_prices
 from boxoffice.sales.tables import EventStatus
 from boxoffice.sales.ticket_type_editing import TicketTypeInput, TicketTypeRecord
 from boxoffice.web.dependencies import Acting
@@ -48,6 +50,8 @@ PERFORMANCE_NOTICES = {
     "updated": "The performance has been saved.",
     "ticket_type_created": "The ticket type has been added.",
     "ticket_type_updated": "The ticket type has been saved.",
+    "seated": "The performance is now seated: it has its own copy of the plan.",
+    "zone_prices": "The zone prices have been saved.",
 }
 
 
@@ -56,6 +60,11 @@ def problems(refusal: CatalogChangeRefused | None) -> dict[str, Any]:
     if refusal is None:
         return {"errors": [], "field_errors": {}}
     return {"errors": [str(refusal)], "field_errors": {refusal.field: str(refusal)} if refusal.field else {}}
+
+
+def refused_problems(refusal: Refused) -> dict[str, Any]:
+    """Every problem of a refusal, for a form that shows several at once."""
+    return {"errors": list(refusal.problems.values()), "field_errors": refusal.problems}
 
 
 def see(request: Request, route: str, done: str, **path: int) -> Redirect:
@@ -211,11 +220,16 @@ async def performance_page(
     refusal: CatalogChangeRefused | None = None,
     ticket_type_values: TicketTypeInput | None = None,
     ticket_type_refusal: CatalogChangeRefused | None = None,
+    seating_form: str = "",
+    seating_refusal: Refused | None = None,
+    zone_price_values: dict[str, str] | None = None,
     notice: str = "",
     status_code: int = 200,
 ) -> Template:
-    """The performance's own form, its ticket types, and the form that adds one; either form may be
-    shown again with the reason it was refused."""
+    """The performance's own form, its ticket types, and the form that adds one; for seating, the plan
+    to seat it from, or its seat map, zone prices and a link to its seat kills. Any form may be shown
+    again with the reason it was refused (`seating_form` names which of the seating forms)."""
+    seating = await performance_plans.seating_overview(performance.id)
     return Template(
         "backoffice/events/performance.html",
         context={
@@ -224,6 +238,12 @@ async def performance_page(
             "ticket_types": await ticket_type_editing.performance_ticket_types(performance.id),
             "ticket_type_values": ticket_type_values or TicketTypeInput(),
             "ticket_type_problems": problems(ticket_type_refusal),
+            "seating": seating,
+            "venue_plans": [] if seating else await plans.list_plans(performance.venue.id),
+            "zone_prices": await zone_prices.zone_price_table(performance.id) if seating else None,
+            "zone_price_values": zone_price_values,
+            "seating_problems": {seating_form: refused_problems(seating_refusal)} if seating_refusal else {},
+            "kill_permission": Perm.EVENTS_SEAT_KILLS,
             "notice": notice,
             **problems(refusal),
         },

@@ -249,10 +249,20 @@ async def update_performance(
         raise LookupError(performance_id)
     fields = validated_performance(data, current.venue.timezone)
     async with write_transaction():
-        row = await Performance.select(Performance.capacity).where(Performance.id == performance_id).first()
+        row = (
+            await Performance.select(Performance.capacity, Performance.seating_plan)
+            .where(Performance.id == performance_id)
+            .first()
+        )
         if row is None:
             raise LookupError(performance_id)
         capacity_before = row["capacity"]
+        if row["seating_plan"] is not None and fields.capacity != capacity_before:
+            raise CatalogChangeRefused(
+                f"This performance is seated: its capacity is its {capacity_before:,} seats. Kill seats to "
+                "keep some off sale.",
+                "capacity",
+            )
         if fields.capacity != capacity_before:
             await change_capacity(performance_id, capacity_before, fields.capacity)
         before = {
