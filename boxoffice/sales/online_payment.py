@@ -25,7 +25,7 @@ from boxoffice.payments.stripe_gateway import (
     refunded_charge_from,
 )
 from boxoffice.sales.cancellations import cancel_all_tickets
-from boxoffice.sales.holds import LAPSING_STATUSES, release_holds
+from boxoffice.sales.holds import LAPSING_STATUSES, release_order
 from boxoffice.sales.orders import (
     Fulfilment,
     PaymentReceived,
@@ -182,12 +182,7 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
             *LAPSING_STATUSES,
         )
         if lapsed:
-            await release_holds(
-                await OrderLine.raw(
-                    'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}',
-                    order["id"],
-                )
-            )
+            await release_order(order["id"])
 
 
 async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: datetime) -> None:
