@@ -130,7 +130,7 @@ async def exchange_tickets(
             )
         if target["seating_plan"] is not None:
             raise ExchangeRefused(
-                {"performance": "That performance is seated: cancel these tickets and sell new seats instead."}
+                {"performance": "That performance is seated: cancel these tickets and sell new seats."}
             )
         target_types = {
             row["name"]: row["id"]

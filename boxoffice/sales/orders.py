@@ -27,7 +27,6 @@ from boxoffice.sales.holds import (
     take_seats,
 )
 from boxoffice.sales.tables import (
-    Hold,
     Order,
     OrderChannel,
     OrderLine,
@@ -322,7 +321,8 @@ async def retake_lapsed_seats(order_id: int) -> bool:
 
 async def retake_line_seats(line_id: int, quantity: int) -> bool:
     taken = await PerformanceSeat.raw(
-        "UPDATE performance_seat SET state = 'held' WHERE order_line = {} AND state = 'available' RETURNING id",
+        "UPDATE performance_seat SET state = 'held' WHERE order_line = {} AND state = 'available'"
+        " RETURNING id",
         line_id,
     )
     return len(taken) == quantity

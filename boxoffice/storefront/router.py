@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from litestar import Router
 
-from boxoffice.storefront import booking, checkout, policies, unsubscribe, webhooks, whats_on
+from boxoffice.storefront import booking, checkout, policies, seats, unsubscribe, webhooks, whats_on
 
 storefront_router = Router(
     path="/",
     route_handlers=[
         *whats_on.ROUTES,
         *checkout.ROUTES,
+        *seats.ROUTES,
         *booking.ROUTES,
         *webhooks.ROUTES,
         *policies.ROUTES,

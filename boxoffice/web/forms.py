@@ -42,3 +42,26 @@ def parse_day(text: str) -> date:
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         raise ValueError(f"{day} is out of range")
     return day
+
+
+UNKNOWN_SEAT = "One of those seats is not one we know; choose your seats again."
+CHOOSE_TYPE = "Choose a ticket type for each seat."
+
+
+def parse_seat_ids(values: list[str], *, most: int) -> tuple[list[int], str]:
+    """The seats a form or address names (fields named `seat`), in order and as given (the same seat
+    twice is the service's to refuse); an unreadable id is an error, and so are more than `most`."""
+    if len(values) > most:
+        return [], MOST_PER_ORDER.format(most)
+    seats = [parse_id(value) for value in values]
+    if any(seat is None for seat in seats):
+        return [], UNKNOWN_SEAT
+    return [seat for seat in seats if seat is not None], ""
+
+
+def parse_seat_types(form: dict[str, str], seats: list[int]) -> tuple[dict[int, int], str]:
+    """The ticket type chosen for each seat, from fields named `type_<seat id>`."""
+    types = {seat: parse_id(form.get(f"type_{seat}")) for seat in seats}
+    if any(type_id is None for type_id in types.values()):
+        return {}, CHOOSE_TYPE
+    return {seat: type_id for seat, type_id in types.items() if type_id is not None}, ""

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from boxoffice.sales.cancellations import cancel_tickets, cancel_reservation
+from boxoffice.sales.cancellations import cancel_reservation, cancel_tickets
 from boxoffice.sales.holds import HoldRefused, basket_contents, hold_tickets, release_basket, release_lapsed
 from boxoffice.sales.orders import (
     Buyer,
-    PaymentReceived,
     Fulfilment,
+    PaymentReceived,
     fulfil_or_report_no_seats,
     fulfil_order,
     place_order,
@@ -22,9 +22,9 @@ from boxoffice.sales.tables import (
     Hold,
     OrderLine,
     OrderStatus,
+    PaymentMethod,
     Performance,
     PerformanceSeat,
-    PaymentMethod,
     SeatState,
     Ticket,
     TicketType,
@@ -116,7 +116,10 @@ async def test_held_seats_are_priced_by_zone_sold_with_their_tickets_and_cancell
     ]
     placed = await place("basket")
     assert placed.total.amount == 5200
-    assert {(row["zone"], row["unit_price"]) for row in await OrderLine.select()} == {("A", 3200), ("B", 2000)}
+    assert {(row["zone"], row["unit_price"]) for row in await OrderLine.select()} == {
+        ("A", 3200),
+        ("B", 2000),
+    }
     assert (await states(seats))["A3"] == SeatState.HELD and await Hold.count() == 0
 
     assert await fulfil_order(placed.id, cash(5200), now=datetime.now(UTC)) is Fulfilment.FULFILLED
@@ -173,7 +176,11 @@ async def test_a_general_admission_hold_of_a_seated_performance_is_refused(seate
     performance_id, _, types = seated
     with pytest.raises(HoldRefused, match="choose your seats"):
         await hold_tickets(
-            "basket", performance_id, {types["Adult"]: 2}, hold_minutes=15, max_per_order=10,
+            "basket",
+            performance_id,
+            {types["Adult"]: 2},
+            hold_minutes=15,
+            max_per_order=10,
             now=datetime.now(UTC),
         )
 
@@ -183,7 +190,9 @@ async def test_lapsed_holds_and_orders_give_their_seats_back_once_and_a_late_pay
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     await hold("lapsed", performance_id, [(seats["A1"], types["Adult"])], now=long_ago)
     await hold("emptied", performance_id, [(seats["A2"], types["Adult"])])
-    await hold("ordered", performance_id, [(seats["A3"], types["Adult"])], now=long_ago - timedelta(minutes=1))
+    await hold(
+        "ordered", performance_id, [(seats["A3"], types["Adult"])], now=long_ago - timedelta(minutes=1)
+    )
     placed = await place("ordered", now=long_ago)
 
     await release_basket("emptied")
