@@ -3,8 +3,8 @@
 Each test gets a database of its own with the demo data: a SQLite file in its temporary folder, or the
 PostgreSQL database `boxoffice_rush` (on the server of `POSTGRES_TEST_URL`, by default 127.0.0.1:5432 as
 user `postgres`; with what follows `boxoffice_test` in that URL's database name after it, so that two
-checkouts testing on one server keep apart), created before the test and dropped after it. Without a reachable PostgreSQL server the
-PostgreSQL runs are skipped, except in CI (`CI=true`), where they fail.
+checkouts testing on one server keep apart), created before the test and dropped after it. Without a
+reachable PostgreSQL server the PostgreSQL runs are skipped, except in CI (`CI=true`), where they fail.
 """
 
 from __future__ import annotations
