@@ -14,6 +14,16 @@
     var seats = Array.prototype.slice.call(map.querySelectorAll("[data-seat]"));
     var last = null;
     map.hidden = false;
+    // Where each seat is drawn and its row, read once: the drawing never moves.
+    var place = new Map();
+    seats.forEach(function (seat) {
+      var box = seat.getBBox();
+      place.set(seat, {
+        x: box.x + box.width / 2,
+        y: box.y + box.height / 2,
+        row: seat.parentNode.getAttribute("data-row")
+      });
+    });
     if (list) list.hidden = true;
     Array.prototype.forEach.call(form.querySelectorAll("[data-without-script]"), function (element) {
       element.hidden = true;
@@ -32,14 +42,12 @@
 
     function pick(seat, block) {
       var on = seat.getAttribute("aria-checked") !== "true";
-      if (block && last && last !== seat && last.getAttribute("data-row") === seat.getAttribute("data-row")) {
-        var low = Math.min(+last.getAttribute("data-x"), +seat.getAttribute("data-x"));
-        var high = Math.max(+last.getAttribute("data-x"), +seat.getAttribute("data-x"));
+      var here = place.get(seat);
+      if (block && last && last !== seat && place.get(last).row === here.row) {
+        var low = Math.min(place.get(last).x, here.x), high = Math.max(place.get(last).x, here.x);
         seats.forEach(function (other) {
-          var x = +other.getAttribute("data-x");
-          if (other.getAttribute("data-row") === seat.getAttribute("data-row") && x >= low && x <= high) {
-            mark(other, true);
-          }
+          var there = place.get(other);
+          if (there.row === here.row && there.x >= low && there.x <= high) mark(other, true);
         });
       } else {
         mark(seat, on);
@@ -54,10 +62,10 @@
     }
 
     function nearest(from, dx, dy) {
-      var x = +from.getAttribute("data-x"), y = +from.getAttribute("data-y");
+      var start = place.get(from);
       var best = null, bestScore = Infinity;
       seats.forEach(function (seat) {
-        var sx = +seat.getAttribute("data-x") - x, sy = +seat.getAttribute("data-y") - y;
+        var sx = place.get(seat).x - start.x, sy = place.get(seat).y - start.y;
         var along = sx * dx + sy * dy;
         if (along <= 0) return;
         var across = Math.abs(dx ? sy : sx);

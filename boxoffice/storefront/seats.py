@@ -16,28 +16,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from boxoffice.documents.formatting import local_format
 from boxoffice.sales import catalog, holds
-from boxoffice.sales.seating.claims import SeatChoice, hold_seats
-from boxoffice.sales.seating.maps import SeatMap, offer_best, seat_map
+from boxoffice.sales.seating.claims import hold_seats
+from boxoffice.sales.seating.maps import SeatMap, seat_map
 from boxoffice.storefront.baskets import BASKET_COOKIE, basket_cookie
 from boxoffice.venue.settings import storefront_settings
 from boxoffice.web.dependencies import AppSettings
-from boxoffice.web.forms import parse_seat_ids, parse_seat_types
-
-NO_SEATS_TOGETHER = "There are not {} seats together{}; try fewer, or another zone, or choose on the map."
-
-
-def best_choice(map_: SeatMap, count_text: str, zone: str, most: int) -> tuple[list[int], str]:
-    """The seats best available offers for `?best=N&zone=Z`, or why none."""
-    count = int(count_text) if count_text.isascii() and count_text.isdigit() and len(count_text) < 4 else 0
-    if not 1 <= count <= most:
-        return [], f"Choose from 1 to {most} seats."
-    if zone and zone not in map_.zones:
-        return [], "Choose one of the zones listed."
-    chosen = offer_best(map_.seats, count, {zone} if zone else None)
-    if chosen is None:
-        return [], NO_SEATS_TOGETHER.format(count, f" in zone {zone}" if zone else "")
-    return chosen, ""
+from boxoffice.web.forms import seat_choices, seats_in_address
+from boxoffice.web.seat_drawing import draw_seats
 
 
 async def seated_page(
@@ -54,20 +41,19 @@ async def seated_page(
         raise NotFoundException()
     most = (await storefront_settings()).max_tickets_per_order
     query = request.query_params
-    best = query.get("best", "")[:10]
     if chosen is None:
-        chosen, error = parse_seat_ids(query.getall("seat", []), most=most)
-        if best and not error:
-            chosen, error = best_choice(map_, best.strip(), query.get("zone", "")[:40], most)
+        chosen, error = seats_in_address(query, map_, most=most)
+    fmt = local_format(performance.venue.locale, performance.venue.timezone)
     return Template(
         "storefront/seats.html",
         context={
             "performance": performance,
             "map": map_,
-            "chosen": list(dict.fromkeys(chosen)),
+            "drawing": draw_seats(map_, chosen, fmt),
+            "picked": map_.seats_named(chosen),
             "error": error,
             "max_per_order": most,
-            "best": best,
+            "best": query.get("best", "")[:10],
             "best_zone": query.get("zone", "")[:40],
         },
         status_code=status_code if not error else max(status_code, 400),
@@ -78,35 +64,33 @@ async def seated_page(
 async def hold_chosen_seats(
     request: Request, settings: AppSettings, performance_id: FromPath[int]
 ) -> Template | Redirect:
-    map_ = await seat_map(performance_id)
-    if map_ is None:
-        raise NotFoundException()
-    form_data = await request.form()
-    form = {key: str(value) for key, value in form_data.items()}
     venue = await storefront_settings()
-    seats, error = parse_seat_ids(
-        [str(value) for value in form_data.getall("seat", [])], most=venue.max_tickets_per_order
-    )
-    types, error = parse_seat_types(form, seats) if not error else ({}, error)
+    choices, error = seat_choices(await request.form(), most=venue.max_tickets_per_order)
     if error:
-        return await seated_page(request, performance_id, map_, error=error, chosen=[], status_code=400)
+        return await refused_page(request, performance_id, error, 400)
     token = request.cookies.get(BASKET_COOKIE) or secrets.token_urlsafe(32)
     try:
         await hold_seats(
             token,
             performance_id,
-            [SeatChoice(seat, types[seat]) for seat in seats],
+            choices,
             hold_minutes=venue.hold_minutes,
             max_per_order=venue.max_tickets_per_order,
             now=datetime.now(UTC),
         )
     except holds.HoldRefused as refusal:
-        fresh = await seat_map(performance_id)
-        status = 409 if isinstance(refusal, holds.SoldOut) else 400
-        return await seated_page(
-            request, performance_id, fresh or map_, error=str(refusal), chosen=[], status_code=status
+        return await refused_page(
+            request, performance_id, str(refusal), 409 if isinstance(refusal, holds.SoldOut) else 400
         )
     return Redirect(path="/checkout", status_code=303, cookies=[basket_cookie(settings, token)])
+
+
+async def refused_page(request: Request, performance_id: int, error: str, status_code: int) -> Template:
+    """The seat page again, as it is now, saying why nothing was held."""
+    map_ = await seat_map(performance_id)
+    if map_ is None:
+        raise NotFoundException()
+    return await seated_page(request, performance_id, map_, error=error, chosen=[], status_code=status_code)
 
 
 ROUTES = [hold_chosen_seats]

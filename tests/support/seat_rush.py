@@ -14,13 +14,14 @@ TAKEN_MESSAGE = "has just been taken"
 class SeatsOnSale:
     performance_id: int
     ticket_type_id: int
-    seat_ids: list[int]  # left to right along one row
+    seat_ids: list[int]  # front row first, each left to right
 
 
-async def put_seats_on_sale(database_url: str, seats: int) -> SeatsOnSale:
-    """Make the first demo performance of The Tempest seated: one row of `seats` seats in zone A, sold at
-    its first ticket type's price. Run `boxoffice demo` on the database first."""
-    on_sale: OnSale = await put_on_sale(database_url, seats)
+async def put_seats_on_sale(database_url: str, seats: int, rows: int = 1) -> SeatsOnSale:
+    """Make the first demo performance of The Tempest seated: `rows` rows (A, B, ...) of `seats` seats,
+    the front half in zone A and the rest in zone B, all sold at its first ticket type's price. Run
+    `boxoffice demo` on the database first."""
+    on_sale: OnSale = await put_on_sale(database_url, seats * rows)
     [(plan_id,)] = await fetch(
         database_url,
         "INSERT INTO seating_plan (venue, name, created_at)"
@@ -28,7 +29,12 @@ async def put_seats_on_sale(database_url: str, seats: int) -> SeatsOnSale:
         " WHERE p.id = $1 RETURNING id",
         on_sale.performance_id,
     )
-    values = ", ".join(f"({plan_id}, 'Stalls', 'A', '{n + 1}', {n * 10}, 0, 'A', '')" for n in range(seats))
+    zones = ["A" if r < (rows + 1) // 2 else "B" for r in range(rows)]
+    values = ", ".join(
+        f"({plan_id}, 'Stalls', '{row_name(r)}', '{n + 1}', {n * 10}, {r * 10}, '{zones[r]}', '')"
+        for r in range(rows)
+        for n in range(seats)
+    )
     await fetch(
         database_url,
         f"INSERT INTO plan_seat (plan, section, row, label, x, y, zone, attributes) VALUES {values}",
@@ -52,11 +58,18 @@ async def put_seats_on_sale(database_url: str, seats: int) -> SeatsOnSale:
         row[0]
         for row in await fetch(
             database_url,
-            "SELECT id FROM performance_seat WHERE performance = $1 ORDER BY x",
+            "SELECT id FROM performance_seat WHERE performance = $1 ORDER BY y, x",
             on_sale.performance_id,
         )
     ]
     return SeatsOnSale(on_sale.performance_id, on_sale.ticket_type_id, seat_ids)
+
+
+def row_name(number: int) -> str:
+    """A, B, ... Z, AA, AB, ...: enough rows for any house."""
+    return (
+        row_name(number // 26 - 1) + chr(ord("A") + number % 26) if number >= 26 else chr(ord("A") + number)
+    )
 
 
 def ask_for_seats(on_sale: SeatsOnSale, seat_ids: list[int]) -> Ask:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from boxoffice.money import Money
 from boxoffice.sales.seating.best import Seat, best_available
@@ -22,6 +23,7 @@ from boxoffice.sales.tables import (
 )
 
 MARGIN = 10  # tenths of a seat's width around the drawing
+NO_SEATS_TOGETHER = "There are not {} seats together{}; try fewer, or another zone, or choose on the map."
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +38,9 @@ class ZoneOffer:
         return self.prices[0][2]
 
 
-@dataclass(frozen=True, slots=True)
-class MapSeat:
+class MapSeat(NamedTuple):
+    """A seat as the map draws it. A tuple, because a large house makes thousands for every page."""
+
     id: int
     section: str
     row: str
@@ -45,16 +48,12 @@ class MapSeat:
     x: int
     y: int
     zone: str
-    state: str
+    available: bool
     attributes: tuple[str, ...]
 
     @property
     def name(self) -> str:
         return f"{self.section}, row {self.row}, seat {self.label}"
-
-    @property
-    def available(self) -> bool:
-        return self.state == SeatState.AVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +80,11 @@ class SeatMap:
     def seats(self) -> list[MapSeat]:
         return [seat for section in self.sections for row in section.rows for seat in row.seats]
 
+    def seats_named(self, seat_ids: list[int]) -> list[MapSeat]:
+        """The seats of these ids that the map has, in the order given."""
+        by_id = {seat.id: seat for seat in self.seats}
+        return [by_id[seat_id] for seat_id in seat_ids if seat_id in by_id]
+
 
 async def seat_map(performance_id: int) -> SeatMap | None:
     """The performance's seats by section and row (front to back, left to right), with the price zones
@@ -96,6 +100,7 @@ async def seat_map(performance_id: int) -> SeatMap | None:
         performance_id,
     )
     sections: dict[str, dict[str, list[MapSeat]]] = {}
+    available = SeatState.AVAILABLE.value
     for row in rows:
         seat = MapSeat(
             row["id"],
@@ -105,8 +110,8 @@ async def seat_map(performance_id: int) -> SeatMap | None:
             row["x"],
             row["y"],
             row["zone"],
-            row["state"],
-            tuple(row["attributes"].split()),
+            row["state"] == available,
+            tuple(row["attributes"].split()) if row["attributes"] else (),
         )
         sections.setdefault(seat.section, {}).setdefault(seat.row, []).append(seat)
     xs = [row["x"] for row in rows] or [0]
@@ -123,14 +128,15 @@ async def seat_map(performance_id: int) -> SeatMap | None:
             MapSection(section, [MapRow(name, seats) for name, seats in by_row.items()])
             for section, by_row in sections.items()
         ],
-        await zone_offers(performance_id),
+        await zone_offers(performance_id, {row["zone"] for row in rows}),
         view_box,
         sum(1 for row in rows if row["state"] == SeatState.AVAILABLE),
     )
 
 
-async def zone_offers(performance_id: int) -> dict[str, ZoneOffer]:
-    """Each zone's prices by ticket type: the type's zone price, or its own price where it has none."""
+async def zone_offers(performance_id: int, seat_zones: set[str]) -> dict[str, ZoneOffer]:
+    """Each zone's prices by ticket type: the type's zone price, or its own price where it has none.
+    `seat_zones` are the zones the performance's seats are in."""
     types = (
         await TicketType.select(TicketType.id, TicketType.name, TicketType.price, TicketType.currency)
         .where(TicketType.performance == performance_id)
@@ -143,15 +149,7 @@ async def zone_offers(performance_id: int) -> dict[str, ZoneOffer]:
             ZonePrice.ticket_type.performance == performance_id
         )
     }
-    zones = sorted(
-        {zone for _, zone in zone_prices}
-        | {
-            row["zone"]
-            for row in await PerformanceSeat.select(PerformanceSeat.zone)
-            .where(PerformanceSeat.performance == performance_id)
-            .distinct()
-        }
-    )
+    zones = sorted({zone for _, zone in zone_prices} | seat_zones)
     return {
         zone: ZoneOffer(
             zone,
@@ -185,3 +183,16 @@ def offer_best(seats: list[MapSeat], count: int, zones: Collection[str] | None =
         count,
         zones,
     )
+
+
+def choose_best(map_: SeatMap, count_text: str, zone: str, most: int) -> tuple[list[int], str]:
+    """The seats best available offers for a count and zone as typed (`?best=N&zone=Z`), or why none."""
+    count = int(count_text) if count_text.isascii() and count_text.isdigit() and len(count_text) < 4 else 0
+    if not 1 <= count <= most:
+        return [], f"Choose from 1 to {most} seats."
+    if zone and zone not in map_.zones:
+        return [], "Choose one of the zones listed."
+    chosen = offer_best(map_.seats, count, {zone} if zone else None)
+    if chosen is None:
+        return [], NO_SEATS_TOGETHER.format(count, f" in zone {zone}" if zone else "")
+    return chosen, ""
