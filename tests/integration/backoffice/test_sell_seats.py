@@ -7,8 +7,11 @@ import re
 
 import pytest
 
+from boxoffice.config import get_settings
 from boxoffice.sales.tables import OrderLine, SeatState, Ticket
-from tests.support.counter import complete_sale
+from boxoffice.tickets.checkin import scan
+from boxoffice.tickets.signing import ticket_signer
+from tests.support.counter import NOW, complete_sale
 from tests.support.seated_shop import form_data, make_seated_show, seat_states
 from tests.support.shop import SHOW_TIME
 from tests.support.staff import csrf_token, make_staff, sign_in
@@ -69,6 +72,11 @@ async def test_a_block_of_seats_is_sold_with_a_ticket_for_each_seat(client, oper
     }
     states = await seat_states(seated.performance_id)
     assert {states[seat] for seat in block} == {SeatState.SOLD}
+
+    ticket = await Ticket.select(Ticket.code).where(Ticket.seat == block[0]).first()
+    signer = ticket_signer(get_settings().ticket_key_file)
+    result = await scan(seated.performance_id, ticket["code"], staff_id=operator.id, signer=signer, now=NOW)
+    assert result.ticket_name.endswith("Adult · zone B · Stalls, row C, seat 2")
 
 
 async def test_a_taken_seat_at_the_counter_is_refused_and_nothing_is_held(client, operator, seated):

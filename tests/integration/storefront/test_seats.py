@@ -7,7 +7,12 @@ import re
 
 import pytest
 
+from boxoffice.config import get_settings
+from boxoffice.mail.tables import OutboxMessage
+from boxoffice.sales.bookings import load_booking
 from boxoffice.sales.tables import Hold, Order, OrderLine, PerformanceSeat, SeatState, Ticket
+from boxoffice.tickets.pdf import tickets_to_print
+from boxoffice.tickets.signing import ticket_signer
 from tests.support.seated_shop import choose_seats, form_data, make_seated_show, seat_form_token, seat_states
 from tests.support.shop import SHOW_TIME, check_out
 
@@ -131,3 +136,14 @@ async def test_paid_seats_are_on_the_tickets_and_order_lines(shop, seated, fake_
     ]
     states = await seat_states(seated.performance_id)
     assert states[a4] == states[a5] == SeatState.SOLD
+
+    [message] = await OutboxMessage.select().where(OutboxMessage.kind == "order_confirmation")
+    assert "Adult, Stalls, row A, seat 4: ticket code" in message["text_body"]
+    assert "Stalls, row A, seat 5" in message["html_body"]
+    booking = await load_booking(order["id"])
+    both = ["Stalls, row A, seat 4", "Stalls, row A, seat 5"]
+    assert sorted(ticket.seat for ticket in booking.performances[0].tickets) == both
+    manage = re.search(r"https?://[^/\s]+(/booking/\S+)", message["text_body"]).group(1)
+    assert "Stalls, row A, seat 4" in (await shop.get(manage)).text
+    printed = tickets_to_print(booking, layout="a4", signer=ticket_signer(get_settings().ticket_key_file))
+    assert sorted(ticket.seat for ticket in printed.tickets) == both
