@@ -28,14 +28,15 @@ NO_SEATS_TOGETHER = "There are not {} seats together{}; try fewer, or another zo
 
 @dataclass(frozen=True, slots=True)
 class ZoneOffer:
-    """A price zone and what each ticket type costs in it, cheapest first."""
+    """A price zone and what each ticket type costs in it, in the types' order (the first is what a seat
+    is sold as unless another is chosen)."""
 
     zone: str
     prices: list[tuple[int, str, Money]]  # (ticket type id, name, price)
 
     @property
     def lowest(self) -> Money:
-        return self.prices[0][2]
+        return min((price for _, _, price in self.prices), key=lambda price: price.amount)
 
 
 class MapSeat(NamedTuple):
@@ -153,13 +154,10 @@ async def zone_offers(performance_id: int, seat_zones: set[str]) -> dict[str, Zo
     return {
         zone: ZoneOffer(
             zone,
-            sorted(
-                (
-                    (t["id"], t["name"], Money(t["currency"], zone_prices.get((t["id"], zone), t["price"])))
-                    for t in types
-                ),
-                key=lambda offer: offer[2].amount,
-            ),
+            [
+                (t["id"], t["name"], Money(t["currency"], zone_prices.get((t["id"], zone), t["price"])))
+                for t in types
+            ],
         )
         for zone in zones
     }
