@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
+from litestar.datastructures import MultiDict
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -28,6 +29,7 @@ from boxoffice.crm.contacts import (
     search_contacts,
 )
 from boxoffice.db import parse_id
+from boxoffice.documents.formatting import local_format
 from boxoffice.marketing.consent import consent_status
 from boxoffice.marketing.questions import current_question
 from boxoffice.marketing.tables import QuestionKind
@@ -48,15 +50,20 @@ from boxoffice.sales.counter import (
     sell_basket,
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
+from boxoffice.sales.seating.claims import hold_seats
+from boxoffice.sales.seating.maps import seat_map
 from boxoffice.web.dependencies import Acting, AppSettings
-from boxoffice.web.forms import parse_quantities
+from boxoffice.web.forms import parse_quantities, seat_choices, seats_in_address
 from boxoffice.web.guards import Staff
+from boxoffice.web.seat_drawing import draw_seats
 
 SELL = {"permission": Perm.BOX_OFFICE_SELL}
 CUSTOMER_RESULTS = 8
 # More tickets than this added at once are held only once the operator confirms the number: a slip of
 # the finger (20 for 2) would otherwise take seats from everyone else without a word.
 CONFIRM_ABOVE = 10
+COUNTER_BEST_MOST = 30  # best available offers up to this many seats together; a larger group is picked
+# on the map, a block at a time
 NOTES_SHOWN = 3
 NOTICES = {
     "consent": "Their marketing consent has been recorded, with your note.",
@@ -137,12 +144,30 @@ async def sell_page(
     existing_contact: int | None = None,
     typed: dict[int, int] | None = None,
     confirm_count: int | None = None,
+    seats_asked: MultiDict | None = None,
     status_code: int = 200,
 ) -> Template:
+    """The sell screen. On a seated performance it shows the seat map, with the seats `seats_asked`
+    (the address's `seat=` and `best=`) chosen."""
     staff: Staff = acting.staff
     now = datetime.now(UTC)
     performance = await catalog.performance_detail(performance_id, now) if performance_id else None
     sellable = performance is not None and await counter_sells(performance.id, now)
+    map_ = await seat_map(performance.id) if performance and sellable else None
+    seating = None
+    if map_ is not None and performance is not None:
+        chosen, error = seats_in_address(seats_asked or MultiDict(), map_, most=COUNTER_MAX_TICKETS)
+        if error:
+            problems = {**(problems or {}), "seat": error}
+            status_code = max(status_code, 400)
+        fmt = local_format(performance.venue.locale, performance.venue.timezone)
+        seating = {
+            "map": map_,
+            "drawing": draw_seats(map_, chosen, fmt),
+            "picked": map_.seats_named(chosen),
+            "best": (seats_asked or MultiDict()).get("best", "")[:10],
+            "best_zone": (seats_asked or MultiDict()).get("zone", "")[:40],
+        }
     basket = await holds.basket_contents(basket_token(settings, acting), now)
     customers = []
     if who.strip():
@@ -168,6 +193,8 @@ async def sell_page(
             "max_tickets": COUNTER_MAX_TICKETS,
             "typed": typed or {},
             "confirm_count": confirm_count,
+            "seating": seating,
+            "best_most": COUNTER_BEST_MOST,
         },
         status_code=status_code,
     )
@@ -175,6 +202,7 @@ async def sell_page(
 
 @get("/backoffice/sell", name="backoffice.sell", opt=SELL)
 async def sell(
+    request: Request,
     settings: AppSettings,
     acting: Acting,
     performance: FromQuery[str] = "",
@@ -191,6 +219,7 @@ async def sell(
         find=find[:100],
         who=who[:200],
         notice=done,
+        seats_asked=request.query_params,
     )
 
 
@@ -244,6 +273,42 @@ async def hold(request: Request, settings: AppSettings, acting: Acting) -> Templ
         contact_id=contact_id,
         problems={"quantity": error},
         status_code=400,
+    )
+
+
+@post("/backoffice/sell/seats", name="backoffice.sell.seats", opt=SELL)
+async def hold_seats_at_counter(
+    request: Request, settings: AppSettings, acting: Acting
+) -> Template | Redirect:
+    """Add the chosen seats of a seated performance to the basket, each with its ticket type."""
+    form_data = await request.form()
+    performance_id, contact_id = parse_id(form_data.get("performance")), parse_id(form_data.get("contact"))
+    choices, error = seat_choices(form_data, most=COUNTER_MAX_TICKETS)
+    status = 400
+    if not error and performance_id is None:
+        error = "Choose a performance first."
+    if not error and performance_id is not None:
+        try:
+            await hold_seats(
+                basket_token(settings, acting),
+                performance_id,
+                choices,
+                hold_minutes=COUNTER_HOLD_MINUTES,
+                max_per_order=COUNTER_MAX_TICKETS,
+                now=datetime.now(UTC),
+                counter=True,
+            )
+        except holds.HoldRefused as refusal:
+            error, status = str(refusal), 409 if isinstance(refusal, holds.SoldOut) else 400
+        else:
+            return Redirect(path=sell_address(performance_id, contact_id, done="held"), status_code=303)
+    return await sell_page(
+        settings,
+        acting,
+        performance_id=performance_id,
+        contact_id=contact_id,
+        problems={"seat": error},
+        status_code=status,
     )
 
 
@@ -356,4 +421,4 @@ async def complete_sale(request: Request, settings: AppSettings, acting: Acting)
     )
 
 
-ROUTES = [sell, hold, empty_basket, add_contact, record_marketing, complete_sale]
+ROUTES = [sell, hold, hold_seats_at_counter, empty_basket, add_contact, record_marketing, complete_sale]

@@ -71,9 +71,11 @@ async def order_parts(order_id: int) -> dict[str, list[dict[str, Any]]]:
     )
     tickets = await Contact.raw(
         "SELECT k.code, k.status, k.issued_at, e.title AS event, p.starts_at, t.name AS ticket_type, "
-        "a.admitted_at FROM ticket k JOIN order_line l ON l.id = k.order_line "
+        "s.section, s.row, s.label AS seat, a.admitted_at "
+        "FROM ticket k JOIN order_line l ON l.id = k.order_line "
         "JOIN ticket_type t ON t.id = l.ticket_type JOIN performance p ON p.id = k.performance "
         "JOIN event e ON e.id = p.event LEFT JOIN admission a ON a.ticket = k.id "
+        "LEFT JOIN performance_seat s ON s.id = k.seat "
         'WHERE k."order" = {} ORDER BY k.id',
         order_id,
     )

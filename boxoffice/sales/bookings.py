@@ -10,6 +10,7 @@ from datetime import datetime
 
 from boxoffice.db import as_utc
 from boxoffice.money import Money
+from boxoffice.sales.holds import seat_name
 from boxoffice.sales.tables import Order, OrderStatus, Ticket
 
 
@@ -31,6 +32,7 @@ class BookedTicket:
     status: str
     price: Money | None = None  # what this ticket cost, when known
     id: int | None = None
+    seat: str = ""  # on a seated performance: 'Stalls, row A, seat 5'
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +94,12 @@ async def load_booking(order_id: int) -> Booking | None:
     )
     tickets = await Ticket.raw(
         """
-        SELECT k.id, k.code, k.status, k.performance, t.name AS ticket_name, l.unit_price
+        SELECT k.id, k.code, k.status, k.performance, t.name AS ticket_name, l.unit_price,
+               s.section, s.row, s.label
         FROM ticket k
         JOIN order_line l ON l.id = k.order_line
         JOIN ticket_type t ON t.id = l.ticket_type
+        LEFT JOIN performance_seat s ON s.id = k.seat
         WHERE k."order" = {}
         ORDER BY k.id
         """,
@@ -124,6 +128,7 @@ async def load_booking(order_id: int) -> Booking | None:
                 ticket["status"],
                 Money(currency, ticket["unit_price"]),
                 ticket["id"],
+                seat_name(ticket) if ticket["label"] is not None else "",
             )
         )
     return Booking(

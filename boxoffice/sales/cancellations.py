@@ -1,4 +1,5 @@
-"""Cancelling tickets: they stop scanning at the door and their seats go back on sale.
+"""Cancelling tickets: they stop scanning at the door and their seats go back on sale (on a seated
+performance, the very seats they were for).
 
 A ticket is cancelled by one conditional UPDATE (only while valid and not yet let in), and the seats of
 exactly the tickets that UPDATE reports are given back, so a double click or two operators at once give
@@ -17,7 +18,7 @@ from boxoffice.auth import audit
 from boxoffice.db import one_of, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.payments.stripe_gateway import StripeGateway
-from boxoffice.sales.holds import give_back_seats, release_holds
+from boxoffice.sales.holds import give_back_seats, placeholders, release_order
 from boxoffice.sales.refunds import (
     REQUEST_KEY,
     RefundPending,
@@ -25,13 +26,13 @@ from boxoffice.sales.refunds import (
     refund_owed,
     settle_order_status,
 )
-from boxoffice.sales.tables import Order, OrderLine, OrderStatus, Ticket, TicketStatus
+from boxoffice.sales.tables import Order, OrderLine, OrderStatus, PerformanceSeat, Ticket, TicketStatus
 
 CANCEL_SQL = """
     UPDATE ticket SET status = {}
     WHERE "order" = {} AND status = {} AND id IN ({})
       AND NOT EXISTS (SELECT 1 FROM admission WHERE admission.ticket = ticket.id)
-    RETURNING id, order_line
+    RETURNING id, order_line, seat
 """
 
 
@@ -57,6 +58,13 @@ async def cancel_ticket_rows(order_id: int, ticket_ids: list[int]) -> Cancelled:
         TicketStatus.VALID.value,
         *ticket_ids,
     )
+    seats = [row["seat"] for row in cancelled if row["seat"] is not None]
+    if seats:
+        await PerformanceSeat.raw(
+            f"UPDATE performance_seat SET state = 'available', order_line = NULL"
+            f" WHERE id IN ({placeholders(seats)}) AND state = 'sold'",
+            *seats,
+        )
     per_line = Counter(row["order_line"] for row in cancelled)
     value = 0
     if per_line:
@@ -111,11 +119,7 @@ async def cancel_reservation(order_id: int, *, staff_id: int, ip: str) -> None:
         )
         if not called_off:
             raise CancelRefused("Only an unpaid reservation can be called off.")
-        await release_holds(
-            await OrderLine.raw(
-                'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}', order_id
-            )
-        )
+        await release_order(order_id)
         await audit.record(
             "order.reservation_cancelled", actor_id=staff_id, ip=ip, object_type="order", object_id=order_id
         )

@@ -112,7 +112,9 @@ async def exchange_tickets(
                 {"tickets": "Choose valid tickets of this order that have not been let in."}
             )
         target = (
-            await Performance.select(Performance.id, Performance.event, Performance.starts_at)
+            await Performance.select(
+                Performance.id, Performance.event, Performance.starts_at, Performance.seating_plan
+            )
             .where(Performance.id == target_performance_id)
             .first()
         )
@@ -124,6 +126,10 @@ async def exchange_tickets(
         ):
             raise ExchangeRefused(
                 {"performance": "Choose another performance of the same event, still to come."}
+            )
+        if target["seating_plan"] is not None:
+            raise ExchangeRefused(
+                {"performance": "That performance is seated: cancel these tickets and sell new seats."}
             )
         target_types = {
             row["name"]: row["id"]

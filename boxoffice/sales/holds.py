@@ -4,6 +4,10 @@ Seats are taken by conditional UPDATEs (`available = available - n WHERE availab
 many buyers race for the last tickets, on SQLite or PostgreSQL, no more are held than exist. What a
 lapsed hold or unpaid order took is given back exactly once, because the row that recorded it is deleted
 (or its status moved on) by the same statement that reports it.
+
+On a seated performance a hold also names its seats (`PerformanceSeat.hold`, taken in `seating.claims`),
+and what gives the count back gives the seats back with it, in the same transaction: a seat leaves the
+`held` state only by a conditional UPDATE naming that state.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from boxoffice.crash_points import crash_point
 from boxoffice.db import as_utc, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.money import Money
-from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, TicketType
+from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, PerformanceSeat, TicketType
 
 MOST_PER_ORDER = "You can buy at most {} tickets in one order."
 
@@ -125,6 +129,10 @@ async def hold_tickets(
     types = {ticket_type.id for ticket_type in await on_sale_types(performance_id, now, counter=counter)}
     if not set(chosen) <= types:
         raise HoldRefused("One of those tickets is not sold for this performance.")
+    if await Performance.exists().where(
+        (Performance.id == performance_id) & Performance.seating_plan.is_not_null()
+    ):
+        raise HoldRefused("This performance has numbered seats: choose your seats.")
     basket = basket_key(basket_token)
     already_held = sum(
         row["quantity"]
@@ -164,20 +172,66 @@ async def take_and_hold(
         crash_point("hold.before_commit")
 
 
+def placeholders(values: list) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+async def remove_holds(where: str, *values: object) -> list[dict]:
+    """Delete the holds `where` finds and return them (id, performance, ticket_type, zone, quantity,
+    expires_at, and `seats`: the ids of the seats each named). Their counts and seats are the caller's to
+    give back or pass on; only the holds this DELETE returned are, so two callers never both do.
+
+    The seats are read before the DELETE (which clears `PerformanceSeat.hold`), and only the holds read
+    then are deleted: a hold's seats are written with it, so every hold deleted has its seats known."""
+    found = [row["id"] for row in await Hold.raw(f"SELECT id FROM hold WHERE {where}", *values)]
+    if not found:
+        return []
+    seats: dict[int, list[int]] = {}
+    for seat in await PerformanceSeat.raw(
+        f"SELECT id, hold FROM performance_seat WHERE hold IN ({placeholders(found)})", *found
+    ):
+        seats.setdefault(seat["hold"], []).append(seat["id"])
+    rows = await Hold.raw(
+        f"DELETE FROM hold WHERE id IN ({placeholders(found)})"
+        " RETURNING id, performance, ticket_type, zone, quantity, expires_at",
+        *found,
+    )
+    return [{**row, "seats": sorted(seats.get(row["id"], []))} for row in rows]
+
+
 async def release_basket(basket_token: str) -> None:
     """Give back everything the basket holds (the buyer emptied it, or it became an order)."""
     async with write_transaction():
-        await release_holds(
-            await Hold.raw(
-                "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity",
-                basket_key(basket_token),
-            )
-        )
+        await release_holds(await remove_holds("basket = {}", basket_key(basket_token)))
 
 
 async def release_holds(rows: list[dict]) -> None:
+    """Give back the counts, and the seats, of holds just removed (`remove_holds`)."""
     for row in rows:
         await give_back_seats(row["performance"], row["ticket_type"], row["quantity"])
+    seats = [seat for row in rows for seat in row.get("seats", ())]
+    if seats:
+        await PerformanceSeat.raw(
+            f"UPDATE performance_seat SET state = 'available', hold = NULL"
+            f" WHERE id IN ({placeholders(seats)}) AND state = 'held'",
+            *seats,
+        )
+
+
+async def release_order(order_id: int) -> int:
+    """Give back what an unpaid order took, once the conditional UPDATE of its status (lapsed, called off)
+    has reported it; returns how many seats. Its seats keep their `order_line`, by which a payment that
+    arrives late takes them back if they are still free."""
+    lines = await Hold.raw(
+        'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}', order_id
+    )
+    await release_holds(lines)
+    await PerformanceSeat.raw(
+        "UPDATE performance_seat SET state = 'available' WHERE state = 'held'"
+        ' AND order_line IN (SELECT id FROM order_line WHERE "order" = {})',
+        order_id,
+    )
+    return sum(line["quantity"] for line in lines)
 
 
 async def release_lapsed(now: datetime, *, performance_id: int | None = None) -> int:
@@ -190,16 +244,9 @@ async def release_lapsed(now: datetime, *, performance_id: int | None = None) ->
     released = 0
     async with write_transaction():
         if performance_id is None:
-            holds = await Hold.raw(
-                "DELETE FROM hold WHERE expires_at <= {} RETURNING performance, ticket_type, quantity", now
-            )
+            holds = await remove_holds("expires_at <= {}", now)
         else:
-            holds = await Hold.raw(
-                "DELETE FROM hold WHERE expires_at <= {} AND performance = {}"
-                " RETURNING performance, ticket_type, quantity",
-                now,
-                performance_id,
-            )
+            holds = await remove_holds("expires_at <= {} AND performance = {}", now, performance_id)
         await release_holds(holds)
         released += sum(row["quantity"] for row in holds)
         lapsed_orders = await Hold.raw(
@@ -209,11 +256,7 @@ async def release_lapsed(now: datetime, *, performance_id: int | None = None) ->
             now,
         )
         for order in lapsed_orders:
-            lines = await Hold.raw(
-                'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}', order["id"]
-            )
-            await release_holds(lines)
-            released += sum(line["quantity"] for line in lines)
+            released += await release_order(order["id"])
     return released
 
 
@@ -248,6 +291,8 @@ class BasketLine:
     ticket_name: str
     quantity: int
     unit_price: Money
+    zone: str = ""  # the price zone of a seated performance's seats
+    seats: tuple[str, ...] = ()  # their names, on a seated performance
 
     @property
     def amount(self) -> Money:
@@ -277,21 +322,24 @@ async def basket_contents(basket_token: str, now: datetime) -> Basket:
         await release_lapsed(now)
     rows = await Hold.raw(
         """
-        SELECT h.performance, h.ticket_type, h.quantity, h.expires_at, t.name AS ticket_name, t.price,
-               t.currency, p.starts_at, e.title, e.slug, v.locale, v.timezone
+        SELECT h.id, h.performance, h.ticket_type, h.zone, h.quantity, h.expires_at, t.name AS ticket_name,
+               COALESCE(z.price, t.price) AS price, t.currency, p.starts_at, e.title, e.slug, v.locale,
+               v.timezone
         FROM hold h
         JOIN ticket_type t ON t.id = h.ticket_type
+        LEFT JOIN zone_price z ON z.ticket_type = h.ticket_type AND z.zone = h.zone
         JOIN performance p ON p.id = h.performance
         JOIN event e ON e.id = p.event
         JOIN venue v ON v.id = e.venue
         WHERE h.basket = {}
-        ORDER BY p.starts_at, t.position, t.id
+        ORDER BY p.starts_at, t.position, t.id, h.zone
         """,
         basket,
     )
-    merged: dict[tuple[int, int], BasketLine] = {}
+    seats = await held_seat_names([row["id"] for row in rows])
+    merged: dict[tuple[int, int, str], BasketLine] = {}
     for row in rows:
-        key = (row["performance"], row["ticket_type"])
+        key = (row["performance"], row["ticket_type"], row["zone"])
         previous = merged.get(key)
         merged[key] = BasketLine(
             performance_id=row["performance"],
@@ -304,6 +352,26 @@ async def basket_contents(basket_token: str, now: datetime) -> Basket:
             ticket_name=row["ticket_name"],
             quantity=row["quantity"] + (previous.quantity if previous else 0),
             unit_price=Money(row["currency"], row["price"]),
+            zone=row["zone"],
+            seats=(previous.seats if previous else ()) + tuple(seats.get(row["id"], ())),
         )
     expiries = [as_utc(row["expires_at"]) for row in rows]
     return Basket(list(merged.values()), min(expiries) if expiries else None)
+
+
+async def held_seat_names(hold_ids: list[int]) -> dict[int, list[str]]:
+    """The seats each hold names, by hold, as a buyer reads them ('Stalls, row A, seat 5')."""
+    if not hold_ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    for seat in await PerformanceSeat.raw(
+        f"SELECT hold, section, row, label FROM performance_seat WHERE hold IN ({placeholders(hold_ids)})"
+        " ORDER BY section, row, x",
+        *hold_ids,
+    ):
+        names.setdefault(seat["hold"], []).append(seat_name(seat))
+    return names
+
+
+def seat_name(seat: dict) -> str:
+    return f"{seat['section']}, row {seat['row']}, seat {seat['label']}"

@@ -26,7 +26,7 @@ from boxoffice.payments.stripe_gateway import (
     refunded_charge_from,
 )
 from boxoffice.sales.cancellations import cancel_all_tickets
-from boxoffice.sales.holds import LAPSING_STATUSES, release_holds
+from boxoffice.sales.holds import LAPSING_STATUSES, release_order
 from boxoffice.sales.orders import (
     Fulfilment,
     PaymentReceived,
@@ -184,12 +184,7 @@ async def lapse_unpaid(session: CheckoutSession, *, event_id: str, now: datetime
             *LAPSING_STATUSES,
         )
         if lapsed:
-            await release_holds(
-                await OrderLine.raw(
-                    'SELECT performance, ticket_type, quantity FROM order_line WHERE "order" = {}',
-                    order["id"],
-                )
-            )
+            await release_order(order["id"])
 
 
 class EventArrivedEarly(Exception):

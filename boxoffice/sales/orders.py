@@ -19,18 +19,26 @@ from boxoffice.db import as_utc, one_of, write_transaction
 from boxoffice.marketing.consent import record_consent
 from boxoffice.money import Money
 from boxoffice.sales.confirmation import queue_confirmation
-from boxoffice.sales.holds import LAPSING_STATUSES, basket_key, release_holds, take_seats
+from boxoffice.sales.holds import (
+    LAPSING_STATUSES,
+    basket_key,
+    placeholders,
+    release_holds,
+    remove_holds,
+    take_seats,
+)
 from boxoffice.sales.tables import (
-    Hold,
     Order,
     OrderChannel,
     OrderLine,
     OrderStatus,
     Payment,
     PaymentMethod,
+    PerformanceSeat,
     StripeEvent,
     Ticket,
     TicketType,
+    ZonePrice,
 )
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread over the phone
@@ -116,13 +124,10 @@ async def place_order(
 
 
 async def take_basket_holds(basket_token: str, now: datetime) -> list[dict]:
-    """Empty the basket and return its live holds (performance, ticket_type, quantity), whose seats pass
-    to the order being made; lapsed ones give their seats back. Raises BasketLapsed when nothing is live.
-    Runs inside the caller's transaction."""
-    holds = await Hold.raw(
-        "DELETE FROM hold WHERE basket = {} RETURNING performance, ticket_type, quantity, expires_at",
-        basket_key(basket_token),
-    )
+    """Empty the basket and return its live holds (performance, ticket_type, zone, quantity, seats), whose
+    seats pass to the order being made; lapsed ones give their seats back. Raises BasketLapsed when
+    nothing is live. Runs inside the caller's transaction."""
+    holds = await remove_holds("basket = {}", basket_key(basket_token))
     live = [row for row in holds if as_utc(row["expires_at"]) > now]
     await release_holds([row for row in holds if as_utc(row["expires_at"]) <= now])
     if not live:
@@ -131,9 +136,10 @@ async def take_basket_holds(basket_token: str, now: datetime) -> list[dict]:
 
 
 async def ticket_prices(type_ids: list[int]) -> dict[int, dict]:
-    """Ticket types by id, with price, currency and the titles that describe an order line."""
-    return {
-        row["id"]: row
+    """Ticket types by id, with price, currency, the titles that describe an order line, and `zones`:
+    the type's price in each price zone of a seated performance."""
+    prices = {
+        row["id"]: {**row, "zones": {}}
         for row in await TicketType.select(
             TicketType.id,
             TicketType.name,
@@ -143,29 +149,51 @@ async def ticket_prices(type_ids: list[int]) -> dict[int, dict]:
             TicketType.performance.event.title.as_alias("title"),
         ).where(one_of(TicketType.id, type_ids))
     }
+    for row in await ZonePrice.select(ZonePrice.ticket_type, ZonePrice.zone, ZonePrice.price).where(
+        one_of(ZonePrice.ticket_type, type_ids)
+    ):
+        prices[row["ticket_type"]]["zones"][row["zone"]] = row["price"]
+    return prices
+
+
+def face_value(row: dict, prices: dict[int, dict]) -> int:
+    """The price of a held row's tickets: the type's price in the seats' zone, or its own price (general
+    admission, or a zone the type has no price of its own in)."""
+    ticket_type = prices[row["ticket_type"]]
+    return ticket_type["zones"].get(row.get("zone") or "", ticket_type["price"])
 
 
 def basket_total(live: list[dict], prices: dict[int, dict]) -> int:
-    return sum(prices[row["ticket_type"]]["price"] * row["quantity"] for row in live)
+    return sum(face_value(row, prices) * row["quantity"] for row in live)
 
 
 async def insert_order_lines(order_id: int, live: list[dict], prices: dict[int, dict]) -> list[int]:
-    """One order line per (performance, ticket type) held, at today's price, or at the `unit_price` a row
-    names (0 for tickets given away); the face value is always today's price. Returns their ids."""
+    """One order line per (performance, ticket type, zone) held, at today's price, or at the `unit_price`
+    a row names (0 for tickets given away); the face value is always today's price. The seats a row
+    names pass to its line, still held. Returns the lines' ids."""
     rows = await OrderLine.insert(
         *[
             OrderLine(
                 order=order_id,
                 performance=row["performance"],
                 ticket_type=row["ticket_type"],
-                description=line_description(prices[row["ticket_type"]]),
+                description=line_description(prices[row["ticket_type"]], row.get("zone") or ""),
                 quantity=row["quantity"],
-                unit_price=row.get("unit_price", prices[row["ticket_type"]]["price"]),
-                face_value=prices[row["ticket_type"]]["price"],
+                unit_price=row.get("unit_price", face_value(row, prices)),
+                face_value=face_value(row, prices),
+                zone=row.get("zone") or "",
             )
             for row in live
         ]
     ).returning(OrderLine.id)
+    for line, row in zip(rows, live, strict=True):
+        if seats := row.get("seats"):
+            await PerformanceSeat.raw(
+                f"UPDATE performance_seat SET order_line = {{}} WHERE id IN ({placeholders(seats)})"
+                " AND state = 'held'",
+                line["id"],
+                *seats,
+            )
     return [row["id"] for row in rows]
 
 
@@ -176,8 +204,9 @@ async def give_away_order(order_id: int) -> None:
     await Order.update({Order.total: 0}).where(Order.id == order_id)
 
 
-def line_description(ticket_type: dict) -> str:
-    return f"{ticket_type['title']} · {ticket_type['name']}"
+def line_description(ticket_type: dict, zone: str = "") -> str:
+    described = f"{ticket_type['title']} · {ticket_type['name']}"
+    return f"{described} · zone {zone}" if zone else described
 
 
 async def unused_reference() -> str:
@@ -277,37 +306,74 @@ async def claim_stripe_event(event_id: str, event_type: str, now: datetime) -> b
 
 
 async def retake_lapsed_seats(order_id: int) -> bool:
-    """A payment arrived after its order lapsed: take the seats again if they are still free."""
-    lines = await OrderLine.select(OrderLine.performance, OrderLine.ticket_type, OrderLine.quantity).where(
-        OrderLine.order == order_id
-    )
+    """A payment arrived after its order lapsed: take the seats again if they are still free (on a seated
+    performance, the very seats the order had)."""
+    lines = await OrderLine.select(
+        OrderLine.id,
+        OrderLine.performance,
+        OrderLine.ticket_type,
+        OrderLine.quantity,
+        OrderLine.performance.seating_plan.as_alias("plan"),
+    ).where(OrderLine.order == order_id)
     for line in lines:
         if not await take_seats(line["performance"], line["ticket_type"], line["quantity"]):
+            return False
+        if line["plan"] is not None and not await retake_line_seats(line["id"], line["quantity"]):
             return False
     return True
 
 
-async def issue_tickets(order_id: int, now: datetime, *, line_ids: list[int] | None = None) -> None:
-    """One ticket per admission on the order's lines (or only on `line_ids`, new lines of an exchange)."""
-    query = OrderLine.select(OrderLine.id, OrderLine.performance, OrderLine.quantity).where(
-        OrderLine.order == order_id
+async def retake_line_seats(line_id: int, quantity: int) -> bool:
+    taken = await PerformanceSeat.raw(
+        "UPDATE performance_seat SET state = 'held' WHERE order_line = {} AND state = 'available'"
+        " RETURNING id",
+        line_id,
     )
+    return len(taken) == quantity
+
+
+async def issue_tickets(order_id: int, now: datetime, *, line_ids: list[int] | None = None) -> None:
+    """One ticket per admission on the order's lines (or only on `line_ids`, new lines of an exchange);
+    on a seated performance each is for one of its line's seats, which are sold by the same UPDATE that
+    finds them."""
+    query = OrderLine.select(
+        OrderLine.id,
+        OrderLine.performance,
+        OrderLine.quantity,
+        OrderLine.performance.seating_plan.as_alias("plan"),
+    ).where(OrderLine.order == order_id)
     if line_ids is not None:
         query = query.where(one_of(OrderLine.id, line_ids))
     lines = await query
-    await Ticket.insert(
-        *[
+    tickets = []
+    for line in lines:
+        seats: list[int | None] = [None] * line["quantity"]
+        if line["plan"] is not None:
+            sold = await PerformanceSeat.raw(
+                "UPDATE performance_seat SET state = 'sold' WHERE order_line = {} AND state = 'held'"
+                " RETURNING id",
+                line["id"],
+            )
+            seats = sorted(row["id"] for row in sold)
+            if len(seats) != line["quantity"]:
+                raise SeatsMissing(order_id)
+        tickets += [
             Ticket(
                 order=order_id,
                 order_line=line["id"],
                 performance=line["performance"],
                 code=new_ticket_code(),
                 issued_at=now,
+                seat=seat,
             )
-            for line in lines
-            for _ in range(line["quantity"])
+            for seat in seats
         ]
-    )
+    await Ticket.insert(*tickets)
+
+
+class SeatsMissing(Exception):
+    """An order line's seats were not all held for it: a fault, never a state a sale may reach. Raised
+    inside the transaction, so nothing is issued."""
 
 
 async def attach_contact_and_consent(order_id: int, now: datetime) -> None:

@@ -106,19 +106,22 @@ class TicketType(Table):
 
 
 class Hold(Table):
-    """Seats set aside for a basket until `expires_at`; deleting the row gives them back."""
+    """Seats set aside for a basket until `expires_at`; deleting the row gives them back. On a seated
+    performance a hold is of one ticket type in one price `zone`, and names its seats
+    (`PerformanceSeat.hold`)."""
 
     basket = Varchar(length=64, index=True)  # SHA-256 of the basket cookie
     performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
     ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict, index=True)
     quantity = Integer()
     expires_at = Timestamptz(index=True)
+    zone = Varchar(length=40, default="")  # the seats' price zone, on a seated performance
 
 
 class SeatState(StrEnum):
     AVAILABLE = "available"
-    HELD = "held"  # by a basket's or the counter's hold (`PerformanceSeat.hold`)
-    SOLD = "sold"  # to the valid ticket whose `seat` it is
+    HELD = "held"  # by a basket's or the counter's hold (`hold`), or an unpaid order's line (`order_line`)
+    SOLD = "sold"  # to the valid ticket whose `seat` it is, on `order_line`
     KILLED = "killed"  # kept off sale (house seats, technical kills, wheelchair spaces), with a reason
 
 
@@ -139,6 +142,9 @@ class PerformanceSeat(Table):
     attributes = Varchar(length=200, default="")
     state = Varchar(length=16, choices=SeatState, default=SeatState.AVAILABLE)
     hold = ForeignKey(references=Hold, null=True, on_delete=OnDelete.set_null, index=True)
+    # the order line the seat was last taken by (`seating.claims`); with state `held` or `sold` it is the
+    # line's, and a line paid after it lapsed takes its seats back by it
+    order_line = ForeignKey(references="OrderLine", null=True, on_delete=OnDelete.set_null, index=True)
     kill_reason = Varchar(length=200, default="")
     killed_by = Integer(null=True, default=None)  # the staff member who killed it
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -17,24 +16,13 @@ from boxoffice.marketing.questions import question_asked
 from boxoffice.marketing.tables import QuestionKind
 from boxoffice.sales import catalog, holds, orders
 from boxoffice.sales.checkout import CheckoutAnswers, CheckoutRefused, Shop, place_online_order
+from boxoffice.sales.seating.maps import seat_map
+from boxoffice.storefront.baskets import BASKET_COOKIE, basket_cookie
+from boxoffice.storefront.seats import seated_page
 from boxoffice.venue.policies import current_policy
 from boxoffice.venue.settings import storefront_settings
 from boxoffice.web.dependencies import AppSettings, ClientAddress, Gateway
 from boxoffice.web.forms import parse_quantities
-
-BASKET_COOKIE = "boxoffice_basket"
-
-
-def basket_cookie(settings: AppSettings, token: str) -> Cookie:
-    return Cookie(
-        key=BASKET_COOKIE,
-        value=token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=24 * 3600,
-        path="/",
-    )
 
 
 async def performance_page(
@@ -62,7 +50,11 @@ async def performance_page(
 
 
 @get("/performances/{performance_id:int}", name="storefront.performance")
-async def show_performance(performance_id: FromPath[int]) -> Template:
+async def show_performance(request: Request, performance_id: FromPath[int]) -> Template:
+    """Tickets by number for general admission; a seated performance's seats on its map."""
+    map_ = await seat_map(performance_id)
+    if map_ is not None:
+        return await seated_page(request, performance_id, map_)
     return await performance_page(performance_id)
 
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from litestar import Router
 
-from boxoffice.storefront import booking, checkout, policies, privacy_centre, unsubscribe, webhooks, whats_on
+from boxoffice.storefront import (
+    booking,
+    checkout,
+    policies,
+    privacy_centre,
+    seats,
+    unsubscribe,
+    webhooks,
+    whats_on,
+)
 
 storefront_router = Router(
     path="/",
     route_handlers=[
         *whats_on.ROUTES,
         *checkout.ROUTES,
+        *seats.ROUTES,
         *booking.ROUTES,
         *webhooks.ROUTES,
         *policies.ROUTES,

@@ -16,6 +16,7 @@ from boxoffice.auth import audit
 from boxoffice.auth.tables import StaffUser
 from boxoffice.db import as_utc, write_transaction
 from boxoffice.sales.catalog import ScheduledPerformance, scheduled_performance
+from boxoffice.sales.holds import seat_name
 from boxoffice.sales.tables import (
     Admission,
     OrderStatus,
@@ -72,6 +73,9 @@ async def scan(
             Ticket.status,
             Ticket.order.status.as_alias("order_status"),
             Ticket.order_line.description.as_alias("ticket_name"),
+            Ticket.seat.section.as_alias("section"),
+            Ticket.seat.row.as_alias("row"),
+            Ticket.seat.label.as_alias("label"),
         )
         .where(Ticket.code == code)
         .first()
@@ -79,6 +83,8 @@ async def scan(
     if ticket is None:
         return ScanResult(Outcome.NOT_VALID)
     name = ticket["ticket_name"]
+    if ticket["label"] is not None:  # a numbered seat: the door shows where to send them
+        name = f"{name} · {seat_name(ticket)}"
     if ticket["status"] != TicketStatus.VALID or ticket["order_status"] != OrderStatus.PAID:
         return ScanResult(Outcome.CANCELLED, code, name)
     if ticket["performance"] != performance_id:

@@ -45,6 +45,7 @@ def tickets_to_print(booking: Booking, *, layout: str, signer: TicketSigner) -> 
                 price=fmt.money(ticket.price) if ticket.price is not None else "",
                 readable_code=readable_code(ticket.code),
                 qr_payload=signer.qr_payload(ticket.code),
+                seat=ticket.seat,
             )
             for ticket in performance.tickets
             if ticket.status == "valid"

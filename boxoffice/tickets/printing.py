@@ -46,6 +46,7 @@ class PrintedTicket:
     price: str
     readable_code: str
     qr_payload: str  # the signed code the QR code holds
+    seat: str = ""  # 'Stalls, row A, seat 5' on a seated performance
 
 
 @dataclass(frozen=True, slots=True)

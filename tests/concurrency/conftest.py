@@ -2,8 +2,9 @@
 
 Each test gets a database of its own with the demo data: a SQLite file in its temporary folder, or the
 PostgreSQL database `boxoffice_rush` (on the server of `POSTGRES_TEST_URL`, by default 127.0.0.1:5432 as
-user `postgres`), created before the test and dropped after it. Without a reachable PostgreSQL server the
-PostgreSQL runs are skipped, except in CI (`CI=true`), where they fail.
+user `postgres`; with what follows `boxoffice_test` in that URL's database name after it, so that two
+checkouts testing on one server keep apart), created before the test and dropped after it. Without a
+reachable PostgreSQL server the PostgreSQL runs are skipped, except in CI (`CI=true`), where they fail.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,7 +39,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield sqlite_database_url(tmp_path / "boxoffice.sqlite3")
         return
-    url = with_database_name(POSTGRES_SERVER_URL, "boxoffice_rush")
+    suffix = urlsplit(POSTGRES_SERVER_URL).path.strip("/").removeprefix("boxoffice_test")
+    url = with_database_name(POSTGRES_SERVER_URL, f"boxoffice_rush{suffix}")
     try:
         asyncio.run(recreate_database(url))
     except PostgresUnreachable as error:

@@ -253,34 +253,49 @@ class RushResult:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What one buyer asks for: the page with the form, the form's address and fields, and the words of
+    the page that tells them the seats are gone."""
+
+    page_path: str
+    hold_path: str
+    fields: dict[str, str | list[str]]
+    gone_message: str = SOLD_OUT_MESSAGE
+
+
 async def race(base_url: str | list[str], on_sale: OnSale, buyers: int) -> RushResult:
     """`buyers` clients, each with its own cookies and connection like a browser, open the performance
-    page; once every one of them has it, all ask at the same moment to hold one ticket.
+    page; once every one of them has it, all ask at the same moment to hold one ticket."""
+    page_path = f"/performances/{on_sale.performance_id}"
+    ask = Ask(page_path, f"{page_path}/hold", {f"quantity_{on_sale.ticket_type_id}": "1"})
+    return await race_for(base_url, [ask] * buyers)
+
+
+async def race_for(base_url: str | list[str], asks: list[Ask]) -> RushResult:
+    """One client a buyer, as in `race`, each asking for what its `Ask` says, all at the same moment.
 
     Given several servers' addresses, the buyers are spread over them as a load balancer without sticky
     sessions would: each buyer opens the page on one server and asks to hold on the next."""
     servers = [base_url] if isinstance(base_url, str) else base_url
-    everyone_has_the_form = asyncio.Barrier(buyers)
+    everyone_has_the_form = asyncio.Barrier(len(asks))
     async with asyncio.timeout(RACE_TIMEOUT), asyncio.TaskGroup() as group:
         tasks = [
             group.create_task(
-                buy(
-                    servers[n % len(servers)], servers[(n + 1) % len(servers)], on_sale, everyone_has_the_form
-                )
+                buy(servers[n % len(servers)], servers[(n + 1) % len(servers)], ask, everyone_has_the_form)
             )
-            for n in range(buyers)
+            for n, ask in enumerate(asks)
         ]
     return RushResult([task.result() for task in tasks])
 
 
-async def buy(page_server: str, hold_server: str, on_sale: OnSale, start: asyncio.Barrier) -> Attempt:
-    page_path = f"/performances/{on_sale.performance_id}"
+async def buy(page_server: str, hold_server: str, ask: Ask, start: asyncio.Barrier) -> Attempt:
     one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with httpx.AsyncClient(
         base_url=page_server, limits=one_connection, timeout=REQUEST_TIMEOUT, verify=SHARED_TLS_CONTEXT
     ) as client:
         try:
-            page = await client.get(page_path)
+            page = await client.get(ask.page_path)
         except httpx.HTTPError as error:
             await start.wait()
             return Attempt(error=f"performance page: {error!r}")
@@ -288,17 +303,17 @@ async def buy(page_server: str, hold_server: str, on_sale: OnSale, start: asynci
         await start.wait()
         if page.status_code != 200 or token is None:
             return Attempt(page.status_code, error="no form on the performance page")
-        form = {"_csrf_token": token[1], f"quantity_{on_sale.ticket_type_id}": "1"}
+        form = {"_csrf_token": token[1], **ask.fields}
         started = time.perf_counter()
         try:
-            hold = await client.post(f"{hold_server}{page_path}/hold", data=form)
+            hold = await client.post(f"{hold_server}{ask.hold_path}", data=form)
         except httpx.HTTPError as error:
             return Attempt(page.status_code, error=f"hold: {error!r}")
         return Attempt(
             page_status=page.status_code,
             hold_status=hold.status_code,
             hold_location=hold.headers.get("location", ""),
-            told_sold_out=SOLD_OUT_MESSAGE in hold.text,
+            told_sold_out=ask.gone_message in hold.text,
             hold_started=started,
             hold_finished=time.perf_counter(),
         )
