@@ -21,7 +21,7 @@ ALERT_DAYS = 30  # performances this close are watched for selling out
 FAILING_DAYS = 7  # e-mails that failed this recently are flagged
 
 NEXT_PERFORMANCES_SQL = """
-SELECT p.id, p.starts_at, p.capacity, p.available, e.title,
+SELECT p.id, p.starts_at, p.capacity, p.available, e.title, e.status,
        (SELECT COUNT(*) FROM ticket k WHERE k.performance = p.id AND k.status = {}) AS sold
 FROM performance p JOIN event e ON e.id = p.event
 WHERE p.starts_at > {} AND p.starts_at < {} {nearly}
@@ -42,13 +42,14 @@ class SeatBar:
     capacity: int
     sold: int
     held: int
+    status: str = ""  # the event's: on sale, off sale or draft
 
     @property
     def available(self) -> int:
         return max(0, self.capacity - self.sold - self.held)
 
 
-async def next_performances(now: datetime, limit: int = 8, *, nearly_sold_out: bool = False) -> list[SeatBar]:
+async def next_performances(now: datetime, limit: int = 20, *, nearly_sold_out: bool = False) -> list[SeatBar]:
     """The next performances (or, with `nearly_sold_out`, those of the next 30 days that are 90% gone)
     with their seats sold, held and available."""
     nearly = "AND p.available <= p.capacity * {}" if nearly_sold_out else ""
@@ -68,6 +69,7 @@ async def next_performances(now: datetime, limit: int = 8, *, nearly_sold_out: b
             row["capacity"],
             row["sold"],
             max(0, row["capacity"] - row["available"] - row["sold"]),
+            row["status"],
         )
         for row in rows
     ]

@@ -5,7 +5,7 @@ on the editor or on a seated performance's page."""
 import pyotp
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import boxoffice, open_from_menu
 from tests.support.accessibility import assert_accessible
 
 MANAGER_EMAIL = "plans@venue.example"
@@ -39,7 +39,7 @@ def test_a_manager_builds_a_section_marks_a_wheelchair_space_and_previews_the_pl
     )
     sign_in_enrolled(page, live_server, MANAGER_EMAIL, MANAGER_PASSWORD)
 
-    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Seating plans").click()
+    open_from_menu(page, "Events", "Seating plans")
     expect(page.get_by_role("heading", level=1)).to_have_text("Seating plans")
     assert_accessible(page)
     page.get_by_label("Venue").select_option(label="Riverside Arts Centre")
