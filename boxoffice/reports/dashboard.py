@@ -49,7 +49,9 @@ class SeatBar:
         return max(0, self.capacity - self.sold - self.held)
 
 
-async def next_performances(now: datetime, limit: int = 20, *, nearly_sold_out: bool = False) -> list[SeatBar]:
+async def next_performances(
+    now: datetime, limit: int = 20, *, nearly_sold_out: bool = False
+) -> list[SeatBar]:
     """The next performances (or, with `nearly_sold_out`, those of the next 30 days that are 90% gone)
     with their seats sold, held and available."""
     nearly = "AND p.available <= p.capacity * {}" if nearly_sold_out else ""
