@@ -197,10 +197,15 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
     """A refund made in Stripe's dashboard (or by us): record what is not yet recorded, and when the whole
     payment is refunded, mark the order refunded and its tickets cancelled. A refund larger than what is
     left of the payment is logged and not recorded: a payment is never refunded beyond what was paid.
-    A refund of a payment not yet recorded for an order still awaiting it raises EventArrivedEarly."""
+    A refund of a payment not yet recorded for an order still awaiting it raises EventArrivedEarly.
+
+    The order is asked whether it awaits payment before the payment is looked for: the payment and the
+    order's new status commit together, so once the order no longer awaits it, the payment is visible to
+    every later statement. Asked the other way round, PostgreSQL could miss both and lose the refund."""
     async with write_transaction():
         if not await claim_stripe_event(event_id, "charge.refunded", now):
             return
+        early = await awaits_payment(charge.metadata.get("order_id"))
         payment = (
             await Payment.select(Payment.id, Payment.order, Payment.amount, Payment.currency)
             .where(
@@ -210,7 +215,7 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
             .first()
         )
         if payment is None:
-            if await awaits_payment(charge.metadata.get("order_id")):
+            if early:
                 raise EventArrivedEarly(event_id)
             return
         for refund in charge.refunds.data:
