@@ -3,6 +3,8 @@ genuine, recent, shaped like their type and about a session we opened for the or
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import hmac
 import json
@@ -12,7 +14,9 @@ import time
 import httpx
 import pytest
 
+from boxoffice.sales import online_payment
 from boxoffice.sales.tables import Order, OrderStatus, Payment, Refund, StripeEvent, Ticket
+from tests.conftest import POSTGRES_URL
 from tests.support.fake_stripe import FakeStripe
 from tests.support.shop import check_out, choose, paid_order, seats_left
 
@@ -345,6 +349,38 @@ async def test_a_refund_reported_before_its_payment_waits_for_it_and_is_recorded
 
     assert await post_signed(shop, fake_stripe, payment_event) == 200
     assert await post_signed(shop, fake_stripe, refund_event) == 200
+    assert await post_signed(shop, fake_stripe, refund_event) == 200
+    [refund] = await Refund.select(Refund.amount, Refund.provider_reference)
+    assert refund["amount"] == 1000 and refund["provider_reference"] in fake_stripe.refunds
+    assert (await Payment.select(Payment.refunded).first())["refunded"] == 1000
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL, reason="SQLite lets one writer in at a time, so the payment cannot land mid-refund"
+)
+async def test_a_refund_reported_while_its_payment_is_being_recorded_is_not_lost(
+    shop, show, fake_stripe, monkeypatch
+):
+    """The payment event commits between the refund's two reads, the worst moment for it: the refund is
+    recorded all the same."""
+    order, _ = await pending_order(shop, show)
+    paid = fake_stripe.complete_session(order["stripe_session"])
+    refund_event = fake_stripe.webhook_event(
+        "charge.refunded", fake_stripe.refund_in_dashboard(paid["payment_intent"], 1000)
+    )[0]
+    payment_event = fake_stripe.webhook_event("checkout.session.completed", paid)[0]
+    outside_the_refund = contextvars.copy_context()
+    asks_whether_it_awaits_payment = online_payment.awaits_payment
+
+    async def payment_lands_first(order_id):
+        payment = asyncio.get_running_loop().create_task(
+            post_signed(shop, fake_stripe, payment_event), context=outside_the_refund
+        )
+        assert await payment == 200
+        return await asks_whether_it_awaits_payment(order_id)
+
+    monkeypatch.setattr(online_payment, "awaits_payment", payment_lands_first)
+
     assert await post_signed(shop, fake_stripe, refund_event) == 200
     [refund] = await Refund.select(Refund.amount, Refund.provider_reference)
     assert refund["amount"] == 1000 and refund["provider_reference"] in fake_stripe.refunds
