@@ -8,14 +8,18 @@ then the engine's own dump: a SQLite database file (zlib-compressed) or `pg_dump
 Files are named by the UTC time they were taken (`boxoffice-20261204T092500Z.backup`), so their names
 sort in time order; one is written under a temporary name and renamed only once complete and on disk, so
 a backup that failed half-way never looks like one, and is never counted when old backups are pruned.
+The writer keeps an exclusive lock on its partial file; one left by a writer that was killed (the lock
+went with it) is deleted by the next backup.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import struct
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -26,6 +30,8 @@ from boxoffice.backups.sealing import Damaged, NotABackup, SealedWriter, WrongKe
 from boxoffice.errors import Refused
 
 NAME = re.compile(r"^boxoffice-(\d{8}T\d{6}Z)\.backup$")
+PARTIAL_PATTERN = ".boxoffice-*.backup.partial"
+ABANDONED_AFTER_SECONDS = 60  # a partial file younger than this may be one whose writer is still locking it
 MANIFEST_LENGTH = struct.Struct(">I")
 ZLIB_LEVEL = 1  # most of the gain for little time: a large database must back up and restore quickly
 
@@ -81,6 +87,8 @@ class NewBackup:
             raise BackupRefused(
                 f"Cannot write into the backup folder {self.folder}: {error.strerror}."
             ) from None
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        remove_abandoned_partials(self.folder)
         self.file = os.fdopen(descriptor, "wb")
         self.writer = SealedWriter(self.file, self.key)
         header = json.dumps(asdict(self.manifest)).encode()
@@ -105,6 +113,25 @@ class NewBackup:
         finally:
             if self.partial.exists():
                 self.partial.unlink()
+
+
+def remove_abandoned_partials(folder: Path) -> None:
+    """Delete the partial files of backups whose writer died: old enough, and not locked by anyone."""
+    for partial in folder.glob(PARTIAL_PATTERN):
+        try:
+            if partial.stat().st_mtime > time.time() - ABANDONED_AFTER_SECONDS:
+                continue
+            descriptor = os.open(partial, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a backup is being written into it
+        else:
+            partial.unlink(missing_ok=True)
+        finally:
+            os.close(descriptor)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -5,6 +5,7 @@ backups are named, protected and pruned."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import secrets
 import stat
@@ -145,6 +146,28 @@ async def test_backups_are_named_by_time_private_and_only_the_newest_are_kept(da
     )
     assert f"Deleted 2 older backup(s), keeping the newest 2: {older[1].name}, {older[0].name}" in made.stdout
     assert stat.S_IMODE(os.stat(newest).st_mode) == 0o600
+
+
+async def test_a_backup_killed_half_way_leaves_a_partial_file_the_next_backup_deletes(database, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir(mode=0o700)
+    abandoned = folder / ".boxoffice-20260101T030000Z.backup.partial"  # its writer was killed
+    being_written = folder / ".boxoffice-20260102T030000Z.backup.partial"  # by a backup still running
+    just_made = folder / ".boxoffice-20260103T030000Z.backup.partial"  # not yet locked by its writer
+    for partial in (abandoned, being_written, just_made):
+        partial.write_bytes(b"half a backup")
+    an_hour_ago = datetime.now(UTC).timestamp() - 3600
+    for partial in (abandoned, being_written):
+        os.utime(partial, (an_hour_ago, an_hour_ago))
+    writer = os.open(being_written, os.O_WRONLY)
+    fcntl.flock(writer, fcntl.LOCK_EX)
+    try:
+        made = await boxoffice("backup", database_url=current_database_url(), folder=folder)
+    finally:
+        os.close(writer)
+
+    assert made.returncode == 0, made.stderr
+    assert not abandoned.exists() and being_written.exists() and just_made.exists()
 
 
 async def test_a_backup_folder_that_cannot_be_written_is_reported(database, tmp_path):
