@@ -164,6 +164,7 @@ async def record_page(
             "fmt": await house_format(),
             "may_export": acting.staff.may(Perm.CRM_EXPORT),
             "may_remove": acting.staff.may(Perm.CRM_REMOVE),
+            "may_log_privacy_request": acting.staff.may(Perm.CRM_PRIVACY_REQUESTS),
             "may_open_orders": acting.staff.may(Perm.BOX_OFFICE_ORDERS),
             "channels": records.CHANNEL_LABELS,
             "means": records.CONSENT_MEANS,

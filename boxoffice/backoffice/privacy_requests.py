@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.crm.contacts import details_from_form
-from boxoffice.crm.records import live_contact
+from boxoffice.crm.records import ContactGone, live_contact
 from boxoffice.db import parse_id
 from boxoffice.errors import Refused
 from boxoffice.privacy import access_export, requests
@@ -60,10 +60,25 @@ async def register(acting: Acting, show: FromQuery[str] = "", done: FromQuery[st
     )
 
 
-def new_page(values: dict[str, str], errors: dict[str, str] | None = None, status: int = 200) -> Template:
+async def named_contact(number: str) -> str:
+    """Who a contact number names, shown beside it so staff log the request against the right person."""
+    contact_id = parse_id(number) if number.strip() else None
+    if contact_id is None:
+        return ""
+    try:
+        row = await live_contact(contact_id)
+    except ContactGone:
+        return ""
+    return " ".join(filter(None, (row["first_name"], row["last_name"]))) or row["email"]
+
+
+async def new_page(
+    values: dict[str, str], errors: dict[str, str] | None = None, status: int = 200
+) -> Template:
     return Template(
         "crm/privacy_request_new.html",
         context={
+            "contact_named": await named_contact(values["contact"]),
             "values": values,
             "errors": errors or {},
             "kinds": list(requests.KIND_LABELS.items()),
@@ -75,7 +90,7 @@ def new_page(values: dict[str, str], errors: dict[str, str] | None = None, statu
 
 @get("/crm/privacy-requests/new", name="crm.privacy_requests.new", opt=REQUESTS)
 async def new_request(acting: Acting, contact: FromQuery[str] = "") -> Template:
-    return new_page({"contact": contact[:12], "received_on": acting.now.date().isoformat()})
+    return await new_page({"contact": contact[:12], "received_on": acting.now.date().isoformat()})
 
 
 NEW_FIELDS = ("kind", "channel", "contact", "requester", "identity_check", "received_on")
@@ -108,7 +123,7 @@ async def log_request(request: Request, acting: Acting) -> Template | Redirect:
             raise requests.RequestRefused(errors)
         request_id = await requests.log_request(new, actor_id=acting.staff_id, ip=acting.ip, now=acting.now)
     except requests.RequestRefused as refusal:
-        return new_page(values, refusal.problems, status=400)
+        return await new_page(values, refusal.problems, status=400)
     return to_request(request, request_id, "logged")
 
 

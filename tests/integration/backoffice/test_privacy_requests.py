@@ -111,6 +111,22 @@ async def test_staff_log_a_letter_and_answer_it_from_the_request(client):
     assert late.status_code == 400 and "This request is closed; nothing was changed." in late.text
 
 
+async def test_a_request_is_logged_from_the_contacts_record_with_the_contact_named(client):
+    contact_id = await upsert_contact(ContactDetails("Ivo", "Ingram", "ivo@example.org", ""), NOW)
+    await sign_in(client, await make_staff("admin"))
+    record = (await client.get(f"/crm/contacts/{contact_id}")).text
+    link = f"/crm/privacy-requests/new?contact={contact_id}"
+    assert f'href="{link}"' in record
+
+    form = (await client.get(link)).text
+
+    assert f'value="{contact_id}"' in form and f"Number {contact_id} is Ivo Ingram." in form
+    assert "is Ivo" not in (await client.get("/crm/privacy-requests/new?contact=99999999")).text
+    client.cookies.clear()
+    await sign_in(client, await make_staff("box_office_operator"))
+    assert "Log a privacy request" not in (await client.get(f"/crm/contacts/{contact_id}")).text
+
+
 async def test_the_deadline_is_extended_once_with_a_reason(client):
     await sign_in(client, await make_staff("admin"))
     page = await log(client, requester="Olive Otherwise, 1 High St", received_on="2026-11-30")
