@@ -13,6 +13,7 @@ from boxoffice.crm.contacts import details_from_form
 from boxoffice.crm.records import ContactGone, live_contact
 from boxoffice.db import parse_id
 from boxoffice.errors import Refused
+from boxoffice.paging import PageRequest
 from boxoffice.privacy import access_export, requests
 from boxoffice.privacy.tables import RequestChannel
 from boxoffice.venue.settings import SettingsRefused
@@ -44,12 +45,15 @@ def staff_channels() -> list[tuple[str, str]]:
 
 
 @get("/crm/privacy-requests", name="crm.privacy_requests", opt=REQUESTS)
-async def register(acting: Acting, show: FromQuery[str] = "", done: FromQuery[str] = "") -> Template:
+async def register(
+    acting: Acting, show: FromQuery[str] = "", done: FromQuery[str] = "", page: FromQuery[str] = ""
+) -> Template:
     everything = show == "all"
+    shown = PageRequest.parse(page, size=requests.REGISTER_PAGE_SIZE)
     return Template(
         "crm/privacy_requests.html",
         context={
-            "requests": await requests.list_requests(open_only=not everything),
+            "requests": await requests.list_requests(open_only=not everything, page=shown),
             "everything": everything,
             "today": acting.now.date(),
             "labels": requests,

@@ -30,6 +30,7 @@ from boxoffice.mail.outbox import Email, queue_email
 from boxoffice.mail.templates import render_email
 from boxoffice.marketing.consent import consent_status, record_consent
 from boxoffice.marketing.tables import ConsentSource
+from boxoffice.paging import Page, PageRequest
 from boxoffice.privacy.erasure import AlreadyRemoved, erase_contact
 from boxoffice.privacy.tables import (
     PrivacyRequest,
@@ -64,6 +65,7 @@ STATUS_LABELS = {
     RequestStatus.REFUSED: "Refused",
 }
 CLOSED = (RequestStatus.DONE, RequestStatus.REFUSED)
+REGISTER_PAGE_SIZE = 50
 MAX_TEXT = 2000
 DUE_SOON_DAYS = 7  # "due this week": the dashboard and the daily e-mail
 LONGEST_EXTENSION_MONTHS = 2
@@ -175,26 +177,34 @@ def summary_from_row(row: dict) -> RequestSummary:
     )
 
 
-async def list_requests(*, open_only: bool, limit: int = 200) -> list[RequestSummary]:
-    """Open requests soonest due first, or every request newest first (the latest `limit`)."""
-    if open_only:
-        rows = await PrivacyRequest.raw(
-            f"SELECT {REQUEST_COLUMNS} {REQUEST_FROM} WHERE r.status NOT IN ({{}}, {{}}) "
-            "ORDER BY COALESCE(r.extended_to, r.due_on), r.id LIMIT {}",
-            *CLOSED,
-            limit,
-        )
-    else:
-        rows = await PrivacyRequest.raw(
-            f"SELECT {REQUEST_COLUMNS} {REQUEST_FROM} ORDER BY r.id DESC LIMIT {{}}", limit
-        )
-    return [summary_from_row(row) for row in rows]
+async def list_requests(*, open_only: bool, page: PageRequest | None = None) -> Page[RequestSummary]:
+    """A page of the open requests soonest due first, or of every request newest first."""
+    page = page or PageRequest(size=REGISTER_PAGE_SIZE)
+    where, arguments = ("WHERE r.status NOT IN ({}, {})", CLOSED) if open_only else ("", ())
+    order = "COALESCE(r.extended_to, r.due_on), r.id" if open_only else "r.id DESC"
+    [counted] = await PrivacyRequest.raw(
+        f"SELECT COUNT(*) AS total FROM privacy_request r {where}", *arguments
+    )
+    shown = page.within(counted["total"])
+    rows = await PrivacyRequest.raw(
+        f"SELECT {REQUEST_COLUMNS} {REQUEST_FROM} {where} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
+        *arguments,
+        shown.size,
+        shown.offset,
+    )
+    return shown.page([summary_from_row(row) for row in rows], counted["total"])
 
 
 async def due_requests(today: date) -> list[RequestSummary]:
-    """Open requests overdue or due within the week, soonest first (the dashboard, the daily e-mail)."""
+    """Open requests overdue or due within the week, soonest first (the dashboard, the daily e-mail).
+    Every open request is read: the law closes each within months, so they stay few."""
     horizon = today + timedelta(days=DUE_SOON_DAYS)
-    return [request for request in await list_requests(open_only=True) if request.due_on <= horizon]
+    rows = await PrivacyRequest.raw(
+        f"SELECT {REQUEST_COLUMNS} {REQUEST_FROM} WHERE r.status NOT IN ({{}}, {{}}) "
+        "ORDER BY COALESCE(r.extended_to, r.due_on), r.id",
+        *CLOSED,
+    )
+    return [request for request in map(summary_from_row, rows) if request.due_on <= horizon]
 
 
 async def get_request(request_id: int) -> RequestSummary | None:

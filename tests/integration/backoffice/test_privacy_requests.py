@@ -16,8 +16,9 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm.contacts import ContactDetails, upsert_contact
 from boxoffice.crm.tables import Contact
 from boxoffice.marketing.consent import consent_status, record_consent
-from boxoffice.privacy.requests import send_due_digest
+from boxoffice.privacy.requests import REGISTER_PAGE_SIZE, NewRequest, log_request, send_due_digest
 from boxoffice.privacy.tables import PrivacyRequest, RequestAction
+from tests.support.pager import read_pager
 from tests.support.privacy_centre import deliver, messages_to, text_of
 from tests.support.shop import paid_order
 from tests.support.staff import make_staff, make_staff_on, post_form, sign_in
@@ -125,6 +126,26 @@ async def test_a_request_is_logged_from_the_contacts_record_with_the_contact_nam
     client.cookies.clear()
     await sign_in(client, await make_staff("box_office_operator"))
     assert "Log a privacy request" not in (await client.get(f"/crm/contacts/{contact_id}")).text
+
+
+async def test_the_register_is_paged_and_keeps_showing_every_request_across_pages(client):
+    admin = await make_staff("admin")
+    for number in range(REGISTER_PAGE_SIZE + 3):
+        await log_request(
+            NewRequest("access", "letter", None, f"Writer {number}", "Signed", date(2026, 11, 2)),
+            actor_id=admin.id,
+            ip="127.0.0.1",
+            now=NOW,
+        )
+    await sign_in(client, admin)
+
+    first = (await client.get("/crm/privacy-requests?show=all")).text
+    pager = read_pager(first, "Pages of the register")
+    second = (await client.get(pager.links["2"].replace("&amp;", "&"))).text
+
+    assert f"Writer {REGISTER_PAGE_SIZE + 2}" in first and "Writer 2<" not in first
+    assert "Writer 2<" in second and "Writer 0<" in second and f"Writer {REGISTER_PAGE_SIZE}<" not in second
+    assert "show=all" in pager.links["2"]
 
 
 async def test_the_deadline_is_extended_once_with_a_reason(client):
