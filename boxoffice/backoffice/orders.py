@@ -449,8 +449,7 @@ async def exchange_seats_page(
             problems["seat"] = error
             status_code = max(status_code, 400)
     else:
-        free = {seat.id for seat in map_.seats if seat.available}
-        chosen = [seat for seat in seats_asked if seat in free]
+        chosen = [seat for seat in seats_asked if seat not in map_.taken]
     if not tickets:
         problems["tickets"] = "Choose valid tickets of this order on the order page first."
         status_code = max(status_code, 400)

@@ -91,6 +91,24 @@ async def post_exchange(client, order_id: int, page: str, fields: list[tuple[str
     )
 
 
+async def exchange_into(
+    staff_id: int, order_id: int, tickets: list[int], performance_id: int, seats: list[int]
+):
+    """The exchange service as an operator who may refund calls it, with no payment."""
+    return await exchange_tickets(
+        order_id,
+        tickets,
+        performance_id,
+        None,
+        staff_id=staff_id,
+        may_comp=False,
+        may_refund=True,
+        ip="127.0.0.1",
+        now=NOW,
+        seat_ids=seats,
+    )
+
+
 def seat_page(order_id: int, performance_id: int, tickets: list[int], seats: list[int]) -> str:
     query = "&".join(
         [f"performance={performance_id}"] + [f"ticket={t}" for t in tickets] + [f"seat={s}" for s in seats]
@@ -211,18 +229,7 @@ async def test_two_exchanges_racing_for_one_seat_sell_it_once(client, manager, s
 
     async def exchange(order_id: int, ticket_id: int):
         try:
-            return await exchange_tickets(
-                order_id,
-                [ticket_id],
-                later.performance_id,
-                None,
-                staff_id=manager.id,
-                may_comp=False,
-                may_refund=True,
-                ip="127.0.0.1",
-                now=NOW,
-                seat_ids=[seat],
-            )
+            return await exchange_into(manager.id, order_id, [ticket_id], later.performance_id, [seat])
         except ExchangeRefused as refusal:
             return refusal
 
@@ -260,18 +267,7 @@ async def test_bad_seats_for_an_exchange_are_refused_and_change_nothing(
         seat_ids.append(seated.seats[seat] if where == "first" else later.seats[seat])
 
     with pytest.raises(ExchangeRefused) as refused:
-        await exchange_tickets(
-            order_id,
-            tickets,
-            later.performance_id,
-            None,
-            staff_id=manager.id,
-            may_comp=False,
-            may_refund=True,
-            ip="127.0.0.1",
-            now=NOW,
-            seat_ids=seat_ids,
-        )
+        await exchange_into(manager.id, order_id, tickets, later.performance_id, seat_ids)
 
     assert message in refused.value.problems["seat"]
     assert await Ticket.count().where(Ticket.status == "valid") == 2
@@ -290,18 +286,7 @@ async def test_seats_named_for_a_general_admission_performance_are_refused(clien
     order_id, tickets = await sell_seats(client, seated, ["C1"])
 
     with pytest.raises(ExchangeRefused) as refused:
-        await exchange_tickets(
-            order_id,
-            tickets,
-            open_floor.id,
-            None,
-            staff_id=manager.id,
-            may_comp=False,
-            may_refund=True,
-            ip="127.0.0.1",
-            now=NOW,
-            seat_ids=[later.seats["C1"]],
-        )
+        await exchange_into(manager.id, order_id, tickets, open_floor.id, [later.seats["C1"]])
 
     assert refused.value.problems == {"performance": "That performance has no numbered seats to choose."}
     assert await Ticket.count().where(Ticket.status == "valid") == 1
