@@ -265,12 +265,30 @@ def zone_words(map_: SeatMap, fmt: LocalFormat) -> dict[str, str]:
     return words
 
 
+RECENT: OrderedDict[tuple, SeatDrawing] = OrderedDict()
+RECENT_KEPT = 8  # the last few maps drawn: while nothing is sold, every buyer asks for the same one
+
+
 def draw_seats(map_: SeatMap, chosen: Collection[int], fmt: LocalFormat) -> SeatDrawing:
     """The buyer's map and list as they are now: the kept drawing with the taken seats crossed, the
-    chosen ones ticked, the first free seat the one Tab reaches, and each free seat's zone and price."""
-    drawn = drawn_layout(map_.layout)
+    chosen ones ticked, the first free seat the one Tab reaches, and each free seat's zone and price.
+
+    The states are read for every request, so what was drawn for the same states, choice and prices a
+    moment ago is the same drawing, and is used again."""
     zones = zone_words(map_, fmt)
-    taken, chosen = map_.taken, set(chosen)
+    if not map_.layout.key:
+        return draw_state(map_, set(chosen), zones)
+    recent = (map_.layout.key, map_.taken, tuple(sorted(chosen)), tuple(sorted(zones.items())))
+    if (drawing := RECENT.get(recent)) is None:
+        drawing = RECENT[recent] = draw_state(map_, set(chosen), zones)
+        while len(RECENT) > RECENT_KEPT:
+            RECENT.popitem(last=False)
+    return drawing
+
+
+def draw_state(map_: SeatMap, chosen: set[int], zones: dict[str, str]) -> SeatDrawing:
+    drawn = drawn_layout(map_.layout)
+    taken = map_.taken
     svg, boxes = [drawn.opening], []
     focusable = True
     for part in drawn.parts:

@@ -21,7 +21,6 @@ from boxoffice.sales.tables import (
     PerformanceSeat,
     SeatAttribute,
     TicketType,
-    ZonePrice,
 )
 
 LAYOUTS_KEPT = 16  # performances' layouts a process keeps (a 2,000-seat house takes well under 1 MB)
@@ -157,24 +156,30 @@ async def seat_layout(performance_id: int, key: str) -> SeatLayout:
     return layout
 
 
+SEAT_STATES_SQL = """
+    SELECT p.seating_plan, p.seating_key, s.id AS taken FROM performance p
+    LEFT JOIN performance_seat s ON s.performance = p.id AND s.state <> 'available'
+    WHERE p.id = {}
+"""
+ZONE_PRICES_SQL = """
+    SELECT t.id, t.name, t.price, t.currency, z.zone, z.price AS zone_price FROM ticket_type t
+    LEFT JOIN zone_price z ON z.ticket_type = t.id
+    WHERE t.performance = {} ORDER BY t.position, t.id
+"""
+
+
 async def seat_map(performance_id: int) -> SeatMap | None:
     """The performance's seats with which are taken, and the price zones its ticket types are sold in;
-    None for a performance without numbered seats."""
-    performance = (
-        await Performance.select(Performance.seating_plan, Performance.seating_key)
-        .where(Performance.id == performance_id)
-        .first()
-    )
-    if performance is None or performance["seating_plan"] is None:
+    None for a performance without numbered seats. Two small reads: which seats are taken (with the
+    performance's plan and key), and the prices; the layout is kept (`seat_layout`)."""
+    rows = await Performance.raw(SEAT_STATES_SQL, performance_id)
+    if not rows or rows[0]["seating_plan"] is None:
         return None
-    layout = await seat_layout(performance_id, performance["seating_key"])
-    taken = await PerformanceSeat.raw(
-        "SELECT id FROM performance_seat WHERE performance = {} AND state <> 'available'", performance_id
-    )
+    layout = await seat_layout(performance_id, rows[0]["seating_key"])
     return SeatMap(
         performance_id,
         layout,
-        frozenset(row["id"] for row in taken),
+        frozenset(row["taken"] for row in rows if row["taken"] is not None),
         await zone_offers(performance_id, {seat.zone for seat in layout.seats}),
     )
 
@@ -182,25 +187,19 @@ async def seat_map(performance_id: int) -> SeatMap | None:
 async def zone_offers(performance_id: int, seat_zones: set[str]) -> dict[str, ZoneOffer]:
     """Each zone's prices by ticket type: the type's zone price, or its own price where it has none.
     `seat_zones` are the zones the performance's seats are in."""
-    types = (
-        await TicketType.select(TicketType.id, TicketType.name, TicketType.price, TicketType.currency)
-        .where(TicketType.performance == performance_id)
-        .order_by(TicketType.position)
-        .order_by(TicketType.id)
-    )
-    zone_prices = {
-        (row["ticket_type"], row["zone"]): row["price"]
-        for row in await ZonePrice.select(ZonePrice.ticket_type, ZonePrice.zone, ZonePrice.price).where(
-            ZonePrice.ticket_type.performance == performance_id
-        )
-    }
+    types: dict[int, dict] = {}
+    zone_prices: dict[tuple[int, str], int] = {}
+    for row in await TicketType.raw(ZONE_PRICES_SQL, performance_id):
+        types.setdefault(row["id"], row)
+        if row["zone"] is not None:
+            zone_prices[row["id"], row["zone"]] = row["zone_price"]
     zones = sorted({zone for _, zone in zone_prices} | seat_zones)
     return {
         zone: ZoneOffer(
             zone,
             [
                 (t["id"], t["name"], Money(t["currency"], zone_prices.get((t["id"], zone), t["price"])))
-                for t in types
+                for t in types.values()
             ],
         )
         for zone in zones
