@@ -10,34 +10,41 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import MultiDict
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID, parse_id
+from boxoffice.documents.formatting import local_format
 from boxoffice.money import Money
 from boxoffice.paging import PageRequest
 from boxoffice.sales.bookings import Booking, load_booking
 from boxoffice.sales.cancellations import CancelRefused, cancel_and_refund, cancel_reservation, cancel_tickets
-from boxoffice.sales.catalog import house_locale
-from boxoffice.sales.counter import SaleRefused, take_reservation_payment
+from boxoffice.sales.catalog import house_locale, performance_detail
+from boxoffice.sales.counter import COUNTER_MAX_TICKETS, SaleRefused, take_reservation_payment
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused, amount_text, parse_amount
 from boxoffice.sales.exchanges import (
     ExchangeRefused,
+    ExchangeTarget,
     exchange_and_settle,
     exchange_targets,
 )
 from boxoffice.sales.order_records import add_order_note, order_ledger, resend_confirmation, search_orders
 from boxoffice.sales.refunds import REQUEST_KEY, RefundRefused, RefundRequest, refund_payment
+from boxoffice.sales.seating.maps import seat_map
 from boxoffice.sales.tables import Ticket
 from boxoffice.tickets.pdf import venue_tickets_pdf
 from boxoffice.tickets.reissue import ReprintRefused, reprint_ticket
 from boxoffice.web.dependencies import Acting, Gateway
 from boxoffice.web.downloads import pdf_download
+from boxoffice.web.forms import parse_seat_ids, seats_in_address
 from boxoffice.web.guards import Staff
+from boxoffice.web.seat_drawing import draw_seats
 
 ORDERS = {"permission": Perm.BOX_OFFICE_ORDERS}
 ORDERS_PAGE_SIZE = 25
@@ -343,17 +350,25 @@ async def refund(
 async def exchange(
     request: Request, gateway: Gateway, acting: Acting, order_id: FromPath[int]
 ) -> Template | Redirect:
-    """Move tickets to another performance; a lower price is refunded against the order's payments."""
+    """Move tickets to another performance; a lower price is refunded against the order's payments. Into
+    a seated performance the operator first chooses the new seats on its map (`exchange_seats`)."""
     await booking_or_404(order_id)
     form, tickets = await form_fields(request)
+    seat_values = [str(value) for value in (await request.form()).getall("seat", [])]
     staff: Staff = acting.staff
-    target = form.get("performance", "")
+    target = await exchange_target(order_id, form.get("performance"))
+    if target is not None and target.seated and not seat_values:
+        query = urlencode({"performance": target.id, "ticket": tickets}, doseq=True)
+        return Redirect(path=f"{exchange_seats_address(request, order_id)}?{query}", status_code=303)
+    seat_ids, error = parse_seat_ids(seat_values, most=COUNTER_MAX_TICKETS)
     try:
+        if error:
+            raise ExchangeRefused({"seat": error})
         settled = await exchange_and_settle(
             gateway,
             order_id,
             tickets,
-            int(target) if target.isascii() and target.isdigit() and len(target) < 10 else 0,
+            parse_id(form.get("performance")) or 0,
             CounterPayment.from_form(form) if form.get("method") else None,
             form.get("request_key", ""),
             staff_id=staff.id,
@@ -361,14 +376,102 @@ async def exchange(
             may_refund=staff.may(Perm.BOX_OFFICE_REFUNDS),
             ip=acting.ip,
             now=acting.now,
+            seat_ids=seat_ids,
         )
     except (ExchangeRefused, PaymentRefused) as refusal:
+        if target is not None and target.seated:
+            return await exchange_seats_page(
+                acting, order_id, target, tickets, seat_ids, refusal.problems, form, status_code=400
+            )
         return await order_view(acting, order_id, problems=refusal.problems, values=form, status_code=400)
     if settled.refund_trouble:
         return await order_view(
             acting, order_id, notice="exchanged", error=settled.refund_trouble, status_code=502
         )
     return done(request, order_id, "exchanged")
+
+
+async def exchange_target(order_id: int, typed: str | None) -> ExchangeTarget | None:
+    """The performance an exchange form names, if the order's tickets may move there."""
+    target_id = parse_id(typed)
+    return next((t for t in await exchange_targets(order_id, datetime.now(UTC)) if t.id == target_id), None)
+
+
+def exchange_seats_address(request: Request, order_id: int) -> str:
+    return request.app.route_reverse("backoffice.orders.exchange_seats", order_id=order_id)
+
+
+@get("/backoffice/orders/{order_id:int}/exchange/seats", name="backoffice.orders.exchange_seats", opt=SELL)
+async def exchange_seats(
+    request: Request, acting: Acting, order_id: FromPath[int], performance: FromQuery[str] = ""
+) -> Template:
+    """Choosing the new seats of an exchange into a seated performance: its map, with the seats the
+    address names (`seat=`, or best available's `best=`) chosen, and the form that makes the exchange."""
+    target = await exchange_target(order_id, performance)
+    if target is None or not target.seated:
+        raise NotFoundException()
+    query = request.query_params
+    tickets = [ticket for ticket in map(parse_id, query.getall("ticket", [])) if ticket is not None]
+    return await exchange_seats_page(acting, order_id, target, tickets, query)
+
+
+async def exchange_seats_page(
+    acting: Acting,
+    order_id: int,
+    target: ExchangeTarget,
+    ticket_ids: list[int],
+    seats_asked: MultiDict | list[int],
+    problems: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """The seat page of an exchange; `seats_asked` is the address, or the seats a refused form sent."""
+    staff: Staff = acting.staff
+    booking = await booking_or_404(order_id)
+    tickets = sorted(
+        (
+            ticket
+            for performance in booking.performances
+            for ticket in performance.tickets
+            if ticket.id in ticket_ids and ticket.status == "valid"
+        ),
+        key=lambda ticket: ticket.id or 0,
+    )
+    performance = await performance_detail(target.id, datetime.now(UTC))
+    map_ = await seat_map(target.id)
+    if performance is None or map_ is None:
+        raise NotFoundException()
+    problems = dict(problems or {})
+    if isinstance(seats_asked, MultiDict):
+        chosen, error = seats_in_address(seats_asked, map_, most=max(len(tickets), 1))
+        if error:
+            problems["seat"] = error
+            status_code = max(status_code, 400)
+    else:
+        chosen = [seat for seat in seats_asked if seat not in map_.taken]
+    if not tickets:
+        problems["tickets"] = "Choose valid tickets of this order on the order page first."
+        status_code = max(status_code, 400)
+    fmt = local_format(performance.venue.locale, performance.venue.timezone)
+    picked = map_.seats_named(chosen)
+    return Template(
+        "backoffice/order_exchange_seats.html",
+        context={
+            "booking": booking,
+            "performance": performance,
+            "map": map_,
+            "drawing": draw_seats(map_, chosen, fmt),
+            "tickets": tickets,
+            "pairs": list(zip(tickets, picked + [None] * (len(tickets) - len(picked)), strict=False)),
+            "picked": picked,
+            "problems": problems,
+            "values": values or {},
+            "request_key": form_request_key(values or {}),
+            "may_comp": staff.may(Perm.BOX_OFFICE_COMPS),
+        },
+        status_code=status_code,
+    )
 
 
 ROUTES = [
@@ -383,4 +486,5 @@ ROUTES = [
     cancel,
     refund,
     exchange,
+    exchange_seats,
 ]

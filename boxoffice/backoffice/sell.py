@@ -50,14 +50,16 @@ from boxoffice.sales.counter import (
     sell_basket,
 )
 from boxoffice.sales.counter_payments import CounterPayment, PaymentRefused
-from boxoffice.sales.seating.claims import hold_seats
+from boxoffice.sales.seating.claims import SeatChoice
 from boxoffice.sales.seating.maps import seat_map
 from boxoffice.web.dependencies import Acting, AppSettings
 from boxoffice.web.forms import parse_quantities, seat_choices, seats_in_address
 from boxoffice.web.guards import Staff
+from boxoffice.web.holding import HoldLimits, hold_asked
 from boxoffice.web.seat_drawing import draw_seats
 
 SELL = {"permission": Perm.BOX_OFFICE_SELL}
+COUNTER_LIMITS = HoldLimits(COUNTER_HOLD_MINUTES, COUNTER_MAX_TICKETS, counter=True)
 CUSTOMER_RESULTS = 8
 # More tickets than this added at once are held only once the operator confirms the number: a slip of
 # the finger (20 for 2) would otherwise take seats from everyone else without a word.
@@ -229,13 +231,12 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 @post("/backoffice/sell/hold", name="backoffice.sell.hold", opt=SELL)
 async def hold(request: Request, settings: AppSettings, acting: Acting) -> Template | Redirect:
+    """Add tickets of a general-admission performance to the basket, by number of each type."""
     form = await form_fields(request)
     performance_id, contact_id = parse_id(form.get("performance")), parse_id(form.get("contact"))
     chosen, error = parse_quantities(form, most=COUNTER_MAX_TICKETS)
-    if not error and performance_id is None:
-        error = "Choose a performance first."
     count = sum(chosen.values())
-    if not error and count > CONFIRM_ABOVE and form.get("confirm_large") != str(count):
+    if not error and performance_id and count > CONFIRM_ABOVE and form.get("confirm_large") != str(count):
         return await sell_page(
             settings,
             acting,
@@ -244,36 +245,7 @@ async def hold(request: Request, settings: AppSettings, acting: Acting) -> Templ
             typed=chosen,
             confirm_count=count,
         )
-    if not error:
-        try:
-            await holds.hold_tickets(
-                basket_token(settings, acting),
-                performance_id,
-                chosen,
-                hold_minutes=COUNTER_HOLD_MINUTES,
-                max_per_order=COUNTER_MAX_TICKETS,
-                now=datetime.now(UTC),
-                counter=True,
-            )
-        except holds.HoldRefused as refusal:
-            return await sell_page(
-                settings,
-                acting,
-                performance_id=performance_id,
-                contact_id=contact_id,
-                problems={"quantity": str(refusal)},
-                typed=chosen,
-                status_code=409 if isinstance(refusal, holds.SoldOut) else 400,
-            )
-        return Redirect(path=sell_address(performance_id, contact_id, done="held"), status_code=303)
-    return await sell_page(
-        settings,
-        acting,
-        performance_id=performance_id,
-        contact_id=contact_id,
-        problems={"quantity": error},
-        status_code=400,
-    )
+    return await hold_at_counter(settings, acting, performance_id, contact_id, chosen, "quantity", error)
 
 
 @post("/backoffice/sell/seats", name="backoffice.sell.seats", opt=SELL)
@@ -284,30 +256,37 @@ async def hold_seats_at_counter(
     form_data = await request.form()
     performance_id, contact_id = parse_id(form_data.get("performance")), parse_id(form_data.get("contact"))
     choices, error = seat_choices(form_data, most=COUNTER_MAX_TICKETS)
+    return await hold_at_counter(settings, acting, performance_id, contact_id, choices, "seat", error)
+
+
+async def hold_at_counter(
+    settings: AppSettings,
+    acting: Acting,
+    performance_id: int | None,
+    contact_id: int | None,
+    asked: dict[int, int] | list[SeatChoice],
+    field: str,
+    error: str,
+) -> Template | Redirect:
+    """Hold what the operator asked for (unless their form was wrong: `error`) and come back to the sell
+    screen; or show it again saying, at `field`, why nothing was held."""
     status = 400
     if not error and performance_id is None:
         error = "Choose a performance first."
     if not error and performance_id is not None:
-        try:
-            await hold_seats(
-                basket_token(settings, acting),
-                performance_id,
-                choices,
-                hold_minutes=COUNTER_HOLD_MINUTES,
-                max_per_order=COUNTER_MAX_TICKETS,
-                now=datetime.now(UTC),
-                counter=True,
-            )
-        except holds.HoldRefused as refusal:
-            error, status = str(refusal), 409 if isinstance(refusal, holds.SoldOut) else 400
-        else:
+        refusal = await hold_asked(
+            basket_token(settings, acting), performance_id, asked, COUNTER_LIMITS, datetime.now(UTC)
+        )
+        if refusal is None:
             return Redirect(path=sell_address(performance_id, contact_id, done="held"), status_code=303)
+        error, status = refusal.message, refusal.status_code
     return await sell_page(
         settings,
         acting,
         performance_id=performance_id,
         contact_id=contact_id,
-        problems={"seat": error},
+        problems={field: error},
+        typed=asked if isinstance(asked, dict) else None,
         status_code=status,
     )
 

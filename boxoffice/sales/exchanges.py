@@ -3,8 +3,11 @@
 All in one transaction: the new seats are taken (by the same conditional UPDATE as any sale, so a
 sold-out performance refuses and nothing changes), the old tickets are cancelled and their seats given
 back, new tickets are issued on new order lines at the new performance's prices, and a higher price is
-paid at the counter. A lower price is refunded afterwards, through `refunds`, against the order's
-payments (Stripe cannot take part in a database transaction).
+paid at the counter. Into a seated performance the operator names a seat for each ticket: the seats go
+from available to sold by the conditional UPDATE of `seating.claims`, so a seat someone took meanwhile
+makes the whole exchange roll back, and each ticket is priced in its new seat's zone. A lower price is
+refunded afterwards, through `refunds`, against the order's payments (Stripe cannot take part in a
+database transaction).
 
 Only money paid moves: a complimentary ticket stays complimentary, so exchanging it costs and refunds
 nothing, and a higher price given away (paid "complimentary") leaves each ticket at what was paid for it.
@@ -22,9 +25,10 @@ from boxoffice.errors import Refused
 from boxoffice.payments.stripe_gateway import StripeGateway
 from boxoffice.sales.cancellations import cancel_ticket_rows
 from boxoffice.sales.counter_payments import CounterPayment, check_payment, record_counter_payment
-from boxoffice.sales.holds import take_seats
-from boxoffice.sales.orders import insert_order_lines, issue_tickets, ticket_prices
+from boxoffice.sales.holds import HoldRefused, release_lapsed, seat_name, take_seats
+from boxoffice.sales.orders import face_value, insert_order_lines, issue_tickets, ticket_prices
 from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, refund_owed
+from boxoffice.sales.seating.claims import JUST_TAKEN, SAME_SEAT_TWICE, seats_chosen, take_chosen_seats
 from boxoffice.sales.tables import (
     Order,
     OrderStatus,
@@ -63,13 +67,14 @@ class ExchangeTarget:
 
     id: int
     starts_at: datetime
+    seated: bool = False  # tickets moving there need a seat each, chosen on its map
 
 
 async def exchange_targets(order_id: int, now: datetime) -> list[ExchangeTarget]:
     """The other performances still to come of the events the order has tickets for."""
     rows = await Performance.raw(
         """
-        SELECT DISTINCT p.id, p.starts_at FROM performance p
+        SELECT DISTINCT p.id, p.starts_at, p.seating_plan IS NOT NULL AS seated FROM performance p
         WHERE p.starts_at > {} AND p.event IN (
             SELECT op.event FROM ticket k JOIN performance op ON op.id = k.performance WHERE k."order" = {}
         ) AND p.id NOT IN (SELECT k.performance FROM ticket k WHERE k."order" = {} AND k.status = {})
@@ -80,7 +85,7 @@ async def exchange_targets(order_id: int, now: datetime) -> list[ExchangeTarget]
         order_id,
         TicketStatus.VALID.value,
     )
-    return [ExchangeTarget(row["id"], as_utc(row["starts_at"])) for row in rows]
+    return [ExchangeTarget(row["id"], as_utc(row["starts_at"]), bool(row["seated"])) for row in rows]
 
 
 async def exchange_tickets(
@@ -94,19 +99,27 @@ async def exchange_tickets(
     may_refund: bool,
     ip: str,
     now: datetime,
+    seat_ids: list[int] | None = None,
 ) -> Exchanged:
-    """Move the chosen tickets to `target_performance_id`, each to the ticket type of the same name there.
-    A higher total is paid with `payment`; a lower one needs `may_refund`, and the caller refunds it with
-    `refunds.refund_owed` once this transaction has committed. Audited."""
+    """Move the chosen tickets to `target_performance_id`, each to the ticket type of the same name there
+    and, on a seated performance, to the seat of `seat_ids` in the same place (tickets taken in the order
+    of their ids). A higher total is paid with `payment`; a lower one needs `may_refund`, and the caller
+    refunds it with `refunds.refund_owed` once this transaction has committed. Audited."""
+    seat_ids = list(seat_ids or [])
+    if seat_ids:  # seats whose holds have lapsed are free to take
+        await release_lapsed(now, performance_id=target_performance_id)
     async with write_transaction():
         order = await Order.select(Order.status, Order.currency).where(Order.id == order_id).first()
         if order is None or order["status"] != OrderStatus.PAID:
             raise ExchangeRefused({"": "Only the tickets of a paid order can be exchanged."})
-        chosen = [
-            row
-            for row in await Ticket.raw(EXCHANGEABLE_TICKETS_SQL, order_id, TicketStatus.VALID.value)
-            if row["id"] in set(ticket_ids)
-        ]
+        chosen = sorted(
+            (
+                row
+                for row in await Ticket.raw(EXCHANGEABLE_TICKETS_SQL, order_id, TicketStatus.VALID.value)
+                if row["id"] in set(ticket_ids)
+            ),
+            key=lambda row: row["id"],
+        )
         if not chosen or len(chosen) != len(set(ticket_ids)):
             raise ExchangeRefused(
                 {"tickets": "Choose valid tickets of this order that have not been let in."}
@@ -127,10 +140,8 @@ async def exchange_tickets(
             raise ExchangeRefused(
                 {"performance": "Choose another performance of the same event, still to come."}
             )
-        if target["seating_plan"] is not None:
-            raise ExchangeRefused(
-                {"performance": "That performance is seated: cancel these tickets and sell new seats."}
-            )
+        seats = await new_seats(target["id"], target["seating_plan"] is not None, seat_ids, len(chosen))
+        zones = [seats[seat_id]["zone"] for seat_id in seat_ids] or [""] * len(chosen)
         target_types = {
             row["name"]: row["id"]
             for row in await TicketType.select(TicketType.id, TicketType.name).where(
@@ -151,15 +162,16 @@ async def exchange_tickets(
             raise ExchangeRefused(
                 {"tickets": "A chosen ticket has just been used or cancelled; choose again."}
             )
+        if seat_ids and (gone := await take_chosen_seats(target["id"], seat_ids, hold_id=None)):
+            names = " and ".join(seat_name(seats[seat_id]) for seat_id in gone)
+            raise ExchangeRefused({"seat": JUST_TAKEN.format(names)})
         prices = await ticket_prices(list(wanted))
-        new_prices = [
-            (
-                target_types[row["type_name"]],
-                0 if is_complimentary(row) else prices[target_types[row["type_name"]]]["price"],
-            )
-            for row in chosen
-        ]
-        difference = sum(price for _, price in new_prices) - sum(row["unit_price"] for row in chosen)
+        new_tickets = []
+        for row, zone in zip(chosen, zones, strict=True):
+            type_id = target_types[row["type_name"]]
+            price = face_value({"ticket_type": type_id, "zone": zone}, prices)
+            new_tickets.append((type_id, zone, 0 if is_complimentary(row) else price))
+        difference = sum(price for *_, price in new_tickets) - sum(row["unit_price"] for row in chosen)
         currency = order["currency"]
         payment_id = None
         if difference > 0:
@@ -168,13 +180,24 @@ async def exchange_tickets(
             checked = check_payment(payment, difference, currency, may_comp=may_comp)
             payment_id = await record_counter_payment(order_id, checked, currency, staff_id=staff_id, now=now)
             if checked.method is PaymentMethod.COMPLIMENTARY:  # the difference given away
-                new_prices = [
-                    (type_id, row["unit_price"]) for (type_id, _), row in zip(new_prices, chosen, strict=True)
+                new_tickets = [
+                    (type_id, zone, row["unit_price"])
+                    for (type_id, zone, _), row in zip(new_tickets, chosen, strict=True)
                 ]
                 difference = 0
+        lines: dict[tuple[int, str, int], list[int | None]] = {}
+        for ticket, seat_id in zip(new_tickets, seat_ids or [None] * len(chosen), strict=True):
+            lines.setdefault(ticket, []).append(seat_id)
         new_lines = [
-            {"performance": target["id"], "ticket_type": type_id, "unit_price": price, "quantity": count}
-            for (type_id, price), count in Counter(new_prices).items()
+            {
+                "performance": target["id"],
+                "ticket_type": type_id,
+                "zone": zone,
+                "unit_price": price,
+                "quantity": len(line_seats),
+                "seats": [seat for seat in line_seats if seat is not None],
+            }
+            for (type_id, zone, price), line_seats in lines.items()
         ]
         line_ids = await insert_order_lines(order_id, new_lines, prices)
         await issue_tickets(order_id, now, line_ids=line_ids)
@@ -190,11 +213,31 @@ async def exchange_tickets(
             detail={
                 "tickets": [row["id"] for row in chosen],
                 "to_performance": target["id"],
+                "seats": seat_ids,
                 "difference": difference,
                 "payment": payment_id,
             },
         )
     return Exchanged(len(chosen), difference, currency)
+
+
+async def new_seats(performance_id: int, seated: bool, seat_ids: list[int], tickets: int) -> dict[int, dict]:
+    """The chosen seats by id (with their names and price zones); ExchangeRefused unless a seated
+    performance has one seat of its own, on sale, for each ticket, and no other has any."""
+    if not seated:
+        if seat_ids:
+            raise ExchangeRefused({"performance": "That performance has no numbered seats to choose."})
+        return {}
+    if len(seat_ids) != tickets:
+        raise ExchangeRefused(
+            {"seat": f"Choose {tickets} seat{'s' if tickets != 1 else ''}, one for each ticket exchanged."}
+        )
+    if len(set(seat_ids)) != len(seat_ids):
+        raise ExchangeRefused({"seat": SAME_SEAT_TWICE})
+    try:
+        return await seats_chosen(performance_id, seat_ids)
+    except HoldRefused as refusal:
+        raise ExchangeRefused({"seat": str(refusal)}) from None
 
 
 def is_complimentary(ticket: dict) -> bool:
@@ -227,6 +270,7 @@ async def exchange_and_settle(
     may_refund: bool,
     ip: str,
     now: datetime,
+    seat_ids: list[int] | None = None,
 ) -> SettledExchange:
     """Exchange the tickets (`exchange_tickets`), then refund whatever the exchange left owing.
 
@@ -246,6 +290,7 @@ async def exchange_and_settle(
         may_refund=may_refund,
         ip=ip,
         now=now,
+        seat_ids=seat_ids,
     )
     try:
         await refund_owed(

@@ -84,6 +84,9 @@ class Performance(Table):
     sales_end = Timestamptz(null=True, default=None)
     # the plan a seated performance copied its seats from; none for general admission
     seating_plan = ForeignKey(references=SeatingPlan, null=True, on_delete=OnDelete.restrict, index=True)
+    # made afresh (random) when the performance takes its copy of the plan: that copy never changes after,
+    # so the drawing of its seats is kept under this key (`seating.maps`); empty draws it every time
+    seating_key = Varchar(length=32, default="")
 
 
 class TicketType(Table):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,12 +16,13 @@ from boxoffice.marketing.tables import QuestionKind
 from boxoffice.sales import catalog, holds, orders
 from boxoffice.sales.checkout import CheckoutAnswers, CheckoutRefused, Shop, place_online_order
 from boxoffice.sales.seating.maps import seat_map
-from boxoffice.storefront.baskets import BASKET_COOKIE, basket_cookie
+from boxoffice.storefront.baskets import BASKET_COOKIE, hold_for_buyer
 from boxoffice.storefront.seats import seated_page
 from boxoffice.venue.policies import current_policy
 from boxoffice.venue.settings import storefront_settings
 from boxoffice.web.dependencies import AppSettings, ClientAddress, Gateway
 from boxoffice.web.forms import parse_quantities
+from boxoffice.web.holding import HoldRefusal
 
 
 async def performance_page(
@@ -65,21 +65,12 @@ async def hold(request: Request, settings: AppSettings, performance_id: FromPath
     chosen, error = parse_quantities(form, most=venue.max_tickets_per_order)
     if error:
         return await performance_page(performance_id, error=error, status_code=400)
-    token = request.cookies.get(BASKET_COOKIE) or secrets.token_urlsafe(32)
-    try:
-        await holds.hold_tickets(
-            token,
-            performance_id,
-            chosen,
-            hold_minutes=venue.hold_minutes,
-            max_per_order=venue.max_tickets_per_order,
-            now=datetime.now(UTC),
+    held = await hold_for_buyer(request, settings, venue, performance_id, chosen)
+    if isinstance(held, HoldRefusal):
+        return await performance_page(
+            performance_id, error=held.message, chosen=chosen, status_code=held.status_code
         )
-    except holds.SoldOut as refusal:
-        return await performance_page(performance_id, error=str(refusal), chosen=chosen, status_code=409)
-    except holds.HoldRefused as refusal:
-        return await performance_page(performance_id, error=str(refusal), chosen=chosen, status_code=400)
-    return Redirect(path="/checkout", status_code=303, cookies=[basket_cookie(settings, token)])
+    return held
 
 
 @dataclass

@@ -8,7 +8,6 @@ seats is a POST (`sales.seating.claims`), then checkout goes on as for any baske
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from litestar import Request, post
@@ -17,13 +16,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from boxoffice.documents.formatting import local_format
-from boxoffice.sales import catalog, holds
-from boxoffice.sales.seating.claims import hold_seats
+from boxoffice.sales import catalog
 from boxoffice.sales.seating.maps import SeatMap, seat_map
-from boxoffice.storefront.baskets import BASKET_COOKIE, basket_cookie
+from boxoffice.storefront.baskets import hold_for_buyer
 from boxoffice.venue.settings import storefront_settings
 from boxoffice.web.dependencies import AppSettings
 from boxoffice.web.forms import seat_choices, seats_in_address
+from boxoffice.web.holding import HoldRefusal
 from boxoffice.web.seat_drawing import draw_seats
 
 
@@ -68,21 +67,10 @@ async def hold_chosen_seats(
     choices, error = seat_choices(await request.form(), most=venue.max_tickets_per_order)
     if error:
         return await refused_page(request, performance_id, error, 400)
-    token = request.cookies.get(BASKET_COOKIE) or secrets.token_urlsafe(32)
-    try:
-        await hold_seats(
-            token,
-            performance_id,
-            choices,
-            hold_minutes=venue.hold_minutes,
-            max_per_order=venue.max_tickets_per_order,
-            now=datetime.now(UTC),
-        )
-    except holds.HoldRefused as refusal:
-        return await refused_page(
-            request, performance_id, str(refusal), 409 if isinstance(refusal, holds.SoldOut) else 400
-        )
-    return Redirect(path="/checkout", status_code=303, cookies=[basket_cookie(settings, token)])
+    held = await hold_for_buyer(request, settings, venue, performance_id, choices)
+    if isinstance(held, HoldRefusal):
+        return await refused_page(request, performance_id, held.message, held.status_code)
+    return held
 
 
 async def refused_page(request: Request, performance_id: int, error: str, status_code: int) -> Template:

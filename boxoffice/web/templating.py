@@ -9,6 +9,7 @@ from litestar.template import TemplateConfig
 
 from boxoffice.documents.formatting import local_format
 from boxoffice.documents.paths import TEMPLATES_DIR
+from boxoffice.web.seat_drawing import draw_plan, seat_symbol
 
 
 def template_config(*, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]:
@@ -20,6 +21,8 @@ def template_config(*, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]
         lstrip_blocks=True,
     )
     environment.globals["local_format"] = local_format
+    environment.globals["seat_map"] = draw_plan  # staff's seat maps; buyers' are drawn by their routes
+    environment.globals["seat_symbol"] = seat_symbol
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 

@@ -128,3 +128,37 @@ def test_the_counter_sells_a_block_along_a_row(
     expect(page.locator("#basket-total")).to_have_text("£75.00")
     page.get_by_role("button", name=re.compile("^Complete sale")).click()
     expect(page.get_by_role("status")).to_contain_text("Sale complete")
+
+
+def test_the_counter_exchanges_a_ticket_into_a_seat_chosen_on_the_map(
+    page: Page, live_server: str, server_env: dict[str, str], seated: int
+):
+    database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        [(earlier,)] = connection.execute(
+            "SELECT p.id FROM performance p JOIN event e ON e.id = p.event"
+            " WHERE e.slug = 'winter-jazz-nights' AND p.id <> ? ORDER BY p.starts_at DESC LIMIT 1",
+            (seated,),
+        ).fetchall()
+    sign_in_a_new_operator(page, live_server, server_env, "swap@venue.example")
+    page.goto(f"{live_server}/backoffice/sell?performance={earlier}")
+    page.locator("input.quantity").first.fill("1")
+    page.get_by_role("button", name="Add to basket").click()
+    page.get_by_role("button", name=re.compile("^Complete sale")).click()
+    expect(page.get_by_role("status")).to_contain_text("Sale complete")
+
+    page.get_by_role("checkbox", name=re.compile("^Choose ticket")).check()
+    page.locator("summary", has_text="Exchange the chosen tickets").click()
+    page.get_by_label("To the performance").select_option(value=str(seated))
+    page.get_by_role("button", name="Exchange the chosen tickets").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the new seats")
+    expect(page.get_by_role("group", name="Seat map")).to_be_visible()
+    no_axe_violations(page)
+    seat(page, "A3").click()
+    expect(page.locator("#seat-summary")).to_contain_text("Studio, row A, seat 3")
+    no_axe_violations(page)
+    page.get_by_role("button", name="Exchange into these seats").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The tickets have been exchanged")
+    expect(page.get_by_text("Studio, row A, seat 3")).to_be_visible()

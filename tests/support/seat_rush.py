@@ -3,6 +3,7 @@ each buyer asks for. Shared by tests/concurrency and bench/seating.py; the harne
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from tests.support.rush import Ask, OnSale, fetch, put_on_sale
@@ -50,9 +51,10 @@ async def put_seats_on_sale(database_url: str, seats: int, rows: int = 1) -> Sea
     )
     await fetch(
         database_url,
-        "UPDATE performance SET seating_plan = $1 WHERE id = $2",
+        "UPDATE performance SET seating_plan = $1, seating_key = $3 WHERE id = $2",
         plan_id,
         on_sale.performance_id,
+        secrets.token_hex(16),
     )
     seat_ids = [
         row[0]

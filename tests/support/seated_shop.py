@@ -58,6 +58,16 @@ async def choose_seats(
     return await client.post(f"/performances/{performance_id}/seats", data=form_data(fields))
 
 
+async def add_seats(client: httpx.AsyncClient, performance_id: int, seat_types: list[tuple[int, int]]):
+    """Add seats, each with its ticket type, to the counter's basket as the sell screen's form does."""
+    page = f"/backoffice/sell?performance={performance_id}&seat={seat_types[0][0]}"
+    token = await csrf_token(client, page)
+    fields = [("_csrf_token", token), ("performance", str(performance_id))]
+    for seat, type_id in seat_types:
+        fields += [("seat", str(seat)), (f"type_{seat}", str(type_id))]
+    return await client.post("/backoffice/sell/seats", data=form_data(fields))
+
+
 def form_data(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Fields in order, some named more than once, as httpx posts them."""
     data: dict[str, list[str]] = {}

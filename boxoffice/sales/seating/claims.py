@@ -141,16 +141,24 @@ async def claim(
                     expires_at=expires_at,
                 )
             ).returning(Hold.id)
-            held = await PerformanceSeat.raw(
-                "UPDATE performance_seat SET state = 'held', hold = {}, order_line = NULL"
-                f" WHERE id IN ({placeholders(seat_ids)}) AND performance = {{}} AND state = 'available'"
-                " RETURNING id",
-                hold["id"],
-                *seat_ids,
-                performance_id,
-            )
-            if len(held) != len(seat_ids):
+            if await take_chosen_seats(performance_id, seat_ids, hold_id=hold["id"]):
                 raise SoldOut("A seat was taken.")
+
+
+async def take_chosen_seats(performance_id: int, seat_ids: list[int], *, hold_id: int | None) -> list[int]:
+    """Move the seats from available to held (by the hold `hold_id`, or by no hold when an exchange
+    passes them straight to its order line) with one conditional UPDATE. Returns the seats that were not
+    available: when there are any, the caller's transaction must roll back."""
+    held = await PerformanceSeat.raw(
+        "UPDATE performance_seat SET state = 'held', hold = {}, order_line = NULL"
+        f" WHERE id IN ({placeholders(seat_ids)}) AND performance = {{}} AND state = 'available'"
+        " RETURNING id",
+        hold_id,
+        *seat_ids,
+        performance_id,
+    )
+    taken = {row["id"] for row in held}
+    return [seat_id for seat_id in seat_ids if seat_id not in taken]
 
 
 async def taken_refusal(seat_ids: list[int]) -> HoldRefused:

@@ -1,14 +1,17 @@
 """A seated performance's seats as its map shows them, and the seats best available offers.
 
-One read of the seats and one of the zone prices make the whole map; everything a seat's control says
-(its name, zone and price) is put together here once per zone rather than once per seat in the template,
-because a large house has thousands of seats.
+A performance's seats are its own copy of the plan, which never changes once made: only their states
+do. So the layout (sections, rows, seats and their places) is read once per copy and kept in memory
+under the performance's `seating_key`, and each map reads only which seats are taken, in one small
+query, and the zone prices. Everything a seat's control says (its name, zone and price) is put together
+per zone rather than per seat, because a large house has thousands of seats.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from boxoffice.money import Money
@@ -17,12 +20,10 @@ from boxoffice.sales.tables import (
     Performance,
     PerformanceSeat,
     SeatAttribute,
-    SeatState,
     TicketType,
-    ZonePrice,
 )
 
-MARGIN = 10  # tenths of a seat's width around the drawing
+LAYOUTS_KEPT = 16  # performances' layouts a process keeps (a 2,000-seat house takes well under 1 MB)
 NO_SEATS_TOGETHER = "There are not {} seats together{}; try fewer, or another zone, or choose on the map."
 
 
@@ -40,7 +41,7 @@ class ZoneOffer:
 
 
 class MapSeat(NamedTuple):
-    """A seat as the map draws it. A tuple, because a large house makes thousands for every page."""
+    """A seat as the map draws it. A tuple, because a large house has thousands."""
 
     id: int
     section: str
@@ -49,7 +50,6 @@ class MapSeat(NamedTuple):
     x: int
     y: int
     zone: str
-    available: bool
     attributes: tuple[str, ...]
 
     @property
@@ -70,100 +70,145 @@ class MapSection:
 
 
 @dataclass(frozen=True, slots=True)
+class SeatLayout:
+    """A performance's copy of its plan: the seats by section and row (front to back, left to right)."""
+
+    key: str  # the performance's `seating_key`; "" for a layout that is not kept
+    sections: list[MapSection]
+    seats: list[MapSeat] = field(default_factory=list)
+    by_id: dict[int, MapSeat] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, rows: list[dict]) -> SeatLayout:
+        sections: dict[str, dict[str, list[MapSeat]]] = {}
+        seats = []
+        for row in rows:
+            seat = MapSeat(
+                row["id"],
+                row["section"],
+                row["row"],
+                row["label"],
+                row["x"],
+                row["y"],
+                row["zone"],
+                tuple(row["attributes"].split()) if row["attributes"] else (),
+            )
+            seats.append(seat)
+            sections.setdefault(seat.section, {}).setdefault(seat.row, []).append(seat)
+        return cls(
+            key,
+            [
+                MapSection(section, [MapRow(name, row_seats) for name, row_seats in by_row.items()])
+                for section, by_row in sections.items()
+            ],
+            seats,
+            {seat.id: seat for seat in seats},
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SeatMap:
     performance_id: int
-    sections: list[MapSection]
+    layout: SeatLayout
+    taken: frozenset[int]  # the seats not available: held, sold or kept off sale
     zones: dict[str, ZoneOffer]
-    view_box: tuple[int, int, int, int]  # x, y, width, height, in tenths of a seat's width
-    available: int
+
+    @property
+    def sections(self) -> list[MapSection]:
+        return self.layout.sections
 
     @property
     def seats(self) -> list[MapSeat]:
-        return [seat for section in self.sections for row in section.rows for seat in row.seats]
+        return self.layout.seats
+
+    @property
+    def available(self) -> int:
+        return len(self.layout.seats) - len(self.taken)
+
+    def is_free(self, seat: MapSeat) -> bool:
+        return seat.id not in self.taken
 
     def seats_named(self, seat_ids: list[int]) -> list[MapSeat]:
         """The seats of these ids that the map has, in the order given."""
-        by_id = {seat.id: seat for seat in self.seats}
+        by_id = self.layout.by_id
         return [by_id[seat_id] for seat_id in seat_ids if seat_id in by_id]
 
 
-async def seat_map(performance_id: int) -> SeatMap | None:
-    """The performance's seats by section and row (front to back, left to right), with the price zones
-    its ticket types are sold in; None for a performance without numbered seats."""
-    performance = (
-        await Performance.select(Performance.seating_plan).where(Performance.id == performance_id).first()
-    )
-    if performance is None or performance["seating_plan"] is None:
-        return None
+LAYOUTS: OrderedDict[str, SeatLayout] = OrderedDict()
+
+
+async def seat_layout(performance_id: int, key: str) -> SeatLayout:
+    """The performance's layout: kept under its `seating_key` once read (the copy never changes, and the
+    key is made afresh for each copy, so a kept layout is never out of date)."""
+    if key and (kept := LAYOUTS.get(key)) is not None:
+        LAYOUTS.move_to_end(key)
+        return kept
     rows = await PerformanceSeat.raw(
-        "SELECT id, section, row, label, x, y, zone, state, attributes FROM performance_seat"
+        "SELECT id, section, row, label, x, y, zone, attributes FROM performance_seat"
         " WHERE performance = {} ORDER BY y, x",
         performance_id,
     )
-    sections: dict[str, dict[str, list[MapSeat]]] = {}
-    available = SeatState.AVAILABLE.value
-    for row in rows:
-        seat = MapSeat(
-            row["id"],
-            row["section"],
-            row["row"],
-            row["label"],
-            row["x"],
-            row["y"],
-            row["zone"],
-            row["state"] == available,
-            tuple(row["attributes"].split()) if row["attributes"] else (),
-        )
-        sections.setdefault(seat.section, {}).setdefault(seat.row, []).append(seat)
-    xs = [row["x"] for row in rows] or [0]
-    ys = [row["y"] for row in rows] or [0]
-    view_box = (
-        min(xs) - MARGIN,
-        min(ys) - MARGIN,
-        max(xs) - min(xs) + 2 * MARGIN,
-        max(ys) - min(ys) + 2 * MARGIN,
-    )
+    layout = SeatLayout.of(key, rows)
+    if key:
+        LAYOUTS[key] = layout
+        while len(LAYOUTS) > LAYOUTS_KEPT:
+            LAYOUTS.popitem(last=False)
+    return layout
+
+
+SEAT_STATES_SQL = """
+    SELECT p.seating_plan, p.seating_key, s.id AS taken FROM performance p
+    LEFT JOIN performance_seat s ON s.performance = p.id AND s.state <> 'available'
+    WHERE p.id = {}
+"""
+ZONE_PRICES_SQL = """
+    SELECT t.id, t.name, t.price, t.currency, z.zone, z.price AS zone_price FROM ticket_type t
+    LEFT JOIN zone_price z ON z.ticket_type = t.id
+    WHERE t.performance = {} ORDER BY t.position, t.id
+"""
+
+
+async def seat_map(performance_id: int) -> SeatMap | None:
+    """The performance's seats with which are taken, and the price zones its ticket types are sold in;
+    None for a performance without numbered seats. Two small reads: which seats are taken (with the
+    performance's plan and key), and the prices; the layout is kept (`seat_layout`)."""
+    rows = await Performance.raw(SEAT_STATES_SQL, performance_id)
+    if not rows or rows[0]["seating_plan"] is None:
+        return None
+    layout = await seat_layout(performance_id, rows[0]["seating_key"])
     return SeatMap(
         performance_id,
-        [
-            MapSection(section, [MapRow(name, seats) for name, seats in by_row.items()])
-            for section, by_row in sections.items()
-        ],
-        await zone_offers(performance_id, {row["zone"] for row in rows}),
-        view_box,
-        sum(1 for row in rows if row["state"] == SeatState.AVAILABLE),
+        layout,
+        frozenset(row["taken"] for row in rows if row["taken"] is not None),
+        await zone_offers(performance_id, {seat.zone for seat in layout.seats}),
     )
 
 
 async def zone_offers(performance_id: int, seat_zones: set[str]) -> dict[str, ZoneOffer]:
     """Each zone's prices by ticket type: the type's zone price, or its own price where it has none.
     `seat_zones` are the zones the performance's seats are in."""
-    types = (
-        await TicketType.select(TicketType.id, TicketType.name, TicketType.price, TicketType.currency)
-        .where(TicketType.performance == performance_id)
-        .order_by(TicketType.position)
-        .order_by(TicketType.id)
-    )
-    zone_prices = {
-        (row["ticket_type"], row["zone"]): row["price"]
-        for row in await ZonePrice.select(ZonePrice.ticket_type, ZonePrice.zone, ZonePrice.price).where(
-            ZonePrice.ticket_type.performance == performance_id
-        )
-    }
+    types: dict[int, dict] = {}
+    zone_prices: dict[tuple[int, str], int] = {}
+    for row in await TicketType.raw(ZONE_PRICES_SQL, performance_id):
+        types.setdefault(row["id"], row)
+        if row["zone"] is not None:
+            zone_prices[row["id"], row["zone"]] = row["zone_price"]
     zones = sorted({zone for _, zone in zone_prices} | seat_zones)
     return {
         zone: ZoneOffer(
             zone,
             [
                 (t["id"], t["name"], Money(t["currency"], zone_prices.get((t["id"], zone), t["price"])))
-                for t in types
+                for t in types.values()
             ],
         )
         for zone in zones
     }
 
 
-def offer_best(seats: list[MapSeat], count: int, zones: Collection[str] | None = None) -> list[int] | None:
+def offer_best(
+    seats: list[MapSeat], taken: Collection[int], count: int, zones: Collection[str] | None = None
+) -> list[int] | None:
     """Best available (`seating.best`) among the map's seats; wheelchair spaces are chosen by hand."""
     return best_available(
         (
@@ -174,7 +219,7 @@ def offer_best(seats: list[MapSeat], count: int, zones: Collection[str] | None =
                 seat.x,
                 seat.y,
                 seat.zone,
-                seat.available and SeatAttribute.WHEELCHAIR not in seat.attributes,
+                seat.id not in taken and SeatAttribute.WHEELCHAIR not in seat.attributes,
             )
             for seat in seats
         ),
@@ -190,7 +235,7 @@ def choose_best(map_: SeatMap, count_text: str, zone: str, most: int) -> tuple[l
         return [], f"Choose from 1 to {most} seats."
     if zone and zone not in map_.zones:
         return [], "Choose one of the zones listed."
-    chosen = offer_best(map_.seats, count, {zone} if zone else None)
+    chosen = offer_best(map_.seats, map_.taken, count, {zone} if zone else None)
     if chosen is None:
         return [], NO_SEATS_TOGETHER.format(count, f" in zone {zone}" if zone else "")
     return chosen, ""

@@ -7,6 +7,8 @@ the counts that every hold takes keep holding for seated performances too.
 
 from __future__ import annotations
 
+import secrets
+
 from boxoffice.db import write_transaction
 from boxoffice.errors import Refused
 from boxoffice.sales.tables import Performance, PerformanceSeat, PlanSeat, SeatingPlan
@@ -41,6 +43,11 @@ async def seat_performance(performance_id: int, plan_id: int) -> int:
             raise SeatingRefused("This seating plan has no seats.")
         await PerformanceSeat.raw(COPY_PLAN_SQL, performance_id, plan_id)
         await Performance.update(
-            {Performance.seating_plan: plan_id, Performance.capacity: seats, Performance.available: seats}
+            {
+                Performance.seating_plan: plan_id,
+                Performance.seating_key: secrets.token_hex(16),
+                Performance.capacity: seats,
+                Performance.available: seats,
+            }
         ).where(Performance.id == performance_id)
         return seats

@@ -12,9 +12,9 @@ from boxoffice.sales.tables import OrderLine, SeatState, Ticket
 from boxoffice.tickets.checkin import scan
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.counter import NOW, complete_sale
-from tests.support.seated_shop import form_data, make_seated_show, seat_states
+from tests.support.seated_shop import add_seats, make_seated_show, seat_states
 from tests.support.shop import SHOW_TIME
-from tests.support.staff import csrf_token, make_staff, sign_in
+from tests.support.staff import make_staff, sign_in
 
 
 @pytest.fixture
@@ -27,15 +27,6 @@ async def operator(client):
     staff = await make_staff("box_office_operator", name="Olive Operator", enrolled=False)
     await sign_in(client, staff)
     return staff
-
-
-async def add_seats(client, performance_id: int, seat_types: list[tuple[int, int]]):
-    page = f"/backoffice/sell?performance={performance_id}&seat={seat_types[0][0]}"
-    token = await csrf_token(client, page)
-    fields = [("_csrf_token", token), ("performance", str(performance_id))]
-    for seat, type_id in seat_types:
-        fields += [("seat", str(seat)), (f"type_{seat}", str(type_id))]
-    return await client.post("/backoffice/sell/seats", data=form_data(fields))
 
 
 async def test_the_sell_screen_shows_the_map_and_best_available_picks_a_block(client, operator, seated):

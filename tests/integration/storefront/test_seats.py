@@ -10,9 +10,22 @@ import pytest
 from boxoffice.config import get_settings
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.sales.bookings import load_booking
-from boxoffice.sales.tables import Hold, Order, OrderLine, PerformanceSeat, SeatState, Ticket
+from boxoffice.sales.tables import (
+    Event,
+    Hold,
+    Order,
+    OrderLine,
+    Performance,
+    PerformanceSeat,
+    PlanSeat,
+    SeatingPlan,
+    SeatState,
+    Ticket,
+    ZonePrice,
+)
 from boxoffice.tickets.pdf import tickets_to_print
 from boxoffice.tickets.signing import ticket_signer
+from tests.support.catalog import make_seated_performance
 from tests.support.seated_shop import choose_seats, form_data, make_seated_show, seat_form_token, seat_states
 from tests.support.shop import SHOW_TIME, check_out
 
@@ -147,3 +160,31 @@ async def test_paid_seats_are_on_the_tickets_and_order_lines(shop, seated, fake_
     assert "Stalls, row A, seat 4" in (await shop.get(manage)).text
     printed = tickets_to_print(booking, layout="a4", signer=ticket_signer(get_settings().ticket_key_file))
     assert sorted(ticket.seat for ticket in printed.tickets) == both
+
+
+async def test_a_kept_map_shows_each_change_of_state_and_prices_and_a_new_copy_of_an_edited_plan(
+    shop, seated
+):
+    page = f"/performances/{seated.performance_id}"
+    assert 'aria-label="Stalls, row A, seat 2, zone A, from £28.00"' in (await shop.get(page)).text
+
+    await PerformanceSeat.update({PerformanceSeat.state: SeatState.HELD}).where(
+        PerformanceSeat.id == seated.seats["A2"]
+    )
+    await ZonePrice.update({ZonePrice.price: ZonePrice.price + 100}).where(ZonePrice.zone == "B")
+    again = (await shop.get(page)).text
+    assert 'aria-label="Stalls, row A, seat 2, taken"' in again and again.count('role="checkbox"') == 31
+    assert 'aria-label="Stalls, row D, seat 8, zone B, from £21.00"' in again
+
+    # the plan is edited, and another performance takes a copy of it: each map draws its own copy
+    first = await Performance.objects().where(Performance.id == seated.performance_id).first()
+    await PlanSeat.update({PlanSeat.label: "1A"}).where(
+        (PlanSeat.plan == first.seating_plan) & (PlanSeat.row == "A") & (PlanSeat.label == "1")
+    )
+    event = await Event.objects().where(Event.id == first.event).first()
+    plan = await SeatingPlan.objects().where(SeatingPlan.id == first.seating_plan).first()
+    later = await make_seated_performance(event, SHOW_TIME.replace(day=20), plan, {"Adult": {"A": 3200}})
+    assert later.seating_key and later.seating_key != first.seating_key
+    assert "Stalls, row A, seat 1A," in (await shop.get(f"/performances/{later.id}")).text
+    kept = (await shop.get(page)).text
+    assert "seat 1A" not in kept and 'aria-label="Stalls, row A, seat 1, zone A' in kept
