@@ -172,6 +172,11 @@ def test_arrow_down_walks_the_results_and_a_refused_payment_puts_the_cursor_in_t
     expect(page.locator("td > code")).to_have_count(2)
     still_the_same_page(page, loads)
 
+    assert "Terry" not in page.evaluate("JSON.stringify(sessionStorage)")  # no copy kept for going back
+    page.go_back()
+    expect(page.get_by_text("The basket is empty.")).to_be_visible()  # the screen as it is now
+    expect(page.locator(".customer-card")).to_contain_text("Ellen Terry")
+
 
 def test_the_hold_counts_down(page: Page, live_server: str, server_env: dict[str, str]):
     an_operator_with_a_customer_on_file(page, live_server, server_env, "Sarah Siddons")
