@@ -1,7 +1,7 @@
 // Sell: the keys an operator in a hurry presses. The page works without this file (plain forms and links;
 // the server puts the cursor on each step with autofocus).
-//  - A quantity field selects what it holds when it takes focus, so the number typed replaces it
-//    (typing 2 over a 1 gives 2, not 12).
+//  - A quantity field, or a field in error, selects what it holds when it takes focus, so what is typed
+//    replaces it (typing 2 over a 1 gives 2, not 12; 50 over a refused 10 gives 50, not 1050).
 //  - In a search box ([data-pick-first] names its results), Enter chooses the first result: the search is
 //    sent with pick=first and the server answers with the page of that result, so what is chosen never
 //    depends on whether the list on screen has caught up with the typing. ArrowDown moves into the list,
@@ -14,7 +14,10 @@
 
   document.addEventListener("focusin", function (event) {
     var field = event.target;
-    if (field instanceof HTMLInputElement && field.classList.contains("quantity")) {
+    if (
+      field instanceof HTMLInputElement &&
+      (field.classList.contains("quantity") || field.getAttribute("aria-invalid") === "true")
+    ) {
       field.select();
     }
   });

@@ -165,10 +165,11 @@ def test_arrow_down_walks_the_results_and_a_refused_payment_puts_the_cursor_in_t
 
     expect(page.get_by_role("alert").first).to_contain_text("The cash tendered is less than the amount due.")
     expect(tendered).to_be_focused()
-    page.keyboard.press("Control+a")
-    page.keyboard.type("30")
+    page.keyboard.type("30")  # over the refused 10, in a hurry
+    expect(tendered).to_have_value("30")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Sale complete")
+    expect(page.locator("#change-due")).to_have_text("£0.00")
     expect(page.locator("td > code")).to_have_count(2)
     still_the_same_page(page, loads)
 
