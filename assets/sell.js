@@ -3,9 +3,9 @@
 //  - A quantity field, or a field in error, selects what it holds when it takes focus, so what is typed
 //    replaces it (typing 2 over a 1 gives 2, not 12; 50 over a refused 10 gives 50, not 1050).
 //  - In a search box ([data-pick-first] names its results), Enter chooses the first result: the search is
-//    sent with pick=first and the server answers with the page of that result, so what is chosen never
-//    depends on whether the list on screen has caught up with the typing. ArrowDown moves into the list,
-//    ArrowUp and ArrowDown through it, ArrowUp from the first result back to the box.
+//    sent with pick=<the box's name> and the server answers with the page of that result, so what is
+//    chosen never depends on whether the list on screen has caught up with the typing. ArrowDown moves
+//    into the list, ArrowUp and ArrowDown through it, ArrowUp from the first result back to the box.
 //  - Answering the marketing question moves the cursor on: to the note for a yes, to the chosen payment
 //    method's field for a no.
 //  - A refused form (400 or 409) comes back as the page with its problems: htmx swaps it in like any other.
@@ -38,9 +38,9 @@
       pick = document.createElement("input");
       pick.type = "hidden";
       pick.name = "pick";
-      pick.value = "first";
       form.appendChild(pick);
     }
+    pick.value = box.name;
     form.requestSubmit();
   }
 

@@ -68,7 +68,6 @@ CONFIRM_ABOVE = 10
 COUNTER_BEST_MOST = 30  # best available offers up to this many seats together; a larger group is picked
 # on the map, a block at a time
 NOTES_SHOWN = 3
-PICK_FIRST = "first"  # `pick=first` with a search: go straight to its first result (Enter in the search box)
 NOTICES = {
     "consent": "Their marketing consent has been recorded, with your note.",
     "contact": "The customer has been added.",
@@ -298,15 +297,18 @@ async def sell_page(
     )
 
 
-async def first_result(find: str, who: str, now: datetime) -> tuple[str, int] | None:
-    """What Enter in a search box picks: the first performance listed for `find`, or the first customer
-    for `who`."""
-    if who.strip():
-        customers = (await search_contacts(who, page=PageRequest(1, 1))).items
-        return ("contact", customers[0].id) if customers else None
-    performances = await counter_performances(find, now)
-    listed = performances.today + performances.later
-    return ("performance", listed[0].id) if listed else None
+async def first_result(pick: str, find: str, who: str, now: datetime) -> dict[str, int]:
+    """What Enter in a search box picks, as the address's state it changes: `pick=find`, the first
+    performance listed for `find`; `pick=who`, the first customer found for `who`; nothing when the
+    search finds nothing."""
+    if pick == "who":
+        customers = (await search_contacts(who, page=PageRequest(1, 1))).items if who.strip() else []
+        return {"contact": customers[0].id} if customers else {}
+    if pick == "find":
+        performances = await counter_performances(find, now)
+        listed = performances.today + performances.later
+        return {"performance": listed[0].id} if listed else {}
+    return {}
 
 
 @get("/backoffice/sell", name="backoffice.sell", opt=SELL)
@@ -322,11 +324,10 @@ async def sell(
     pick: FromQuery[str] = "",
 ) -> Template | Redirect:
     performance_id, contact_id = parse_id(performance), parse_id(contact)
-    if pick == PICK_FIRST:
-        picked = await first_result(find[:100], who[:200], datetime.now(UTC))
-        if picked is not None:
-            chosen = {"performance": performance_id, "contact": contact_id, picked[0]: picked[1]}
-            return Redirect(path=sell_address(chosen["performance"], chosen["contact"]), status_code=303)
+    picked = await first_result(pick, find[:100], who[:200], datetime.now(UTC))
+    if picked:
+        chosen = {"performance": performance_id, "contact": contact_id, **picked}
+        return Redirect(path=sell_address(chosen["performance"], chosen["contact"]), status_code=303)
     return await sell_page(
         settings,
         acting,

@@ -476,13 +476,14 @@ def focused(page: str) -> list[str]:
 async def test_enter_in_a_search_picks_its_first_result_and_keeps_the_rest_of_the_sale(
     client, operator, show
 ):
-    performance_id, _ = show
+    performance_id, types = show
     grace = await make_contact()
     await make_contact("Grace", "Zephyr", "zephyr@example.org")
 
-    performance = await client.get(f"/backoffice/sell?find=tempest&pick=first&contact={grace}")
-    customer = await client.get(f"/backoffice/sell?who=grace&pick=first&performance={performance_id}")
-    nothing = await client.get("/backoffice/sell?find=nothing-like-it&pick=first")
+    performance = await client.get(f"/backoffice/sell?find=tempest&pick=find&contact={grace}")
+    customer = await client.get(f"/backoffice/sell?who=grace&pick=who&performance={performance_id}")
+    nothing = await client.get("/backoffice/sell?find=nothing-like-it&pick=find")
+    no_customer = await client.get(f"/backoffice/sell?who=&pick=who&performance={performance_id}")
     listed = await client.get("/backoffice/sell?find=tempest")
 
     assert performance.status_code == customer.status_code == 303
@@ -490,6 +491,7 @@ async def test_enter_in_a_search_picks_its_first_result_and_keeps_the_rest_of_th
     assert customer.headers["location"] == f"/backoffice/sell?performance={performance_id}&contact={grace}"
     assert nothing.status_code == 200 and "No performances on sale match" in nothing.text
     assert focused(nothing.text) == ["field-find"]
+    assert focused(no_customer.text) == [f"quantity-{types['Adult']}"]  # the performance kept, nobody picked
     assert listed.status_code == 200 and 'data-query="tempest"' in listed.text
 
 
