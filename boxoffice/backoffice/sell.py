@@ -247,6 +247,9 @@ async def sell_page(
     )
     may_comp = staff.may(Perm.BOX_OFFICE_COMPS)
     problems, values = problems or {}, values or {}
+    # The hold's time left as the server counts it, for the page's countdown (a wrong clock on the
+    # operator's device changes nothing).
+    hold_seconds = max(0, int((basket.expires_at - now).total_seconds())) if basket.expires_at else 0
     cursor = cursor_field(
         SellState(
             problems=problems,
@@ -271,9 +274,7 @@ async def sell_page(
             "customers": customers,
             "contact": contact,
             "basket": basket,
-            "hold_seconds": max(0, int((basket.expires_at - now).total_seconds()))
-            if basket.expires_at
-            else 0,
+            "hold_seconds": hold_seconds,
             "question": question,
             "ask_question": ask_question,
             "may_comp": may_comp,

@@ -192,6 +192,14 @@ def test_the_hold_counts_down(page: Page, live_server: str, server_env: dict[str
     shown = held.inner_text()
     expect(held).not_to_have_text(shown, timeout=3000)
     expect(held).to_have_text(re.compile(r"^29:[45]\d left$"))
+    assert_accessible(page)
+
+    page.keyboard.type("sidd")
+    page.keyboard.press("Enter")  # the screen swapped again: its new countdown runs too
+    expect(page.locator(".customer-card")).to_contain_text("Sarah Siddons")
+    shown = held.inner_text()
+    assert re.fullmatch(r"29:[345]\d left", shown), shown
+    expect(held).not_to_have_text(shown, timeout=3000)
 
 
 def test_without_javascript_the_sale_is_plain_forms_and_links(
