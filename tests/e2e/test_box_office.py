@@ -38,6 +38,7 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     page.get_by_role("button", name="Add customer").click()
     expect(page.get_by_text("Venue marketing: Opt out")).to_be_visible()
     page.get_by_role("link", name="Change customer (or sell to a walk-in)").click()
+    expect(page.locator(".customer-card")).to_have_count(0)  # the screen is swapped in place: wait for it
 
     page.locator("#performance-results a").first.click()
     quantity = page.locator("input.quantity").first
