@@ -8,7 +8,8 @@
 //    into the list, ArrowUp and ArrowDown through it, ArrowUp from the first result back to the box.
 //  - Answering the marketing question moves the cursor on: to the note for a yes, to the chosen payment
 //    method's field for a no.
-//  - A refused form (400 or 409) comes back as the page with its problems: htmx swaps it in like any other.
+//  - A refused form (400 or 409) comes back as the page with its problems, and any other error as its
+//    error page: htmx swaps it in like any other answer, so the operator always sees what happened.
 (function () {
   "use strict";
 
@@ -108,7 +109,7 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     var from = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if ((status === 400 || status === 409) && from && from.closest("[data-sell]")) {
+    if (status >= 400 && from && from.closest("[data-sell]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

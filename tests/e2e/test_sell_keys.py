@@ -232,3 +232,25 @@ def test_without_javascript_the_sale_is_plain_forms_and_links(
 
     expect(page.get_by_role("status")).to_contain_text("Sale complete")
     context.close()
+
+
+def test_an_error_page_is_shown_in_place_of_the_screen(
+    page: Page, live_server: str, server_env: dict[str, str]
+):
+    an_operator_with_a_customer_on_file(page, live_server, server_env, "Edmund Kean")
+    loads = watch_for_page_loads(page)
+    page.keyboard.type("tem")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("spinbutton", name="Adult")).to_be_focused()
+    address = page.url
+    page.evaluate(
+        """document.body.setAttribute("hx-headers", '{"x-csrftoken": "stale"}');
+        document.querySelectorAll("input[name=_csrf_token]").forEach((f) => { f.value = "stale"; });"""
+    )  # as after the session changed in another tab
+
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot open this page")
+    assert page.url == address
+    still_the_same_page(page, loads)
