@@ -3,8 +3,11 @@
 Operators work with a queue in front of them, so everything happens on `/backoffice/sell` and its state
 lives in the address (`performance`, `contact`) and in the operator's basket of holds. Without JavaScript
 every search is an ordinary GET and every action a POST that comes back to the page; with htmx the
-performance and customer searches update as the operator types and the ticket availability refreshes by
-itself, each by swapping one part of the same page. The rules live in `sales.counter`.
+performance and customer searches update as the operator types, the ticket availability refreshes by
+itself, and every link and form swaps the page's content in place instead of loading a new page. Each
+rendering puts the cursor where the operator goes next (`cursor_field`): the first field in error, else
+the next step of the sale, so a sale is a few keys from an empty screen. The rules live in
+`sales.counter`.
 """
 
 from __future__ import annotations
@@ -123,6 +126,70 @@ def sale_form_key(values: dict[str, str]) -> str:
     return sent if SALE_KEY.fullmatch(sent) else secrets.token_hex(16)
 
 
+def error_anchors(performance: catalog.PerformanceDetail | None) -> dict[str, str]:
+    """The id of the field each problem names, where it is not `field-NAME`."""
+    types = performance.ticket_types if performance else []
+    return {"method": "method-cash", "quantity": f"quantity-{types[0].id}" if types else "error-quantity"}
+
+
+@dataclass(frozen=True, slots=True)
+class SellState:
+    """What the sell screen shows, as far as where the cursor goes depends on it."""
+
+    problems: dict[str, str]
+    values: dict[str, str]
+    performance: catalog.PerformanceDetail | None
+    quantities_shown: bool  # a performance on sale without seats: its quantity fields
+    basket_lines: int
+    contact: ChosenContact | None
+    ask_question: bool
+    may_comp: bool
+    confirm_count: int | None
+
+
+METHOD_FIELDS = {
+    "cash": "field-tendered",
+    "card_terminal": "field-terminal_reference",
+    "complimentary": "field-reason",
+}
+
+
+def cursor_field(state: SellState) -> str:
+    """The id of the field the cursor goes to: the first field in error that the page shows (or "", for
+    the error summary, when none is shown), else the next step: a performance, how many tickets, the
+    customer, their marketing answer, then the chosen payment method's field."""
+    if state.problems:
+        shown = set()
+        if state.quantities_shown:
+            shown.add("quantity")
+        if state.contact is None:
+            shown.update({"first_name", "last_name", "email", "phone", "postcode"})
+        if state.ask_question:
+            shown.update({"marketing", "marketing_note"})
+        if state.basket_lines:
+            shown.update(
+                {"method", "tendered", "terminal_reference"} | ({"reason"} if state.may_comp else set())
+            )
+        anchors = error_anchors(state.performance)
+        for name in state.problems:
+            if name in shown:
+                return anchors.get(name, f"field-{name}")
+        return ""
+    if state.confirm_count:
+        return "confirm-large-button"
+    if state.basket_lines:
+        if state.contact is None:
+            return "field-who"
+        if state.ask_question:
+            return "field-marketing"
+        return METHOD_FIELDS.get(state.values.get("method", "cash"), "field-tendered")
+    if state.performance is None:
+        return "field-find"
+    if state.quantities_shown:
+        return error_anchors(state.performance)["quantity"]
+    return ""
+
+
 async def counter_sells(performance_id: int, now: datetime) -> bool:
     """Whether the box office may sell the performance now (online sales may be closed)."""
     try:
@@ -148,6 +215,7 @@ async def sell_page(
     confirm_count: int | None = None,
     seats_asked: MultiDict | None = None,
     status_code: int = 200,
+    address_is_page: bool = False,
 ) -> Template:
     """The sell screen. On a seated performance it shows the seat map, with the seats `seats_asked`
     (the address's `seat=` and `best=`) chosen."""
@@ -174,6 +242,29 @@ async def sell_page(
     customers = []
     if who.strip():
         customers = (await search_contacts(who, page=PageRequest(1, CUSTOMER_RESULTS))).items
+    contact = await chosen_contact(contact_id)
+    question = await current_question(QuestionKind.BOX_OFFICE)
+    ask_question = bool(
+        contact and question.enabled and not contact.email_marketing and not contact.restricted
+    )
+    may_comp = staff.may(Perm.BOX_OFFICE_COMPS)
+    problems, values = problems or {}, values or {}
+    # The hold's time left as the server counts it, for the page's countdown (a wrong clock on the
+    # operator's device changes nothing).
+    hold_seconds = max(0, int((basket.expires_at - now).total_seconds())) if basket.expires_at else 0
+    cursor = cursor_field(
+        SellState(
+            problems=problems,
+            values=values,
+            performance=performance,
+            quantities_shown=bool(performance and sellable and not seating and performance.ticket_types),
+            basket_lines=len(basket.lines),
+            contact=contact,
+            ask_question=ask_question,
+            may_comp=may_comp,
+            confirm_count=confirm_count,
+        )
+    )
     return Template(
         "backoffice/sell.html",
         context={
@@ -183,15 +274,19 @@ async def sell_page(
             "find": find,
             "who": who,
             "customers": customers,
-            "contact": await chosen_contact(contact_id),
+            "contact": contact,
             "basket": basket,
-            "question": (await current_question(QuestionKind.BOX_OFFICE)),
-            "may_comp": staff.may(Perm.BOX_OFFICE_COMPS),
+            "hold_seconds": hold_seconds,
+            "question": question,
+            "ask_question": ask_question,
+            "may_comp": may_comp,
             "notice": NOTICES.get(notice, ""),
-            "problems": problems or {},
-            "values": values or {},
+            "problems": problems,
+            "anchors": error_anchors(performance),
+            "cursor": cursor,
+            "values": values,
             "existing_contact": existing_contact,
-            "sale_key": sale_form_key(values or {}),
+            "sale_key": sale_form_key(values),
             "max_tickets": COUNTER_MAX_TICKETS,
             "typed": typed or {},
             "confirm_count": confirm_count,
@@ -199,7 +294,24 @@ async def sell_page(
             "best_most": COUNTER_BEST_MOST,
         },
         status_code=status_code,
+        # A page answering a form keeps the address the operator came from (htmx would otherwise put
+        # the form's address, which cannot be opened, in the history).
+        headers={} if address_is_page else {"HX-Push-Url": "false"},
     )
+
+
+async def first_result(pick: str, find: str, who: str, now: datetime) -> dict[str, int]:
+    """What Enter in a search box picks, as the address's state it changes: `pick=find`, the first
+    performance listed for `find`; `pick=who`, the first customer found for `who`; nothing when the
+    search finds nothing."""
+    if pick == "who":
+        customers = (await search_contacts(who, page=PageRequest(1, 1))).items if who.strip() else []
+        return {"contact": customers[0].id} if customers else {}
+    if pick == "find":
+        performances = await counter_performances(find, now)
+        listed = performances.today + performances.later
+        return {"performance": listed[0].id} if listed else {}
+    return {}
 
 
 @get("/backoffice/sell", name="backoffice.sell", opt=SELL)
@@ -212,16 +324,23 @@ async def sell(
     find: FromQuery[str] = "",
     who: FromQuery[str] = "",
     done: FromQuery[str] = "",
-) -> Template:
+    pick: FromQuery[str] = "",
+) -> Template | Redirect:
+    performance_id, contact_id = parse_id(performance), parse_id(contact)
+    picked = await first_result(pick, find[:100], who[:200], datetime.now(UTC))
+    if picked:
+        chosen = {"performance": performance_id, "contact": contact_id, **picked}
+        return Redirect(path=sell_address(chosen["performance"], chosen["contact"]), status_code=303)
     return await sell_page(
         settings,
         acting,
-        performance_id=parse_id(performance),
-        contact_id=parse_id(contact),
+        performance_id=performance_id,
+        contact_id=contact_id,
         find=find[:100],
         who=who[:200],
         notice=done,
         seats_asked=request.query_params,
+        address_is_page=True,
     )
 
 
@@ -362,7 +481,7 @@ async def record_marketing(request: Request, settings: AppSettings, acting: Acti
     answer = marketing_answer(form)
     try:
         if not answer.opted_in:
-            raise SaleRefused({"marketing": "Tick the box only if the customer said yes."})
+            raise SaleRefused({"marketing": "Choose yes only if the customer said yes."})
         await record_counter_opt_in(
             contact_id, answer, staff_id=staff.id, ip=acting.ip, now=datetime.now(UTC)
         )

@@ -43,7 +43,9 @@ def error_page(status_code: int, message: tuple[str, str] | None = None) -> Temp
             "request_id": REQUEST_ID.get(),
         },
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},
+        # An error page is never an address to keep: a page that swaps it in with htmx (the Sell screen)
+        # leaves the browser's address as it was.
+        headers={"Cache-Control": "no-store", "HX-Push-Url": "false"},
     )
 
 

@@ -38,6 +38,7 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     page.get_by_role("button", name="Add customer").click()
     expect(page.get_by_text("Venue marketing: Opt out")).to_be_visible()
     page.get_by_role("link", name="Change customer (or sell to a walk-in)").click()
+    expect(page.locator(".customer-card")).to_have_count(0)  # the screen is swapped in place: wait for it
 
     page.locator("#performance-results a").first.click()
     quantity = page.locator("input.quantity").first
@@ -53,10 +54,10 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     page.get_by_role("link", name="Choose Mary Seacole").click()
     expect(page.locator(".marketing-status")).to_have_text("Venue marketing: Opt out")
 
-    question = page.get_by_label(re.compile("agreed to hear about upcoming shows"))
-    expect(question).to_be_focused()
-    question.check()
-    page.get_by_label("Note for the customer's record (needed when ticked)").fill(NOTE)
+    question = page.get_by_role("group", name=re.compile("agreed to hear about upcoming shows"))
+    expect(question.get_by_role("radio", name="No")).to_be_focused()
+    question.get_by_role("radio", name="Yes, they agreed").check()
+    page.get_by_label("Note for the customer's record (needed for a yes)").fill(NOTE)
     expect(page.get_by_label("Cash", exact=True)).to_be_checked()
     page.get_by_label("Cash tendered (leave empty for the exact amount)").fill("200")
     page.get_by_role("button", name=re.compile("^Complete sale")).click()

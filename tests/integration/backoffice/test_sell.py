@@ -463,3 +463,88 @@ async def test_a_sale_submitted_twice_sells_once_and_shows_the_same_order(client
 
     assert replayed.status_code == 303 and replayed.headers["location"] == first.headers["location"]
     assert await Order.count() == 1 and await seats_left(performance_id) == 7  # the new basket still holds
+
+
+def focused(page: str) -> list[str]:
+    """The ids (or classes) of the elements that take focus as the page opens."""
+    tags = re.findall(r"<[a-z]+\b[^>]*\sautofocus\b[^>]*>", page)
+    return [
+        (re.search(r'\bid="([^"]+)"', tag) or re.search(r'\bclass="([^"]+)"', tag)).group(1) for tag in tags
+    ]
+
+
+async def test_enter_in_a_search_picks_its_first_result_and_keeps_the_rest_of_the_sale(
+    client, operator, show
+):
+    performance_id, types = show
+    grace = await make_contact()
+    await make_contact("Grace", "Zephyr", "zephyr@example.org")
+
+    performance = await client.get(f"/backoffice/sell?find=tempest&pick=find&contact={grace}")
+    customer = await client.get(f"/backoffice/sell?who=grace&pick=who&performance={performance_id}")
+    nothing = await client.get("/backoffice/sell?find=nothing-like-it&pick=find")
+    no_customer = await client.get(f"/backoffice/sell?who=&pick=who&performance={performance_id}")
+    listed = await client.get("/backoffice/sell?find=tempest")
+
+    assert performance.status_code == customer.status_code == 303
+    assert performance.headers["location"] == f"/backoffice/sell?performance={performance_id}&contact={grace}"
+    assert customer.headers["location"] == f"/backoffice/sell?performance={performance_id}&contact={grace}"
+    assert nothing.status_code == 200 and "No performances on sale match" in nothing.text
+    assert focused(nothing.text) == ["field-find"]
+    assert focused(no_customer.text) == [f"quantity-{types['Adult']}"]  # the performance kept, nobody picked
+    assert listed.status_code == 200 and 'data-query="tempest"' in listed.text
+
+
+async def test_each_step_of_a_sale_puts_the_cursor_on_the_next(client, operator, show):
+    performance_id, types = show
+    grace = await make_contact()
+    adult = f"quantity-{types['Adult']}"
+
+    assert focused((await client.get("/backoffice/sell")).text) == ["field-find"]
+    assert focused((await client.get(f"/backoffice/sell?performance={performance_id}")).text) == [adult]
+    await add_to_basket(client, performance_id, {types["Adult"]: "2"})
+    assert focused((await client.get(f"/backoffice/sell?performance={performance_id}")).text) == ["field-who"]
+    with_customer = (await client.get(f"/backoffice/sell?performance={performance_id}&contact={grace}")).text
+    assert focused(with_customer) == ["field-marketing"]
+    assert re.search(r'<input type="radio" id="field-marketing" name="marketing" value="no"\s', with_customer)
+    assert not re.search(r'name="marketing" value="[a-z]+" checked', with_customer)  # unanswered
+    await switch_off_box_office_question()
+    no_question = (await client.get(f"/backoffice/sell?performance={performance_id}&contact={grace}")).text
+    assert focused(no_question) == ["field-tendered"]
+
+
+async def test_a_refused_form_puts_the_cursor_in_the_field_in_error_and_a_no_opts_nobody_in(
+    client, operator, show
+):
+    performance_id, types = show
+    grace = await make_contact()
+    await add_to_basket(client, performance_id, {types["Adult"]: "2"})
+
+    cash = await complete_sale(client, contact=str(grace), marketing="no", tendered="10")
+    note = await complete_sale(client, contact=str(grace), marketing="yes", method="card_terminal",
+                               terminal_reference="AUTH 1")  # fmt: skip
+    expired = await complete_sale(client, sale_key="")
+
+    assert cash.status_code == note.status_code == expired.status_code == 400
+    assert focused(cash.text) == ["field-tendered"] and cash.headers["hx-push-url"] == "false"
+    assert 'value="no" checked' in cash.text
+    assert focused(note.text) == ["field-marketing_note"]
+    assert 'value="card_terminal" checked' in note.text  # the chosen method, whose fields show
+    assert focused(expired.text) == ["error-summary"]
+    assert await Order.count() == 0
+
+    sold = await complete_sale(client, contact=str(grace), marketing="no", marketing_note="Left in the box")
+
+    assert sold.status_code == 303  # a no (with a stray note) opts nobody in
+    assert await ConsentRecord.count() == 0 and await ContactNote.count() == 0
+
+
+async def test_the_hold_shows_the_seconds_it_has_left_for_the_countdown(client, operator, show):
+    performance_id, types = show
+    await add_to_basket(client, performance_id, {types["Adult"]: "1"})
+
+    page = (await client.get("/backoffice/sell")).text
+
+    held = re.search(r'<time data-countdown="(\d+)" datetime="([^"]+)">until (\d\d:\d\d)</time>', page)
+    assert held and 30 * 60 - 60 <= int(held.group(1)) <= 30 * 60
+    assert held.group(2).startswith(NOW.date().isoformat()[:4])

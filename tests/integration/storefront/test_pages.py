@@ -83,6 +83,7 @@ async def test_unknown_and_draft_events_give_the_not_found_page(client, catalog_
     assert response.status_code == 404
     assert "<h1>Page not found</h1>" in response.text
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["hx-push-url"] == "false"  # never put in the history by a swap
 
 
 async def test_an_unexpected_error_shows_a_plain_page_without_details(client, catalog_rows, monkeypatch):
