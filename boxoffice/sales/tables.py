@@ -205,6 +205,8 @@ class Order(Table):
     paid_at = Timestamptz(null=True, default=None)
     # the box-office sale form that made it; unique (see the migrations), so a double click sells once
     sale_key = Varchar(length=32, null=True, default=None)
+    # when the buyer last asked for the confirmation again, from the booking page: once in a while only
+    confirmation_resent_at = Timestamptz(null=True, default=None)
 
 
 class OrderLine(Table):
