@@ -181,7 +181,7 @@ def strip_prefix(row: dict, prefix: str) -> dict:
     return {key.removeprefix(prefix): value for key, value in row.items()}
 
 
-async def set_logo(prepared: PreparedPicture | None, alt_text: str, *, actor_id: int, ip: str) -> None:
+async def set_logo(prepared: PreparedPicture | None, alt_text: str, *, actor_id: int | None, ip: str) -> None:
     """Make the upload the venue's logo, or (`prepared` None) give the logo new words; PictureRefused
     (nothing changed) without words, or without any logo."""
     alt = checked_alt(alt_text, field="logo_alt")
