@@ -16,12 +16,13 @@ from boxoffice.auth import audit
 from boxoffice.db import write_transaction
 from boxoffice.documents.pictures import PictureRefused, PreparedPicture
 from boxoffice.sales.tables import Event, Picture, PictureRendition
-from boxoffice.venue.settings import KEY_PREFIX, house_name, store_site_setting
+from boxoffice.venue.settings import KEY_PREFIX, store_site_setting
 from boxoffice.venue.tables import SiteSetting
 
 PICTURES_PATH = "/assets/pictures"  # where the storefront serves them (`storefront.pictures`)
 MAX_ALT_LENGTH = 300
 LOGO_KEY, LOGO_ALT_KEY = KEY_PREFIX + "logo", KEY_PREFIX + "logo_alt"
+HOUSE_NAME_KEY = KEY_PREFIX + "house_name"  # `venue.settings.house_name`
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,15 +223,15 @@ async def logo_id() -> int | None:
 
 
 async def house() -> House:
-    """The venue's name and logo, as the storefront's header shows them."""
+    """The venue's name and logo, as the storefront's header shows them: one query, two with a logo."""
     settings = {
         row["key"]: row["value"]
         for row in await SiteSetting.select(SiteSetting.key, SiteSetting.value).where(
-            SiteSetting.key.is_in([LOGO_KEY, LOGO_ALT_KEY])
+            SiteSetting.key.is_in([HOUSE_NAME_KEY, LOGO_KEY, LOGO_ALT_KEY])
         )
     }
     logo = None
     if settings.get(LOGO_KEY, "").isdigit():
         row = await Picture.select().where(Picture.id == int(settings[LOGO_KEY])).first()
         logo = picture_ref(row, settings.get(LOGO_ALT_KEY, "")) if row else None
-    return House(name=await house_name(), logo=logo)
+    return House(name=settings.get(HOUSE_NAME_KEY, ""), logo=logo)
