@@ -26,7 +26,11 @@ RESENDABLE = (OrderStatus.PAID, OrderStatus.RESERVED)
 
 
 class ResendRefused(Refused):
-    """The confirmation was not sent again; the message says why and when it may be asked for."""
+    """The confirmation was not sent again: the order has none to send (cancelled, lapsed, no e-mail)."""
+
+
+class ResendTooSoon(ResendRefused):
+    """The confirmation was sent again less than RESEND_INTERVAL ago; the message says when to ask."""
 
 
 async def queue_confirmation(order_id: int) -> None:
@@ -83,7 +87,7 @@ async def resend_confirmation(order_id: int, *, now: datetime) -> None:
             order = await Order.select(Order.status, Order.email).where(Order.id == order_id).first()
             if order is None or order["status"] not in RESENDABLE or not order["email"]:
                 raise ResendRefused("This booking has no confirmation to send again.")
-            raise ResendRefused(
+            raise ResendTooSoon(
                 "We sent this e-mail again a few minutes ago. Please check your spam folder, or ask "
                 f"again in {RESEND_INTERVAL.seconds // 60} minutes."
             )

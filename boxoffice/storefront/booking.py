@@ -20,7 +20,7 @@ from boxoffice.config import Settings
 from boxoffice.payments.stripe_gateway import PaymentProviderError
 from boxoffice.sales.booking_calendar import booking_calendar
 from boxoffice.sales.bookings import Booking, booking_path, find_booking
-from boxoffice.sales.confirmation import ResendRefused, resend_confirmation
+from boxoffice.sales.confirmation import ResendRefused, ResendTooSoon, resend_confirmation
 from boxoffice.sales.online_payment import settle_paid_session
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.tickets.on_screen import ticket_qr_codes
@@ -93,7 +93,8 @@ async def resend_booking_email(
     try:
         await resend_confirmation(booking.id, now=datetime.now(UTC))
     except ResendRefused as refusal:
-        return booking_page(settings, booking, error=str(refusal), status_code=429)
+        status = 429 if isinstance(refusal, ResendTooSoon) else 409
+        return booking_page(settings, booking, error=str(refusal), status_code=status)
     path = booking_path(reference, settings.secret_key.encode())
     return Redirect(path=f"{path}?resent=1", status_code=303)
 

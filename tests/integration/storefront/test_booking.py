@@ -14,7 +14,7 @@ from icalendar import Calendar
 from boxoffice.config import get_settings
 from boxoffice.mail.tables import OutboxMessage
 from boxoffice.sales.bookings import booking_path
-from boxoffice.sales.tables import Order, Ticket, TicketStatus, Venue
+from boxoffice.sales.tables import Order, OrderStatus, Ticket, TicketStatus, Venue
 from boxoffice.tickets.signing import ticket_signer
 from tests.support.shop import SHOW_TIME, check_out, choose, paid_order
 
@@ -172,3 +172,14 @@ async def test_a_resend_without_the_forms_token_or_with_a_wrong_link_sends_nothi
     assert wrong.status_code == 404
     assert await confirmations() == 1
     assert (await Order.select(Order.confirmation_resent_at).first())["confirmation_resent_at"] is None
+
+
+async def test_a_cancelled_booking_has_no_confirmation_to_send_again(shop, show, fake_stripe):
+    performance_id, types = show
+    order = await paid_order(shop, performance_id, {types["Adult"]: "1"}, fake_stripe)
+    await Order.update({Order.status: OrderStatus.CANCELLED}, force=True)
+
+    response = await resend(shop, link_of(order["reference"]))
+
+    assert response.status_code == 409 and "no confirmation to send again" in response.text
+    assert await confirmations() == 1
