@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import boxoffice
+from tests.e2e.test_staff import sign_in
 from tests.support.accessibility import assert_accessible
 
 VIEWPORTS = [
@@ -112,3 +115,62 @@ def test_the_booking_page_has_scannable_tickets_a_calendar_a_map_and_sends_the_e
     expect(summary).to_contain_text("ask again in 5 minutes")
     expect(summary).to_be_focused()
     assert_accessible(page)
+
+
+MANAGER_PASSWORD = "pictures of the stage please"
+
+
+def sign_in_a_new_manager(page: Page, live_server: str, server_env: dict[str, str]) -> None:
+    """A box office manager (who holds Events), signed in and enrolled in two-factor sign-in."""
+    boxoffice(
+        server_env,
+        "create-staff",
+        "--email",
+        "pictures.manager@venue.example",
+        "--name",
+        "Pia Pictures",
+        "--role",
+        "Box office manager",
+        "--password",
+        MANAGER_PASSWORD,
+    )
+    sign_in(page, live_server, "pictures.manager@venue.example", MANAGER_PASSWORD)
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    page.get_by_role("link", name="Continue to the back office").click()
+
+
+def test_staff_are_told_what_is_wrong_with_a_file_and_then_upload_an_events_picture(
+    page: Page, live_server: str, server_env: dict[str, str], tmp_path
+):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_a_new_manager(page, live_server, server_env)
+    page.goto(f"{live_server}/backoffice/events")
+    page.get_by_role("link", name="Open Mic Comedy").click()
+    expect(page.get_by_role("img", name="A stage under a spotlight, for Open Mic Comedy")).to_be_visible()
+
+    not_a_picture = tmp_path / "poster.png"
+    not_a_picture.write_text("these are words, not pixels")
+    page.get_by_label("A new picture (optional)").set_input_files(str(not_a_picture))
+    page.get_by_label("What the picture shows").fill("The comedian at the microphone")
+    page.get_by_role("button", name="Save the picture").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=re.compile("not a picture we can read"))).to_have_attribute(
+        "href", "#field-picture"
+    )
+    expect(page.get_by_label("What the picture shows")).to_have_value("The comedian at the microphone")
+    assert_accessible(page)
+
+    photo = tmp_path / "comedian.jpg"
+    Image.new("RGB", (1000, 700), (30, 90, 160)).save(photo, "JPEG")
+    page.get_by_label("A new picture (optional)").set_input_files(str(photo))
+    page.get_by_role("button", name="Save the picture").click()
+
+    expect(page.get_by_role("status")).to_have_text("The event’s picture has been saved.")
+    expect(page.get_by_role("img", name="The comedian at the microphone")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server}/events/open-mic-comedy")
+    expect(page.get_by_role("img", name="The comedian at the microphone")).to_be_visible()
