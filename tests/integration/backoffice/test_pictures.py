@@ -124,6 +124,13 @@ async def test_a_file_that_is_not_a_picture_we_take_is_refused_on_the_form(
     assert await AuditEntry.count().where(AuditEntry.action == "event.picture_set") == 0
 
 
+async def test_a_body_past_the_routes_limit_gets_the_too_large_page_and_changes_nothing(admin, event):
+    response = await upload_event_picture(admin, event.id, b"\0" * (41 * 1024 * 1024), "huge.png")
+
+    assert response.status_code == 413 and "That file is too large" in response.text
+    assert await Picture.count() == 0
+
+
 async def test_a_picture_needs_words_for_people_who_cannot_see_it(admin, event):
     response = await upload_event_picture(admin, event.id, picture_bytes(), alt="   ")
 
