@@ -19,7 +19,7 @@ from boxoffice.storefront import (
 
 storefront_router = Router(
     path="/",
-    before_request=house.identify_house,
+    guards=[house.identify_house],
     route_handlers=[
         *house.ROUTES,
         *whats_on.ROUTES,
