@@ -120,21 +120,25 @@ def test_the_booking_page_has_scannable_tickets_a_calendar_a_map_and_sends_the_e
 MANAGER_PASSWORD = "pictures of the stage please"
 
 
-def sign_in_a_new_manager(page: Page, live_server: str, server_env: dict[str, str]) -> None:
-    """A box office manager (who holds Events), signed in and enrolled in two-factor sign-in."""
+def sign_in_a_new_manager(
+    page: Page, live_server: str, server_env: dict[str, str], role: str = "Box office manager"
+) -> None:
+    """A new member of staff on `role` (a box office manager holds Events, an admin Settings too), signed
+    in and enrolled in two-factor sign-in."""
+    email = f"pictures.{role.split()[-1].lower()}@venue.example"
     boxoffice(
         server_env,
         "create-staff",
         "--email",
-        "pictures.manager@venue.example",
+        email,
         "--name",
         "Pia Pictures",
         "--role",
-        "Box office manager",
+        role,
         "--password",
         MANAGER_PASSWORD,
     )
-    sign_in(page, live_server, "pictures.manager@venue.example", MANAGER_PASSWORD)
+    sign_in(page, live_server, email, MANAGER_PASSWORD)
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
@@ -174,3 +178,28 @@ def test_staff_are_told_what_is_wrong_with_a_file_and_then_upload_an_events_pict
     assert_accessible(page)
     page.goto(f"{live_server}/events/open-mic-comedy")
     expect(page.get_by_role("img", name="The comedian at the microphone")).to_be_visible()
+
+
+def test_an_admin_replaces_the_logo_that_heads_the_storefront(
+    page: Page, live_server: str, server_env: dict[str, str], tmp_path
+):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_a_new_manager(page, live_server, server_env, role="Admin")
+    page.goto(f"{live_server}/backoffice/settings/storefront")
+    expect(page.get_by_role("heading", name="The venue’s logo")).to_be_visible()
+    assert_accessible(page)
+
+    logo = tmp_path / "logo.webp"
+    Image.new("RGBA", (480, 160), (250, 200, 0, 255)).save(logo, "WEBP")
+    page.get_by_label("A new picture (optional)").set_input_files(str(logo))
+    page.get_by_label("What the picture shows").fill("Riverside Arts Centre, in yellow")
+    page.get_by_role("button", name="Save the logo").click()
+    expect(page.get_by_role("status")).to_have_text("The logo has been saved.")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server)
+    [source] = pictures_loaded(page, ".brand img")
+    assert source.startswith(f"{live_server}/assets/pictures/")
+    brand = page.locator(".brand").bounding_box()
+    assert brand["height"] >= SMALLEST_TARGET and fits_sideways(page)
+    assert_accessible(page)
