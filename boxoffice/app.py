@@ -26,6 +26,7 @@ from boxoffice.documents.paths import ASSETS_DIR
 from boxoffice.documents.pdf import close_renderer
 from boxoffice.payments.stripe_gateway import gateway_from_settings
 from boxoffice.secretbox import SecretBox
+from boxoffice.storefront.house import KeptHouse
 from boxoffice.storefront.router import storefront_router
 from boxoffice.web.dependencies import DEPENDENCIES
 from boxoffice.web.errors import EXCEPTION_HANDLERS
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "stripe": stripe,
                 "page_cache": PageCache(settings.catalog_cache_seconds),
+                "kept_house": KeptHouse(settings.catalog_cache_seconds),
                 "secret_box": SecretBox(settings.encryption_keys),
                 "security_policy": SecurityPolicy(
                     lockout_threshold=settings.lockout_threshold,

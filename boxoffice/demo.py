@@ -6,6 +6,7 @@ Seeding is idempotent: once the demo venue exists nothing more is added, so runn
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from dataclasses import asdict
@@ -18,6 +19,8 @@ from boxoffice.auth.roles import admin_role_id
 from boxoffice.auth.tables import StaffUser
 from boxoffice.config import Settings
 from boxoffice.db import write_transaction
+from boxoffice.documents.pictures import PreparedPicture, prepare_picture
+from boxoffice.sales import pictures
 from boxoffice.sales.seating.kills import kill_seats
 from boxoffice.sales.seating.numbering import Direction, RowShape, SectionLayout, lay_out_section
 from boxoffice.sales.seating.performances import seat_performance
@@ -89,6 +92,34 @@ async def seed_demo(today: datetime | None = None) -> bool:
     return await seed_studio(today_there, venue_zone) or added
 
 
+# (colour of the sky, colour of the stage) of each demo event's picture, in DEMO_EVENTS' order
+DEMO_PICTURE_COLOURS = [
+    ((32, 48, 96), (150, 60, 40)),
+    ((20, 20, 40), (200, 150, 30)),
+    ((170, 200, 230), (250, 250, 255)),
+    ((60, 20, 60), (220, 60, 90)),
+]
+
+
+def demo_picture(
+    sky: tuple[int, int, int], stage: tuple[int, int, int], size: tuple[int, int]
+) -> PreparedPicture:
+    """A simple drawn picture (a stage under a spotlight), made here rather than shipped as a file: it
+    shows how pictures look on the storefront without adding megabytes of photographs to the project."""
+    from PIL import Image, ImageDraw
+
+    width, height = size
+    image = Image.new("RGB", size, sky)
+    draw = ImageDraw.Draw(image)
+    draw.polygon(
+        [(width * 0.45, 0), (width * 0.55, 0), (width * 0.8, height), (width * 0.2, height)], fill=stage
+    )
+    draw.rectangle([0, height * 0.75, width, height], fill=tuple(channel // 2 for channel in stage))
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    return prepare_picture(output.getvalue(), "demo.png", field="picture")
+
+
 async def seed_general_admission(today: date, venue_zone: ZoneInfo) -> bool:
     if await Venue.exists().where(Venue.slug == DEMO_VENUE_SLUG):
         return False
@@ -103,11 +134,23 @@ async def seed_general_admission(today: date, venue_zone: ZoneInfo) -> bool:
         )
         await venue.save()
         await name_the_house(venue.name, now=datetime.now(UTC))
-        for slug, title, description, days, start, capacity, prices in DEMO_EVENTS:
+        await pictures.set_logo(
+            demo_picture((255, 255, 255), (200, 60, 40), (240, 80)), venue.name, actor_id=None, ip=""
+        )
+        for (slug, title, description, days, start, capacity, prices), colours in zip(
+            DEMO_EVENTS, DEMO_PICTURE_COLOURS, strict=True
+        ):
             event = Event(
                 venue=venue.id, slug=slug, title=title, description=description, status=EventStatus.ON_SALE
             )
             await event.save()
+            await pictures.set_event_picture(
+                event.id,
+                demo_picture(*colours, (1280, 720)),
+                f"A stage under a spotlight, for {title}",
+                actor_id=None,
+                ip="",
+            )
             matinee_taken: set[int] = set()
             for day in days:
                 # A second performance on the same day is the matinee, three hours earlier.

@@ -18,8 +18,9 @@ from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
 from boxoffice.db import LARGEST_ID
+from boxoffice.documents.pictures import PictureRefused
 from boxoffice.errors import Refused
-from boxoffice.sales import event_editing, performance_editing, ticket_type_editing, venue_editing
+from boxoffice.sales import event_editing, performance_editing, pictures, ticket_type_editing, venue_editing
 from boxoffice.sales.catalogue_forms import CatalogChangeRefused
 from boxoffice.sales.event_editing import EventInput, EventRecord
 from boxoffice.sales.performance_editing import PerformanceInput, PerformanceRecord
@@ -28,6 +29,7 @@ from boxoffice.sales.tables import EventStatus
 from boxoffice.sales.ticket_type_editing import TicketTypeInput, TicketTypeRecord
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
+from boxoffice.web.pictures import MOST_PICTURE_FORM_BYTES, posted_picture, posted_text
 
 EVENTS = {"permission": Perm.EVENTS}
 
@@ -42,6 +44,8 @@ STATUS_LABELS = {
 EVENT_NOTICES = {
     "created": "The event has been created. Add its performances below.",
     "updated": "The event has been saved.",
+    "picture": "The event’s picture has been saved.",
+    "picture_removed": "The event’s picture has been removed.",
 }
 
 
@@ -115,14 +119,20 @@ async def event_form_page(
     event: EventRecord | None,
     values: EventInput,
     refusal: CatalogChangeRefused | None = None,
+    picture_refusal: Refused | None = None,
+    picture_alt: str | None = None,
     notice: str = "",
     status_code: int = 200,
 ) -> Template:
+    picture = await pictures.event_picture(event.id) if event else None
     return Template(
         "backoffice/events/event_form.html",
         context={
             "event": event,
             "values": values,
+            "picture": picture,
+            "picture_alt": picture_alt if picture_alt is not None else (picture.alt if picture else ""),
+            "picture_problems": refused_problems(picture_refusal) if picture_refusal else problems(None),
             "venues": await venue_editing.list_venues(),
             "status_labels": STATUS_LABELS,
             "performances": await performance_editing.event_performances(event.id) if event else [],
@@ -169,6 +179,39 @@ async def update_event(
     except LookupError as missing:
         raise NotFoundException() from missing
     return see(request, "backoffice.events.edit", "updated", event_id=event_id)
+
+
+@post(
+    "/backoffice/events/{event_id:int}/picture",
+    name="backoffice.events.picture",
+    opt=EVENTS,
+    request_max_body_size=MOST_PICTURE_FORM_BYTES,
+)
+async def set_event_picture(request: Request, acting: Acting, event_id: FromPath[int]) -> Template | Redirect:
+    """Upload the picture the storefront shows for the event, or change the words that describe it."""
+    event = await event_or_404(event_id)
+    form = await request.form()
+    alt = posted_text(form, "picture_alt")
+    try:
+        prepared = await posted_picture(form, "picture")
+        await pictures.set_event_picture(event_id, prepared, alt, actor_id=acting.staff_id, ip=acting.ip)
+    except PictureRefused as refusal:
+        return await event_form_page(
+            event=event, values=event.as_input(), picture_refusal=refusal, picture_alt=alt, status_code=400
+        )
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.edit", "picture", event_id=event_id)
+
+
+@post("/backoffice/events/{event_id:int}/picture/remove", name="backoffice.events.picture.remove", opt=EVENTS)
+async def remove_event_picture(request: Request, acting: Acting, event_id: FromPath[int]) -> Redirect:
+    await event_or_404(event_id)
+    try:
+        await pictures.remove_event_picture(event_id, actor_id=acting.staff_id, ip=acting.ip)
+    except LookupError as missing:
+        raise NotFoundException() from missing
+    return see(request, "backoffice.events.edit", "picture_removed", event_id=event_id)
 
 
 def new_performance_page(
@@ -355,6 +398,8 @@ ROUTES = [
     create_event,
     edit_event,
     update_event,
+    set_event_picture,
+    remove_event_picture,
     new_performance,
     create_performance,
     edit_performance,

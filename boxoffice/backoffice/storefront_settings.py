@@ -1,4 +1,5 @@
-"""Settings > Storefront: the venue's name, checkout limits, ticket stock, and the T&Cs and privacy policy.
+"""Settings > Storefront: the venue's name and logo, checkout limits, ticket stock, and the T&Cs and
+privacy policy.
 
 One form saves everything; the rules (ranges, new versions only for real changes, sanitising, auditing)
 live in `venue.settings` and `venue.policies`. Below each policy the page shows its versions. The
@@ -15,15 +16,23 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from boxoffice.auth.permissions import Perm
+from boxoffice.documents.pictures import PictureRefused
+from boxoffice.errors import Refused
+from boxoffice.sales import pictures
 from boxoffice.venue import policies
 from boxoffice.venue import settings as venue_settings
 from boxoffice.venue.tables import PolicyKind
 from boxoffice.web.dependencies import Acting
 from boxoffice.web.forms import FORM
 from boxoffice.web.guards import Staff
+from boxoffice.web.pictures import MOST_PICTURE_FORM_BYTES, posted_picture, posted_text
 
 STOREFRONT_SETTINGS = {"permission": Perm.SETTINGS_STOREFRONT}
-NOTICES = {"saved": "The storefront settings have been saved."}
+NOTICES = {
+    "saved": "The storefront settings have been saved.",
+    "logo": "The logo has been saved.",
+    "logo_removed": "The logo has been removed.",
+}
 
 
 @dataclass
@@ -97,10 +106,14 @@ async def settings_page(
     values: dict[str, str | bool] | None = None,
     errors: dict[str, str] | None = None,
     notice: str = "",
+    logo_refusal: Refused | None = None,
+    logo_alt: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    """The form (with `values` as submitted, or else the settings in effect) and every version history."""
+    """The form (with `values` as submitted, or else the settings in effect), the logo's form and every
+    version history."""
     current = await venue_settings.storefront_settings()
+    logo = (await pictures.house()).logo
     terms = await policies.policy_versions(PolicyKind.TERMS)
     privacy = await policies.policy_versions(PolicyKind.PRIVACY)
     errors = errors or {}
@@ -113,6 +126,12 @@ async def settings_page(
             "notice": notice,
             "rules": venue_settings.NUMBER_RULES,
             "policies": {"terms": terms, "privacy": privacy},
+            "logo": logo,
+            "logo_alt": logo_alt if logo_alt is not None else (logo.alt if logo else ""),
+            "logo_problems": {
+                "errors": list(logo_refusal.problems.values()) if logo_refusal else [],
+                "field_errors": logo_refusal.problems if logo_refusal else {},
+            },
         },
         status_code=status_code,
     )
@@ -144,4 +163,40 @@ async def save_storefront_settings(
     )
 
 
-ROUTES = [storefront_settings, save_storefront_settings]
+@post(
+    "/backoffice/settings/storefront/logo",
+    name="backoffice.settings.storefront.logo",
+    opt=STOREFRONT_SETTINGS,
+    request_max_body_size=MOST_PICTURE_FORM_BYTES,
+)
+async def set_logo(request: Request, acting: Acting) -> Template | Redirect:
+    """Upload the logo the storefront's header shows, or change the words that describe it."""
+    form = await request.form()
+    alt = posted_text(form, "logo_alt")
+    try:
+        prepared = await posted_picture(form, "logo")
+        await pictures.set_logo(prepared, alt, actor_id=acting.staff.id, ip=acting.ip)
+    except PictureRefused as refusal:
+        return await settings_page(logo_refusal=refusal, logo_alt=alt, status_code=400)
+    return Redirect(
+        path=request.app.route_reverse("backoffice.settings.storefront"),
+        query_params={"done": "logo"},
+        status_code=303,
+    )
+
+
+@post(
+    "/backoffice/settings/storefront/logo/remove",
+    name="backoffice.settings.storefront.logo.remove",
+    opt=STOREFRONT_SETTINGS,
+)
+async def remove_logo(request: Request, acting: Acting) -> Redirect:
+    await pictures.remove_logo(actor_id=acting.staff.id, ip=acting.ip)
+    return Redirect(
+        path=request.app.route_reverse("backoffice.settings.storefront"),
+        query_params={"done": "logo_removed"},
+        status_code=303,
+    )
+
+
+ROUTES = [storefront_settings, save_storefront_settings, set_logo, remove_logo]

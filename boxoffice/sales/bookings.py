@@ -45,6 +45,12 @@ class BookedPerformance:
     tickets: list[BookedTicket]
     venue_address: str = ""
 
+    @property
+    def venue_address_line(self) -> str:
+        """The venue's name and address on one line, as a map search or a calendar's location reads it."""
+        parts = [self.venue_name, *(line.strip(" ,") for line in self.venue_address.splitlines())]
+        return ", ".join(part for part in parts if part)
+
 
 @dataclass(frozen=True, slots=True)
 class Booking:

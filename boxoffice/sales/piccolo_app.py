@@ -12,6 +12,8 @@ from boxoffice.sales.tables import (
     Payment,
     Performance,
     PerformanceSeat,
+    Picture,
+    PictureRendition,
     PlanSeat,
     Refund,
     SeatingPlan,
@@ -28,6 +30,8 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=[
         Venue,
+        Picture,
+        PictureRendition,
         SeatingPlan,
         PlanSeat,
         Event,

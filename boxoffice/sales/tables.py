@@ -56,14 +56,37 @@ class EventStatus(StrEnum):
     OFF_SALE = "off_sale"
 
 
+class Picture(Table):
+    """A picture staff uploaded (an event's, the venue's logo), re-encoded (`documents.pictures`).
+    `digest` names it in its address; `widths` lists its renditions' widths, space-separated, so pages
+    build their `srcset` without reading the renditions."""
+
+    digest = Varchar(length=64, unique=True)
+    width = Integer()
+    height = Integer()
+    widths = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PictureRendition(Table):
+    """A picture as WebP at one width; (picture, width) is unique (see the migrations)."""
+
+    picture = ForeignKey(references=Picture, null=False, on_delete=OnDelete.cascade, index=True)
+    width = Integer()
+    content = Bytea()
+
+
 class Event(Table):
-    """A production or show, with one or more performances."""
+    """A production or show, with one or more performances, and the picture the storefront shows for
+    it, with the text that stands for it for people who cannot see it (`picture_alt`)."""
 
     venue = ForeignKey(references=Venue, null=False, on_delete=OnDelete.restrict, index=True)
     slug = Varchar(length=80, unique=True)
     title = Varchar(length=200)
     description = Text(default="")
     status = Varchar(length=16, choices=EventStatus, default=EventStatus.DRAFT, index=True)
+    picture = ForeignKey(references=Picture, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    picture_alt = Varchar(length=300, default="")
 
 
 class Performance(Table):
@@ -208,6 +231,8 @@ class Order(Table):
     paid_at = Timestamptz(null=True, default=None)
     # the box-office sale form that made it; unique (see the migrations), so a double click sells once
     sale_key = Varchar(length=32, null=True, default=None)
+    # when the buyer last asked for the confirmation again, from the booking page: once in a while only
+    confirmation_resent_at = Timestamptz(null=True, default=None)
 
 
 class OrderLine(Table):

@@ -8,6 +8,7 @@ from litestar import Router
 from boxoffice.storefront import (
     booking,
     checkout,
+    house,
     policies,
     privacy_centre,
     seats,
@@ -18,7 +19,9 @@ from boxoffice.storefront import (
 
 storefront_router = Router(
     path="/",
+    guards=[house.identify_house],
     route_handlers=[
+        *house.ROUTES,
         *whats_on.ROUTES,
         *checkout.ROUTES,
         *seats.ROUTES,

@@ -30,7 +30,7 @@ from litestar.params import FromPath
 
 from boxoffice.db import parse_id
 from boxoffice.documents.formatting import LocalFormat, local_format
-from boxoffice.sales import catalog, listings
+from boxoffice.sales import catalog, listings, pictures
 from boxoffice.sales.listings import Days, ListingQuery, VenueChoice
 from boxoffice.web.forms import EARLIEST_DAY, LATEST_DAY, parse_day
 from boxoffice.web.page_cache import PageCache
@@ -173,9 +173,10 @@ async def listing_context(request: Request, chosen: WhatsOnFilter, *, kept: bool
         chosen = replace(chosen, after=None, before=None)
         page = await listings.events_listed(now, venues, ListingQuery(days, venue))
     described = describe(chosen, days, venue, fmt)
+    event_pictures = await pictures.pictures_of_events([event.slug for event in page.events])
     return {
         "page": page,
-        "cards": event_cards(request, page.events),
+        "cards": event_cards(request, page.events, event_pictures),
         "filter": chosen,
         "days": days,
         "today": today,
@@ -199,9 +200,12 @@ class EventCard:
     dates: str  # the first and last days ('Thu, 14 Mar 2030 to ...'), or the day and time of the only one
     venue: str
     from_price: str
+    picture: pictures.PictureRef | None = None
 
 
-def event_cards(request: Request, events: list[listings.EventListing]) -> list[EventCard]:
+def event_cards(
+    request: Request, events: list[listings.EventListing], event_pictures: dict[str, pictures.PictureRef]
+) -> list[EventCard]:
     # Every event's address is this one with its slug: asking the router for each costs more than the rest
     # of the card. Slugs are made of a-z, 0-9 and hyphens (`catalogue_forms`), so they need no quoting.
     events_path = request.app.route_reverse("storefront.event", slug="-").removesuffix("-")
@@ -218,6 +222,7 @@ def event_cards(request: Request, events: list[listings.EventListing]) -> list[E
                 dates=dates,
                 venue=event.venue.name,
                 from_price=fmt.money(event.from_price),
+                picture=event_pictures.get(event.slug),
             )
         )
     return cards
@@ -333,7 +338,10 @@ async def event_page(request: Request, slug: FromPath[str]) -> Response[bytes]:
         event = await catalog.event_detail(slug, current_time(), after=after)
         if event is None:
             raise NotFoundException()
-        return render_page(request, "storefront/event.html", {"event": event, "after": after})
+        picture = (await pictures.pictures_of_events([event.slug])).get(event.slug)
+        return render_page(
+            request, "storefront/event.html", {"event": event, "after": after, "picture": picture}
+        )
 
     if after_text and after is None:
         return Response(await render(), media_type=MediaType.HTML)

@@ -19,6 +19,7 @@ ERROR_MESSAGES = {
     403: ("You cannot open this page", "Your account does not have access to it."),
     404: ("Page not found", "The page may have moved, or the address may be mistyped."),
     405: ("That action is not available here", "Please go back and try again from the page."),
+    413: ("That file is too large", "Please go back and choose a smaller file."),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a moment."),
 }

@@ -33,7 +33,7 @@ def test_a_buyer_chooses_two_tickets_opts_in_pays_and_gets_their_booking(
 
     expect(page.get_by_role("status")).to_contain_text("your booking is confirmed and paid")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your booking")
-    expect(page.locator("td code")).to_have_count(2)
+    expect(page.locator(".booked-ticket code")).to_have_count(2)
     assert_accessible(page)
 
     database = server_env["BOXOFFICE_DATABASE_URL"].removeprefix("sqlite:///")
