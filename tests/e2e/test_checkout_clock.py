@@ -163,3 +163,34 @@ def test_no_step_is_wider_than_a_small_phone(browser: Browser, live_server: str)
     expect(page.get_by_text("There is a problem")).to_be_visible()
     assert width() <= 360, "the Details step with its errors"
     context.close()
+
+
+def test_without_script_the_warning_and_more_time_are_a_plain_form(
+    browser: Browser, live_server: str, server_env: dict[str, str]
+):
+    context = browser.new_context(viewport=SIZES[0], java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server)
+    page.get_by_role("link", name="The Tempest").click()
+    page.get_by_role("link", name=re.compile(r"^Book")).first.click()
+    page.get_by_label("Adult", exact=True).select_option("2")
+    page.get_by_role("button", name="Continue").click()
+    hold_ends_in(server_env, 100)
+    page.reload()
+
+    expect(page.locator("#hold-countdown")).to_have_text(re.compile(r"^until \d{1,2}:\d\d"))  # the clock time
+    warning = page.get_by_role("dialog", name=re.compile("Your tickets are released at"))
+    expect(warning).to_be_visible()  # loaded in the last two minutes: shown in the page
+    type_details(page)
+    warning.get_by_role("button", name="Hold them 15 more minutes").press("Enter")
+
+    expect(
+        page.get_by_role("status").filter(has_text="we hold your tickets for 15 more minutes")
+    ).to_be_visible()
+    expect(page.get_by_label("First name")).to_have_value("Grace")
+    expect(page.get_by_label("E-mail address")).to_have_value("grace@example.org")
+    expect(page.get_by_role("dialog")).to_be_hidden()  # fourteen minutes and more to go
+    page.get_by_label("Quantity of Adult, The Tempest").select_option("1")
+    page.get_by_role("button", name="Update Adult, The Tempest").press("Enter")
+    expect(page.get_by_role("button", name="Pay £24.00 by card")).to_be_visible()
+    context.close()
