@@ -246,10 +246,12 @@ async def change_line(
     ticket_type_id: int,
     quantity: int,
     *,
+    zone: str = "",
     max_per_order: int,
     now: datetime,
 ) -> None:
-    """Hold `quantity` tickets of one basket line instead of what it holds; 0 gives them all back at once.
+    """Hold `quantity` tickets of one basket line (of one price `zone`, on a seated performance) instead
+    of what it holds; 0 gives them all back at once.
 
     The same rules as choosing them: on sale now, at most `max_per_order` in the basket, never more than
     are left. What the line held is given back and the new number taken in one transaction, so a buyer
@@ -260,10 +262,11 @@ async def change_line(
     basket = basket_key(basket_token)
     async with write_transaction():
         rows = await remove_holds(
-            "basket = {} AND performance = {} AND ticket_type = {} AND expires_at > {}",
+            "basket = {} AND performance = {} AND ticket_type = {} AND zone = {} AND expires_at > {}",
             basket,
             performance_id,
             ticket_type_id,
+            zone,
             now,
         )
         held = sum(row["quantity"] for row in rows)

@@ -1,4 +1,9 @@
-"""Buying online: choose tickets and hold them, then give details and place the order (`sales.checkout`)."""
+"""Buying online: choose tickets and hold them, then give details and place the order (`sales.checkout`).
+
+On the checkout page the buyer can change the basket (`holds.change_line`) and, warned two minutes before
+the hold lapses, ask once for more time (`holds.extend_hold`); every form there works without script and,
+with htmx, swaps the page's `#checkout` in place, bringing what was typed with it. When the hold has lapsed,
+what was typed is kept on the server (`sales.checkout_drafts`) and fills the form in after the next choice."""
 
 from __future__ import annotations
 
@@ -280,6 +285,7 @@ async def change_basket(request: Request, gateway: Gateway) -> Template:
             performance_id,
             type_id,
             quantity,
+            zone=fields.get("zone", "")[:40],
             max_per_order=most,
             now=datetime.now(UTC),
         )

@@ -13,8 +13,9 @@ from boxoffice.db import as_utc
 from boxoffice.sales import holds
 from boxoffice.sales.checkout_drafts import forget_old_drafts
 from boxoffice.sales.maintenance import tidy_sales
-from boxoffice.sales.tables import CheckoutDraft, Hold, Order
-from tests.support.shop import BUYER, check_out, choose, seats_left
+from boxoffice.sales.tables import CheckoutDraft, Hold, Order, SeatState
+from tests.support.seated_shop import choose_seats, make_seated_show, seat_states
+from tests.support.shop import BUYER, SHOW_TIME, check_out, choose, seats_left
 
 
 async def post_on_checkout(
@@ -239,3 +240,19 @@ async def test_htmx_is_answered_with_the_page_to_swap_in_even_when_refused(shop,
 
     assert response.status_code == 400 and swapped.status_code == 200
     assert 'id="checkout"' in swapped.text and "at most 10 tickets" in swapped.text
+
+
+async def test_a_line_of_seats_is_removed_by_its_zone_and_its_seats_freed_at_once(shop, database):
+    seated = await make_seated_show(SHOW_TIME)
+    a3, c4 = seated.seats["A3"], seated.seats["C4"]
+    adult = seated.types["Adult"]
+    await choose_seats(shop, seated.performance_id, [(a3, adult), (c4, adult)])
+
+    more = await change(shop, seated.performance_id, adult, quantity="2", zone="B")
+    assert more.status_code == 409 and "choose your seats again" in more.text
+    removed = await change(shop, seated.performance_id, adult, remove="yes", zone="A")
+
+    assert removed.status_code == 200 and "free for others now" in removed.text
+    states = await seat_states(seated.performance_id)
+    assert states[a3] == SeatState.AVAILABLE and states[c4] == SeatState.HELD
+    assert "Stalls, row C, seat 4" in removed.text and "Stalls, row A, seat 3" not in removed.text
