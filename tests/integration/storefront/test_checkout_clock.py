@@ -3,6 +3,7 @@ and the basket changed before paying, by the same rules as choosing tickets."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import UTC, datetime, timedelta
@@ -256,3 +257,19 @@ async def test_a_line_of_seats_is_removed_by_its_zone_and_its_seats_freed_at_onc
     states = await seat_states(seated.performance_id)
     assert states[a3] == SeatState.AVAILABLE and states[c4] == SeatState.HELD
     assert "Stalls, row C, seat 4" in removed.text and "Stalls, row A, seat 3" not in removed.text
+
+
+async def test_more_time_asked_twice_at_once_is_given_once(show):
+    performance_id, types = show
+    now = datetime.now(UTC)
+    await holds.hold_tickets(
+        "basket", performance_id, {types["Adult"]: 2}, hold_minutes=5, max_per_order=9, now=now
+    )
+
+    results = await asyncio.gather(
+        *[holds.extend_hold("basket", hold_minutes=5, now=now + timedelta(minutes=4)) for _ in range(2)],
+        return_exceptions=True,
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["HoldRefused", "datetime"]
+    assert await hold_expiries() == [now + timedelta(minutes=9)]
