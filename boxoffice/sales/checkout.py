@@ -26,6 +26,7 @@ from boxoffice.marketing.tables import QuestionKind
 from boxoffice.payments.stripe_gateway import PaymentProviderError, StripeGateway
 from boxoffice.sales import holds, orders
 from boxoffice.sales.bookings import booking_path
+from boxoffice.sales.checkout_drafts import forget_details
 from boxoffice.sales.online_payment import CheckoutAddresses, start_checkout
 from boxoffice.sales.tables import OrderStatus
 from boxoffice.venue.policies import current_policy
@@ -111,6 +112,7 @@ async def place_online_order(
         consent_question=question.id if question else None,
         now=now,
     )
+    await forget_details(basket_token)
     booking = booking_path(placed.reference, shop.booking_key)
     if shop.gateway is None:
         return Checkout(placed, booking)

@@ -178,8 +178,8 @@ def placeholders(values: list) -> str:
 
 async def remove_holds(where: str, *values: object) -> list[dict]:
     """Delete the holds `where` finds and return them (id, performance, ticket_type, zone, quantity,
-    expires_at, and `seats`: the ids of the seats each named). Their counts and seats are the caller's to
-    give back or pass on; only the holds this DELETE returned are, so two callers never both do.
+    expires_at, extended_at, and `seats`: the ids of the seats each named). Their counts and seats are the
+    caller's to give back or pass on; only the holds this DELETE returned are, so two callers never both do.
 
     The seats are read before the DELETE (which clears `PerformanceSeat.hold`), and only the holds read
     then are deleted: a hold's seats are written with it, so every hold deleted has its seats known."""
@@ -193,7 +193,7 @@ async def remove_holds(where: str, *values: object) -> list[dict]:
         seats.setdefault(seat["hold"], []).append(seat["id"])
     rows = await Hold.raw(
         f"DELETE FROM hold WHERE id IN ({placeholders(found)})"
-        " RETURNING id, performance, ticket_type, zone, quantity, expires_at",
+        " RETURNING id, performance, ticket_type, zone, quantity, expires_at, extended_at",
         *found,
     )
     return [{**row, "seats": sorted(seats.get(row["id"], []))} for row in rows]
@@ -203,6 +203,101 @@ async def release_basket(basket_token: str) -> None:
     """Give back everything the basket holds (the buyer emptied it, or it became an order)."""
     async with write_transaction():
         await release_holds(await remove_holds("basket = {}", basket_key(basket_token)))
+
+
+ALREADY_EXTENDED = "You have already had more time once, so we cannot hold these tickets any longer."
+NOTHING_TO_EXTEND = "Your tickets' time had already run out, so they were released for other buyers."
+LINE_GONE = "Those tickets are no longer in your basket."
+CHOOSE_SEATS = "To change how many seats you have, remove them and choose your seats again."
+
+
+async def extend_hold(basket_token: str, *, hold_minutes: int, now: datetime) -> datetime:
+    """Hold the basket's tickets for `hold_minutes` from now, once; returns when they lapse now.
+
+    Refused (HoldRefused) when the basket holds nothing live any more, or any of its holds was extended
+    already: the one UPDATE that extends is the check, so two presses, or a press racing the worker that
+    releases lapsed holds, extend at most once and never bring back what lapsed."""
+    basket = basket_key(basket_token)
+    expires_at = now + timedelta(minutes=hold_minutes)
+    async with write_transaction():
+        extended = await Hold.raw(
+            "UPDATE hold SET extended_at = {},"
+            " expires_at = CASE WHEN expires_at < {} THEN {} ELSE expires_at END"
+            " WHERE basket = {} AND expires_at > {} AND extended_at IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM hold AS done WHERE done.basket = {} AND done.extended_at IS NOT NULL)"
+            " RETURNING id",
+            now,
+            expires_at,
+            expires_at,
+            basket,
+            now,
+            basket,
+        )
+    if extended:
+        return expires_at
+    if await Hold.exists().where((Hold.basket == basket) & Hold.extended_at.is_not_null()):
+        raise HoldRefused(ALREADY_EXTENDED)
+    raise HoldRefused(NOTHING_TO_EXTEND)
+
+
+async def change_line(
+    basket_token: str,
+    performance_id: int,
+    ticket_type_id: int,
+    quantity: int,
+    *,
+    zone: str = "",
+    max_per_order: int,
+    now: datetime,
+) -> None:
+    """Hold `quantity` tickets of one basket line (of one price `zone`, on a seated performance) instead
+    of what it holds; 0 gives them all back at once.
+
+    The same rules as choosing them: on sale now, at most `max_per_order` in the basket, never more than
+    are left. What the line held is given back and the new number taken in one transaction, so a buyer
+    asking for more than are left keeps what they had. The line keeps its time and its extension. A line of
+    numbered seats can only be removed: its seats are chosen on the map."""
+    if quantity < 0:
+        raise HoldRefused("Choose how many tickets you would like, from 0 upwards.")
+    basket = basket_key(basket_token)
+    async with write_transaction():
+        rows = await remove_holds(
+            "basket = {} AND performance = {} AND ticket_type = {} AND zone = {} AND expires_at > {}",
+            basket,
+            performance_id,
+            ticket_type_id,
+            zone,
+            now,
+        )
+        held = sum(row["quantity"] for row in rows)
+        if not rows:
+            raise HoldRefused(LINE_GONE)
+        if quantity and any(row["seats"] for row in rows):
+            raise HoldRefused(CHOOSE_SEATS)
+        await release_holds(rows)
+        if not quantity:
+            return
+        if quantity > held and ticket_type_id not in {t.id for t in await on_sale_types(performance_id, now)}:
+            raise HoldRefused("One of those tickets is not sold for this performance.")
+        others = await Hold.raw(
+            "SELECT COALESCE(SUM(quantity), 0) AS held FROM hold WHERE basket = {} AND expires_at > {}",
+            basket,
+            now,
+        )
+        if others[0]["held"] + quantity > max_per_order:
+            raise HoldRefused(MOST_PER_ORDER.format(max_per_order))
+        if not await take_seats(performance_id, ticket_type_id, quantity):
+            raise SoldOut(f"Sorry, there are not enough tickets left for {quantity}; you still have {held}.")
+        await Hold.insert(
+            Hold(
+                basket=basket,
+                performance=performance_id,
+                ticket_type=ticket_type_id,
+                quantity=quantity,
+                expires_at=min(as_utc(row["expires_at"]) for row in rows),
+                extended_at=next((as_utc(row["extended_at"]) for row in rows if row["extended_at"]), None),
+            )
+        )
 
 
 async def release_holds(rows: list[dict]) -> None:
@@ -303,6 +398,7 @@ class BasketLine:
 class Basket:
     lines: list[BasketLine]
     expires_at: datetime | None
+    extended: bool = False  # the buyer has had their one "more time"
 
     @property
     def total(self) -> Money | None:
@@ -322,7 +418,8 @@ async def basket_contents(basket_token: str, now: datetime) -> Basket:
         await release_lapsed(now)
     rows = await Hold.raw(
         """
-        SELECT h.id, h.performance, h.ticket_type, h.zone, h.quantity, h.expires_at, t.name AS ticket_name,
+        SELECT h.id, h.performance, h.ticket_type, h.zone, h.quantity, h.expires_at, h.extended_at,
+               t.name AS ticket_name,
                COALESCE(z.price, t.price) AS price, t.currency, p.starts_at, e.title, e.slug, v.locale,
                v.timezone
         FROM hold h
@@ -356,7 +453,8 @@ async def basket_contents(basket_token: str, now: datetime) -> Basket:
             seats=(previous.seats if previous else ()) + tuple(seats.get(row["id"], ())),
         )
     expiries = [as_utc(row["expires_at"]) for row in rows]
-    return Basket(list(merged.values()), min(expiries) if expiries else None)
+    extended = any(row["extended_at"] is not None for row in rows)
+    return Basket(list(merged.values()), min(expiries) if expiries else None, extended)
 
 
 async def held_seat_names(hold_ids: list[int]) -> dict[int, list[str]]:

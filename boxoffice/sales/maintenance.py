@@ -1,6 +1,6 @@
 """The sales side of `boxoffice worker`: seats of lapsed holds and unpaid orders come back on time even
-when no buyer happens to look, their Stripe sessions are closed, and refunds left waiting for Stripe are
-made."""
+when no buyer happens to look, their Stripe sessions are closed, refunds left waiting for Stripe are
+made, and checkout details kept for a lapsed basket are deleted after a day."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from boxoffice.payments.stripe_gateway import StripeGateway
+from boxoffice.sales.checkout_drafts import forget_old_drafts
 from boxoffice.sales.holds import release_lapsed
 from boxoffice.sales.online_payment import close_lapsed_sessions
 from boxoffice.sales.refunds import finish_pending_refunds
@@ -21,6 +22,7 @@ async def tidy_sales(gateway: StripeGateway | None, now: datetime) -> None:
     released = await release_lapsed(now)
     if released:
         logger.info("released %s seats of lapsed holds and orders", released)
+    await forget_old_drafts(now)
     if gateway is not None:
         await close_lapsed_sessions(gateway)
         finished = await finish_pending_refunds(gateway, now)

@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from boxoffice.sales.tables import (
     Admission,
+    CheckoutDraft,
     Event,
     Hold,
     Order,
@@ -38,6 +39,7 @@ APP_CONFIG = AppConfig(
         Performance,
         TicketType,
         Hold,
+        CheckoutDraft,
         PerformanceSeat,
         ZonePrice,
         Order,

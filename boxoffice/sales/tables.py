@@ -142,6 +142,22 @@ class Hold(Table):
     quantity = Integer()
     expires_at = Timestamptz(index=True)
     zone = Varchar(length=40, default="")  # the seats' price zone, on a seated performance
+    extended_at = Timestamptz(null=True, default=None)  # when the buyer took their one "more time"
+
+
+class CheckoutDraft(Table):
+    """The details a buyer typed at checkout, kept by basket when their hold lapsed so the form is filled
+    in again when they choose new tickets. Deleted when the basket becomes an order, and by the worker a
+    day after it was saved (as long as the basket cookie lives): nothing here outlives a day."""
+
+    basket = Varchar(length=64, unique=True)  # SHA-256 of the basket cookie, as `Hold.basket`
+    first_name = Varchar(length=100, default="")
+    last_name = Varchar(length=100, default="")
+    email = Varchar(length=254, default="")
+    phone = Varchar(length=40, default="")
+    postcode = Varchar(length=16, default="")
+    marketing = Boolean(default=False)
+    saved_at = Timestamptz(index=True)
 
 
 class SeatState(StrEnum):
