@@ -8,20 +8,25 @@ from __future__ import annotations
 from boxoffice.crm.contacts import FIELD_LIMITS
 from boxoffice.db import one_of
 from boxoffice.documents.redaction import redact
-from boxoffice.sales.tables import Order, OrderNote, Payment, Refund, TicketsPdf
+from boxoffice.sales.tables import CheckoutDraft, Order, OrderNote, Payment, Refund, TicketsPdf
 
 BUYER_FIELDS = (*FIELD_LIMITS, "buyer_ip")
 
 
 async def erase_orders(contact_id: int, emails: list[str]) -> int:
     """Blank the buyer details of the contact's orders, and of unlinked orders placed with their
-    addresses, which from now on are marked as the removed contact's too; their kept tickets PDFs go."""
+    addresses, which from now on are marked as the removed contact's too; their kept tickets PDFs and
+    the checkout details kept under their addresses go."""
     blank = {getattr(Order, name): "" for name in BUYER_FIELDS}
     if emails:
         await Order.update({**blank, Order.contact: contact_id}).where(
             Order.contact.is_null() & one_of(Order.email, emails)
         )
     erased = await Order.update(blank).where(Order.contact == contact_id).returning(Order.id)
+    if emails:  # details typed at a checkout whose hold lapsed, kept for a day at most
+        await CheckoutDraft.raw(
+            f"DELETE FROM checkout_draft WHERE LOWER(email) IN ({', '.join('{}' for _ in emails)})", *emails
+        )
     await TicketsPdf.delete().where(one_of(TicketsPdf.order, [row["id"] for row in erased]))
     return len(erased)
 

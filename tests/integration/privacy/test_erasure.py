@@ -27,6 +27,7 @@ from boxoffice.marketing.tables import ConsentRecord
 from boxoffice.marketing.unsubscribe import UnsubscribeToken, opt_out
 from boxoffice.privacy.erasure import erase_contact
 from boxoffice.privacy.tables import CentreSignIn
+from boxoffice.sales.checkout_drafts import KeptDetails, keep_details
 from boxoffice.sales.tables import (
     Order,
     Payment,
@@ -76,6 +77,8 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
     await begin_sending(first_email.id, "box1:100:aaaa")
     await mark_sent(first_email.id, sent_at)  # one confirmation sent, the other still queued
     assert (await shop.get("/backoffice/audit")).text.count(CORRECTED_POSTCODE) == 1  # old/new kept
+    lapsed_checkout = ContactDetails("Perdita", "Quixley", "Perdita.Quixley@example.org", "", "BS8 1QU")
+    await keep_details("a basket whose hold lapsed", KeptDetails(lapsed_checkout, marketing=False), NOW)
     before = await personal_data_found(PERSONAL)
     tables_before = {find.split(".")[0] for find in before}
     assert {
@@ -90,6 +93,7 @@ async def test_removed_contact_leaves_no_personal_data(shop, show, fake_stripe):
         "tickets_pdf",
         "privacy_request",
         "request_action",
+        "checkout_draft",
     } <= tables_before
     kept = {
         "orders": await Order.count().where(Order.contact == contact_id),
