@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/boxoffice_test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgres test-concurrency test-drills test-e2e lint chromium migration clean
+.PHONY: run test test-sqlite test-postgres test-concurrency test-drills test-e2e lint chromium screenshots migration clean
 
 ## run: install, migrate, seed the demo data and serve on http://127.0.0.1:8000
 run: $(VENV)/.installed-app
@@ -56,6 +56,12 @@ $(VENV)/.installed-app: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed-app
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+## screenshots: the README's pictures, taken by the browser tests of the screens they show
+screenshots: $(VENV)/.installed-test chromium
+	mkdir -p docs/screenshots
+	BOXOFFICE_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_sell_keys.py tests/e2e/test_checkin.py \
+		tests/e2e/test_checkout_clock.py -k "16_keys or door_mode_on_a_phone or offers_more_time or wider"
 
 ## migration APP=sales: write a migration for the changes to APP's tables
 migration: $(VENV)/.installed-app

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, BrowserType, Page, expect
 
 from boxoffice.tickets.signing import ticket_signer
 from tests.e2e.conftest import boxoffice
+from tests.e2e.screenshots import readme_screenshot
 from tests.support.accessibility import assert_accessible
 
 GATE_EMAIL = "gate@venue.example"
@@ -199,6 +200,7 @@ def test_door_mode_on_a_phone_keeps_the_verdict_in_view_and_signals_it(
     expect(page.get_by_role("button", name="Check")).to_be_in_viewport(ratio=1)
     expect(counts).to_contain_text(f"Admitted {admitted + 1} of {sold}")
     assert page.evaluate("window.signals") == [["vibrate", [120]], ["tone", 880]]
+    readme_screenshot(page, "door-mode")
 
     page.reload()  # the choices stay on this device
     expect(page.get_by_label("Sound")).to_be_checked()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.screenshots import readme_screenshot
 from tests.support.accessibility import assert_accessible
 
 SIZES = [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
@@ -77,6 +78,7 @@ def test_the_warning_offers_more_time_once_and_keeps_what_was_typed(
     more_time = warning.get_by_role("button", name="Hold them 15 more minutes")
     expect(more_time).to_be_focused()
     assert_accessible(page)
+    readme_screenshot(page, f"checkout-warning-{page.viewport_size['width']}")
     page.keyboard.press("Enter")
 
     notice = page.get_by_role("status").filter(has_text="we hold your tickets for 15 more minutes")
@@ -158,6 +160,7 @@ def test_no_step_is_wider_than_a_small_phone(browser: Browser, live_server: str)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
     assert width() <= 360, "the Details step"
+    readme_screenshot(page, "checkout-phone")
     page.locator("#checkout-details").evaluate("form => { form.noValidate = true; }")
     page.get_by_role("button", name="Pay £58.00 by card").click()  # refused, with its error summary
     expect(page.get_by_text("There is a problem")).to_be_visible()

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import boxoffice
+from tests.e2e.screenshots import readme_screenshot
 from tests.e2e.test_staff import sign_in
 from tests.support.accessibility import assert_accessible
 
@@ -104,6 +105,7 @@ def test_a_two_ticket_cash_sale_to_a_customer_on_file_takes_at_most_16_keys_and_
     expect(page.get_by_label("Note for the customer's record (needed for a yes)")).to_be_hidden()
     expect(page.get_by_label("Card terminal reference")).to_be_hidden()
     assert_accessible(page)
+    readme_screenshot(page, f"sell-{viewport}")
     keys.press("Space")  # they said no
 
     tendered = page.get_by_label("Cash tendered (leave empty for the exact amount)")
