@@ -1,6 +1,7 @@
 """Reserved seating: the seat-map page, best available and a rush for seats, on a 2,000-seat house.
 
     .venv/bin/python bench/seating.py --engine sqlite|postgres [--rows 40 --seats 50 --buyers 500]
+        [--only map|rush]
 
 On a demo database with its first performance of The Tempest seated (`--rows` rows of `--seats` seats, a
 third of them sold), through `boxoffice serve --workers 2`, it prints:
@@ -56,6 +57,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rush-seats", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--only", choices=["map", "rush"], help="run only the map and best available, or the rush"
+    )
+    parser.add_argument(
         "--postgres-url",
         default="postgresql://postgres@127.0.0.1:5432/boxoffice_bench_seating",
         help="with --engine postgres: a database to drop, create, use and drop",
@@ -71,11 +75,15 @@ def arguments() -> argparse.Namespace:
 def main() -> int:
     options = arguments()
     failed = False
-    for step in (map_and_best, rush):
+    steps = {"map": [map_and_best], "rush": [rush]}.get(options.only, [map_and_best, rush])
+    for step in steps:
         with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as folder:
             workdir = Path(folder)
             try:
                 with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+                    if step is steps[0]:
+                        version = asyncio.run(database_version(database_url))
+                        print(f"machine: {machine_description(version)}", flush=True)
                     failed |= step(options, database_url, workdir)
             except PostgresUnreachable as error:
                 print(f"PostgreSQL is unreachable: {error}", file=sys.stderr)
@@ -86,7 +94,6 @@ def main() -> int:
 def map_and_best(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
     env = server_environment(database_url)
     boxoffice(env, workdir, "demo")
-    print(f"machine: {machine_description(asyncio.run(database_version(database_url)))}", flush=True)
     on_sale = asyncio.run(put_seats_on_sale(database_url, options.seats, options.rows))
     sold = sorted(random.Random(15).sample(on_sale.seat_ids, len(on_sale.seat_ids) // 3))
     asyncio.run(sell(database_url, sold))
