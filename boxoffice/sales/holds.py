@@ -253,7 +253,7 @@ async def release_order(order_id: int) -> int:
 async def release_lapsed(now: datetime, *, performance_id: int | None = None) -> int:
     """Give back the seats of holds and unpaid orders whose time is up; returns how many seats.
 
-    Runs lazily when a buyer finds too few seats, and from the worker. Looking first costs two reads;
+    Runs lazily when a buyer finds too few seats, and from the worker. Looking first costs a read;
     the write transaction, which every other writer must wait for, is only opened when there is work."""
     if not await anything_lapsed(now, performance_id):
         return 0
@@ -277,22 +277,17 @@ async def release_lapsed(now: datetime, *, performance_id: int | None = None) ->
 
 
 async def anything_lapsed(now: datetime, performance_id: int | None) -> bool:
-    if performance_id is None:
-        holds = await Hold.raw("SELECT 1 AS found FROM hold WHERE expires_at <= {} LIMIT 1", now)
-    else:
-        holds = await Hold.raw(
-            "SELECT 1 AS found FROM hold WHERE expires_at <= {} AND performance = {} LIMIT 1",
-            now,
-            performance_id,
-        )
-    if holds:
-        return True
-    orders = await Hold.raw(
-        'SELECT 1 AS found FROM "order" WHERE status IN ({}, {}) AND expires_at <= {} LIMIT 1',
-        *LAPSING_STATUSES,
-        now,
+    """Whether a hold (of the performance, when given) or an unpaid order has lapsed: one read."""
+    holds = "SELECT 1 FROM hold WHERE expires_at <= {}"
+    values: list[object] = [now]
+    if performance_id is not None:
+        holds += " AND performance = {}"
+        values.append(performance_id)
+    orders = 'SELECT 1 FROM "order" WHERE status IN ({}, {}) AND expires_at <= {}'
+    found = await Hold.raw(
+        f"SELECT 1 AS found WHERE EXISTS ({holds}) OR EXISTS ({orders})", *values, *LAPSING_STATUSES, now
     )
-    return bool(orders)
+    return bool(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,23 +93,19 @@ async def hold_seats(
     for choice in choices:
         groups.setdefault((choice.ticket_type_id, seats[choice.seat_id]["zone"]), []).append(choice.seat_id)
     expires_at = now + timedelta(minutes=hold_minutes)
-    seen_free = all(seats[seat_id]["state"] == SeatState.AVAILABLE for seat_id in seat_ids)
-    if seen_free and await claimed(basket, performance_id, groups, expires_at):
+    seen_taken = [seats[seat_id] for seat_id in seat_ids if seats[seat_id]["state"] != SeatState.AVAILABLE]
+    if not seen_taken and await claimed(basket, performance_id, groups, expires_at):
         return expires_at
-    if await release_lapsed(now, performance_id=performance_id) and await claimed(
-        basket, performance_id, groups, expires_at
-    ):
+    if not await release_lapsed(now, performance_id=performance_id):
+        raise taken_refusal(seen_taken or await still_taken(seat_ids))
+    if await claimed(basket, performance_id, groups, expires_at):
         return expires_at
-    raise await taken_refusal(seat_ids)
+    raise taken_refusal(await still_taken(seat_ids))
 
 
 async def seats_chosen(performance_id: int, seat_ids: list[int]) -> dict[int, dict]:
-    """The chosen seats by id; HoldRefused when one is not the performance's or is kept off sale."""
-    performance = (
-        await Performance.select(Performance.seating_plan).where(Performance.id == performance_id).first()
-    )
-    if performance is None or performance["seating_plan"] is None:
-        raise HoldRefused(NOT_SEATED)
+    """The chosen seats by id; HoldRefused when one is not the performance's or is kept off sale. Whether
+    the performance is seated at all is only asked when a seat was not found."""
     rows = await PerformanceSeat.select(
         PerformanceSeat.id,
         PerformanceSeat.section,
@@ -120,7 +116,10 @@ async def seats_chosen(performance_id: int, seat_ids: list[int]) -> dict[int, di
     ).where((PerformanceSeat.performance == performance_id) & one_of(PerformanceSeat.id, seat_ids))
     seats = {row["id"]: row for row in rows}
     if len(seats) != len(seat_ids):
-        raise HoldRefused(NOT_THIS_PERFORMANCE)
+        seated = await Performance.exists().where(
+            (Performance.id == performance_id) & Performance.seating_plan.is_not_null()
+        )
+        raise HoldRefused(NOT_THIS_PERFORMANCE if seated else NOT_SEATED)
     for seat_id in seat_ids:
         if seats[seat_id]["state"] == SeatState.KILLED:
             raise HoldRefused(NOT_ON_SALE.format(seat_name(seats[seat_id])))
@@ -175,10 +174,14 @@ async def take_chosen_seats(performance_id: int, seat_ids: list[int], *, hold_id
     return [seat_id for seat_id in seat_ids if seat_id not in taken]
 
 
-async def taken_refusal(seat_ids: list[int]) -> HoldRefused:
-    """Which of the seats someone else has, said to the buyer."""
-    taken = await PerformanceSeat.select(
+async def still_taken(seat_ids: list[int]) -> list[dict]:
+    """Those of the seats someone else has now."""
+    return await PerformanceSeat.select(
         PerformanceSeat.section, PerformanceSeat.row, PerformanceSeat.label
     ).where(one_of(PerformanceSeat.id, seat_ids) & (PerformanceSeat.state != SeatState.AVAILABLE))
+
+
+def taken_refusal(taken: list[dict]) -> HoldRefused:
+    """Which of the seats someone else has, said to the buyer."""
     names = [seat_name(seat) for seat in taken] or ["One of those seats"]
     return SoldOut(JUST_TAKEN.format(" and ".join(names)))
