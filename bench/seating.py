@@ -189,7 +189,10 @@ def rush(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
     on_sale = asyncio.run(put_seats_on_sale(database_url, options.rush_seats))
     asks = [ask_for_seats(on_sale, [on_sale.seat_ids[n % options.rush_seats]]) for n in range(options.buyers)]
     with running_server(env, workdir, options.workers) as server:
+        processes = serving_processes(server.base_url, database_url)
+        cpu_before = cpu_seconds(processes)
         result = asyncio.run(race_for(server.base_url, asks))
+        cpu = cpu_seconds(processes) - cpu_before
         log_tail = server.log_tail()
     held, holds, quantity, available = asyncio.run(seats_held_and_holds(database_url, on_sale.performance_id))
     expected = min(options.rush_seats, options.buyers)
@@ -198,6 +201,10 @@ def rush(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
         f"rush: {options.buyers} buyers, one seat each, for {options.rush_seats} seats; {options.engine},"
         f" {options.workers} workers: took {result.seconds:.2f} s (target <= 3 s),"
         f" hold p99 {percentile(result.hold_latencies(), 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"  CPU in the server's processes: {cpu:.2f} s for the {options.buyers} performance pages and holds,"
+        f" {cpu / options.buyers * 1000:.1f} ms a buyer"
     )
     print(
         f"  held: {result.held} buyers, {held} seats in {holds} holds of {quantity} seats, {available} left;"
