@@ -1,6 +1,7 @@
 """Reserved seating: the seat-map page, best available and a rush for seats, on a 2,000-seat house.
 
     .venv/bin/python bench/seating.py --engine sqlite|postgres [--rows 40 --seats 50 --buyers 500]
+        [--only map|rush]
 
 On a demo database with its first performance of The Tempest seated (`--rows` rows of `--seats` seats, a
 third of them sold), through `boxoffice serve --workers 2`, it prints:
@@ -56,6 +57,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rush-seats", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--only", choices=["map", "rush"], help="run only the map and best available, or the rush"
+    )
+    parser.add_argument(
         "--postgres-url",
         default="postgresql://postgres@127.0.0.1:5432/boxoffice_bench_seating",
         help="with --engine postgres: a database to drop, create, use and drop",
@@ -71,11 +75,15 @@ def arguments() -> argparse.Namespace:
 def main() -> int:
     options = arguments()
     failed = False
-    for step in (map_and_best, rush):
+    steps = {"map": [map_and_best], "rush": [rush]}.get(options.only, [map_and_best, rush])
+    for step in steps:
         with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as folder:
             workdir = Path(folder)
             try:
                 with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+                    if step is steps[0]:
+                        version = asyncio.run(database_version(database_url))
+                        print(f"machine: {machine_description(version)}", flush=True)
                     failed |= step(options, database_url, workdir)
             except PostgresUnreachable as error:
                 print(f"PostgreSQL is unreachable: {error}", file=sys.stderr)
@@ -86,7 +94,6 @@ def main() -> int:
 def map_and_best(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
     env = server_environment(database_url)
     boxoffice(env, workdir, "demo")
-    print(f"machine: {machine_description(asyncio.run(database_version(database_url)))}", flush=True)
     on_sale = asyncio.run(put_seats_on_sale(database_url, options.seats, options.rows))
     sold = sorted(random.Random(15).sample(on_sale.seat_ids, len(on_sale.seat_ids) // 3))
     asyncio.run(sell(database_url, sold))
@@ -114,10 +121,13 @@ def map_and_best(options: argparse.Namespace, database_url: str, workdir: Path) 
                 f"  CPU per request: {cpu / load.requests * 1000:.1f} ms in the server's processes, which"
                 " is what the latency comes to on a machine with nothing else running"
             )
+        cpu_before = cpu_seconds(processes)
         best_page = asyncio.run(timed_requests(server.base_url + page + "?best=4", 100))
+        best_cpu = (cpu_seconds(processes) - cpu_before) / len(best_page)
     print(
-        f"best available, 4 seats: the page p50 {percentile(best_page, 0.5) * 1000:.1f} ms,"
-        f" p99 {percentile(best_page, 0.99) * 1000:.1f} ms"
+        f"best available, 4 seats: the page (the seat map with them chosen) p50"
+        f" {percentile(best_page, 0.5) * 1000:.1f} ms, p99 {percentile(best_page, 0.99) * 1000:.1f} ms;"
+        f" CPU per request {best_cpu * 1000:.1f} ms in the server's processes"
     )
     runs = best_available_alone(options.rows, options.seats, set(sold), on_sale.seat_ids)
     print(
@@ -179,7 +189,10 @@ def rush(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
     on_sale = asyncio.run(put_seats_on_sale(database_url, options.rush_seats))
     asks = [ask_for_seats(on_sale, [on_sale.seat_ids[n % options.rush_seats]]) for n in range(options.buyers)]
     with running_server(env, workdir, options.workers) as server:
+        processes = serving_processes(server.base_url, database_url)
+        cpu_before = cpu_seconds(processes)
         result = asyncio.run(race_for(server.base_url, asks))
+        cpu = cpu_seconds(processes) - cpu_before
         log_tail = server.log_tail()
     held, holds, quantity, available = asyncio.run(seats_held_and_holds(database_url, on_sale.performance_id))
     expected = min(options.rush_seats, options.buyers)
@@ -188,6 +201,10 @@ def rush(options: argparse.Namespace, database_url: str, workdir: Path) -> bool:
         f"rush: {options.buyers} buyers, one seat each, for {options.rush_seats} seats; {options.engine},"
         f" {options.workers} workers: took {result.seconds:.2f} s (target <= 3 s),"
         f" hold p99 {percentile(result.hold_latencies(), 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"  CPU in the server's processes: {cpu:.2f} s for the {options.buyers} performance pages and holds,"
+        f" {cpu / options.buyers * 1000:.1f} ms a buyer"
     )
     print(
         f"  held: {result.held} buyers, {held} seats in {holds} holds of {quantity} seats, {available} left;"

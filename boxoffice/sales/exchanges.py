@@ -154,6 +154,10 @@ async def exchange_tickets(
                 {"performance": f"That performance has no {', '.join(missing)} tickets to exchange into."}
             )
         wanted = Counter(target_types[row["type_name"]] for row in chosen)
+        # The seats before the counts, as every hold takes them (seating.claims).
+        if seat_ids and (gone := await take_chosen_seats(target["id"], seat_ids, hold_id=None)):
+            names = " and ".join(seat_name(seats[seat_id]) for seat_id in gone)
+            raise ExchangeRefused({"seat": JUST_TAKEN.format(names)})
         for type_id, count in wanted.items():
             if not await take_seats(target["id"], type_id, count):
                 raise ExchangeRefused({"performance": "Sorry, that performance has too few seats left."})
@@ -162,9 +166,6 @@ async def exchange_tickets(
             raise ExchangeRefused(
                 {"tickets": "A chosen ticket has just been used or cancelled; choose again."}
             )
-        if seat_ids and (gone := await take_chosen_seats(target["id"], seat_ids, hold_id=None)):
-            names = " and ".join(seat_name(seats[seat_id]) for seat_id in gone)
-            raise ExchangeRefused({"seat": JUST_TAKEN.format(names)})
         prices = await ticket_prices(list(wanted))
         new_tickets = []
         for row, zone in zip(chosen, zones, strict=True):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from boxoffice.crash_points import crash_point
-from boxoffice.db import as_utc, write_transaction
+from boxoffice.db import as_utc, is_sqlite, write_transaction
 from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.sales.tables import EventStatus, Hold, OrderStatus, Performance, PerformanceSeat, TicketType
@@ -41,25 +41,39 @@ def basket_key(basket_token: str) -> str:
     return hashlib.sha256(basket_token.encode()).hexdigest()
 
 
+TAKE_PERFORMANCE_SQL = (
+    "UPDATE performance SET available = available - {} WHERE id = {} AND available >= {} RETURNING id"
+)
+TAKE_TYPE_SQL = (
+    "UPDATE ticket_type SET available = available - {}"
+    " WHERE id = {} AND (available IS NULL OR available >= {}) RETURNING id"
+)
+# PostgreSQL takes both counts in one statement, one round trip: the performance's row, which every hold
+# of the performance updates, stays locked until the commit, so each round trip after it is one that
+# every other buyer waits for. The type is only counted when the performance had enough.
+TAKE_BOTH_SQL = f"""
+    WITH counted AS ({TAKE_PERFORMANCE_SQL})
+    UPDATE ticket_type SET available = available - {{}}
+    WHERE id = {{}} AND (available IS NULL OR available >= {{}}) AND EXISTS (SELECT 1 FROM counted)
+    RETURNING id
+"""
+
+
 async def take_seats(performance_id: int, ticket_type_id: int, quantity: int) -> bool:
     """Take `quantity` seats from the performance and, if capped, from the ticket type; False (and nothing
-    taken, once the caller's transaction rolls back) when either has too few left."""
-    taken = await Performance.raw(
-        "UPDATE performance SET available = available - {} WHERE id = {} AND available >= {} RETURNING id",
-        quantity,
-        performance_id,
-        quantity,
-    )
+    taken, once the caller's transaction rolls back) when either has too few left. The performance's row
+    is locked first, as everywhere; take it as late in the transaction as the rest allows (see
+    `seating.claims`)."""
+    if not is_sqlite():
+        return bool(
+            await TicketType.raw(
+                TAKE_BOTH_SQL, quantity, performance_id, quantity, quantity, ticket_type_id, quantity
+            )
+        )
+    taken = await Performance.raw(TAKE_PERFORMANCE_SQL, quantity, performance_id, quantity)
     if not taken:
         return False
-    taken = await TicketType.raw(
-        "UPDATE ticket_type SET available = available - {}"
-        " WHERE id = {} AND (available IS NULL OR available >= {}) RETURNING id",
-        quantity,
-        ticket_type_id,
-        quantity,
-    )
-    return bool(taken)
+    return bool(await TicketType.raw(TAKE_TYPE_SQL, quantity, ticket_type_id, quantity))
 
 
 async def give_back_seats(performance_id: int, ticket_type_id: int, quantity: int) -> None:
@@ -153,10 +167,9 @@ async def hold_tickets(
 async def take_and_hold(
     basket: str, performance_id: int, chosen: dict[int, int], expires_at: datetime
 ) -> None:
+    """Write the holds, then take the counts: the performance's row, which every hold of the performance
+    updates, is locked last and so only until the commit (see `seating.claims`)."""
     async with write_transaction():
-        for type_id, count in chosen.items():
-            if not await take_seats(performance_id, type_id, count):
-                raise SoldOut("Sorry, there are not enough tickets left for that choice.")
         await Hold.insert(
             *[
                 Hold(
@@ -169,6 +182,9 @@ async def take_and_hold(
                 for type_id, count in chosen.items()
             ]
         )
+        for type_id, count in chosen.items():
+            if not await take_seats(performance_id, type_id, count):
+                raise SoldOut("Sorry, there are not enough tickets left for that choice.")
         crash_point("hold.before_commit")
 
 
@@ -332,7 +348,7 @@ async def release_order(order_id: int) -> int:
 async def release_lapsed(now: datetime, *, performance_id: int | None = None) -> int:
     """Give back the seats of holds and unpaid orders whose time is up; returns how many seats.
 
-    Runs lazily when a buyer finds too few seats, and from the worker. Looking first costs two reads;
+    Runs lazily when a buyer finds too few seats, and from the worker. Looking first costs a read;
     the write transaction, which every other writer must wait for, is only opened when there is work."""
     if not await anything_lapsed(now, performance_id):
         return 0
@@ -356,22 +372,17 @@ async def release_lapsed(now: datetime, *, performance_id: int | None = None) ->
 
 
 async def anything_lapsed(now: datetime, performance_id: int | None) -> bool:
-    if performance_id is None:
-        holds = await Hold.raw("SELECT 1 AS found FROM hold WHERE expires_at <= {} LIMIT 1", now)
-    else:
-        holds = await Hold.raw(
-            "SELECT 1 AS found FROM hold WHERE expires_at <= {} AND performance = {} LIMIT 1",
-            now,
-            performance_id,
-        )
-    if holds:
-        return True
-    orders = await Hold.raw(
-        'SELECT 1 AS found FROM "order" WHERE status IN ({}, {}) AND expires_at <= {} LIMIT 1',
-        *LAPSING_STATUSES,
-        now,
+    """Whether a hold (of the performance, when given) or an unpaid order has lapsed: one read."""
+    holds = "SELECT 1 FROM hold WHERE expires_at <= {}"
+    values: list[object] = [now]
+    if performance_id is not None:
+        holds += " AND performance = {}"
+        values.append(performance_id)
+    orders = 'SELECT 1 FROM "order" WHERE status IN ({}, {}) AND expires_at <= {}'
+    found = await Hold.raw(
+        f"SELECT 1 AS found WHERE EXISTS ({holds}) OR EXISTS ({orders})", *values, *LAPSING_STATUSES, now
     )
-    return bool(orders)
+    return bool(found)
 
 
 @dataclass(frozen=True, slots=True)

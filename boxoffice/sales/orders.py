@@ -315,10 +315,10 @@ async def retake_lapsed_seats(order_id: int) -> bool:
         OrderLine.quantity,
         OrderLine.performance.seating_plan.as_alias("plan"),
     ).where(OrderLine.order == order_id)
-    for line in lines:
-        if not await take_seats(line["performance"], line["ticket_type"], line["quantity"]):
-            return False
+    for line in lines:  # the seats before the counts, as every hold takes them (seating.claims)
         if line["plan"] is not None and not await retake_line_seats(line["id"], line["quantity"]):
+            return False
+        if not await take_seats(line["performance"], line["ticket_type"], line["quantity"]):
             return False
     return True
 

@@ -172,6 +172,33 @@ async def test_bad_choices_are_refused_and_hold_nothing(seated, picks, message):
     assert await states(known) == before
 
 
+async def test_seats_beyond_what_their_type_has_left_are_refused_and_nothing_is_taken(seated):
+    """The seats are taken before the counts: when a count then falls short, the seats go back with it."""
+    performance_id, seats, types = seated
+    await TicketType.update({TicketType.cap: 1, TicketType.available: 1}).where(
+        TicketType.id == types["Concession"]
+    )
+
+    picks = [
+        (seats["A1"], types["Adult"]),
+        (seats["A2"], types["Concession"]),
+        (seats["B2"], types["Concession"]),
+    ]
+
+    with pytest.raises(HoldRefused):
+        await hold("basket", performance_id, picks)
+
+    assert set((await states(seats)).values()) == {SeatState.AVAILABLE.value}
+    assert await Hold.count() == 0
+    assert await available(performance_id) == 10
+    assert await TicketType.select(TicketType.available).where(
+        TicketType.id == types["Concession"]
+    ).first() == {"available": 1}
+    await hold("basket", performance_id, [(seats["A2"], types["Concession"])])
+    assert (await states(seats))["A2"] == SeatState.HELD.value
+    assert await available(performance_id) == 9
+
+
 async def test_a_general_admission_hold_of_a_seated_performance_is_refused(seated):
     performance_id, _, types = seated
     with pytest.raises(HoldRefused, match="choose your seats"):
