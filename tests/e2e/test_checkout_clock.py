@@ -41,6 +41,7 @@ def choose_tickets(page: Page, live_server: str, **counts: int) -> None:
         page.keyboard.press(str(count))  # a closed list box jumps to the option typed
     page.get_by_role("button", name="Continue").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
+    page.wait_for_load_state()  # its scripts run: these tests are of the page with them
 
 
 def type_details(page: Page) -> None:
