@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 
 from boxoffice.auth.permissions import Perm, serialise
-from boxoffice.auth.tables import Role
+from boxoffice.auth.tables import AuditEntry, Role
 from boxoffice.config import get_settings
 from boxoffice.sales.order_records import order_ledger, resend_confirmation
 from boxoffice.sales.tables import Order, OrderLine, Payment, Performance, PerformanceSeat, Refund, Ticket
@@ -87,6 +88,27 @@ async def test_report_files_hold_the_tables_as_csv_and_as_xlsx_with_numbers(clie
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1] == ["Adult", 2, 0, 0, 0, 48, 0, 48]
     assert (await client.get(f"/reports/sales/download?file_format=pdf&{query}")).status_code == 400
+
+
+async def test_each_report_download_is_audited_with_who_which_report_and_filters(client, manager, show):
+    performance_id, _ = show
+    query = f"start={TODAY}&end={TODAY}&performance={performance_id}"
+
+    await client.get(f"/reports/sales/download?file_format=xlsx&by=method&{query}")
+    await client.get(f"/reports/capacity/download?file_format=csv&{query}")
+    await client.get(f"/reports/sales/download?file_format=pdf&{query}")  # refused: no file, no entry
+    await client.get(f"/reports/sales?{query}")  # a page seen is not a download
+
+    entries = (
+        await AuditEntry.select().where(AuditEntry.action == "reports.downloaded").order_by(AuditEntry.id)
+    )
+    assert [(entry["actor"], entry["object_type"], entry["object_id"]) for entry in entries] == [
+        (manager.id, "report", "sales"),
+        (manager.id, "report", "capacity"),
+    ]
+    dates = {"start": TODAY, "end": TODAY, "performance": str(performance_id)}
+    assert json.loads(entries[0]["detail"]) == {**dates, "format": "xlsx", "by": "method"}
+    assert json.loads(entries[1]["detail"]) == {**dates, "format": "csv"}
 
 
 async def test_capacity_shows_sold_held_available_and_the_pickup(client, manager, show):
