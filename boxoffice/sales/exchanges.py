@@ -25,6 +25,7 @@ from boxoffice.sales.counter_payments import CounterPayment, check_payment, reco
 from boxoffice.sales.holds import take_seats
 from boxoffice.sales.orders import insert_order_lines, issue_tickets, ticket_prices
 from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, refund_owed
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import (
     Order,
     OrderStatus,
@@ -98,7 +99,7 @@ async def exchange_tickets(
     """Move the chosen tickets to `target_performance_id`, each to the ticket type of the same name there.
     A higher total is paid with `payment`; a lower one needs `may_refund`, and the caller refunds it with
     `refunds.refund_owed` once this transaction has committed. Audited."""
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         order = await Order.select(Order.status, Order.currency).where(Order.id == order_id).first()
         if order is None or order["status"] != OrderStatus.PAID:
             raise ExchangeRefused({"": "Only the tickets of a paid order can be exchanged."})

@@ -14,6 +14,7 @@ from boxoffice.sales.tables import (
     PerformanceSeat,
     PlanSeat,
     Refund,
+    SalesSummary,
     SeatingPlan,
     StripeEvent,
     Ticket,
@@ -45,5 +46,6 @@ APP_CONFIG = AppConfig(
         StripeEvent,
         Admission,
         TicketsPdf,
+        SalesSummary,
     ],
 )
