@@ -45,3 +45,5 @@ async def test_the_report_reads_the_summary_and_a_recount_rebuilds_it(client, sh
 
     assert "<caption>Sales by payment method</caption>" not in emptied  # nothing in the summary
     assert table_rows(rebuilt, "Sales by payment method") == figures
+    rows = await SalesSummary.select()
+    assert rows and all(row["slot"] == summary.slot(row) for row in rows)  # where later sales upsert
