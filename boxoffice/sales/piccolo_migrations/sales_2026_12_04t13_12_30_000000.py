@@ -11,8 +11,11 @@ async def forwards():
     async def backfill():
         # The summary as the sales services keep it (boxoffice.sales.summary), counted once from the start.
         from boxoffice.sales.summary import recount
+        from boxoffice.sales.tables import SalesSummary
 
         await recount()
+        # Without statistics the planners read a year's summary by performance, not by its hours.
+        await SalesSummary.raw("ANALYZE sales_summary")
 
     async def empty():
         from boxoffice.sales.tables import SalesSummary
