@@ -8,6 +8,8 @@ Seeds the scale data set exactly as bench/scale.py does (1,000,000 tickets in 40
 the dashboard, each report over its default range (the last 30 days), the sales report by every
 grouping over the last year, each other report over the last year, and the sales report's CSV and XLSX
 over the last year. Each figure is the p50 and p95 of `--times` requests, after one warm-up request.
+`--keep` and `--reuse` keep and measure again a seeded database, as for bench/scale.py (after migrating
+it, so a new summary table is built and filled as at a venue).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness is shared with the tests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import STAFF_EMAIL, STAFF_PASSWORD, csrf_post, row, seed, timed
+from scale import STAFF_EMAIL, STAFF_PASSWORD, csrf_post, row, scale_database, seed, timed
 
 from boxoffice.reports.sales import GROUPING_KEYS
-from tests.support.postgres import PostgresUnreachable, bench_database
+from tests.support.postgres import PostgresUnreachable
 from tests.support.rush import database_version, machine_description, running_server, server_environment
 
 REPORTS = ("sales", "capacity", "attendance", "audience", "email")
@@ -39,7 +41,19 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/boxoffice_scale")
     parser.add_argument("--scale", type=float, default=1.0, help="a fraction of the full data set")
     parser.add_argument("--times", type=int, default=5, help="requests per figure")
-    return parser.parse_args()
+    parser.add_argument("--keep", action="store_true", help="leave the seeded database behind for --reuse")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a kept database, seeding it only if not"
+    )
+    parser.add_argument(
+        "--sqlite-file",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "var" / "scale.sqlite3",
+        help="with --keep/--reuse",
+    )
+    options = parser.parse_args()
+    options.seeded = False  # set by scale_database
+    return options
 
 
 async def measure(base_url: str, times: int) -> None:
@@ -79,7 +93,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="boxoffice-reports-") as folder:
         workdir = Path(folder)
         try:
-            with bench_database(options.engine, options.postgres_url, workdir) as database_url:
+            with scale_database(options, workdir) as database_url:
                 env = {
                     **server_environment(database_url),
                     "PYTHONPATH": str(Path(__file__).resolve().parents[1]),

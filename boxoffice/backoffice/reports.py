@@ -21,6 +21,7 @@ from boxoffice.reports import audience, capacity, email, sales
 from boxoffice.reports.charts import draw
 from boxoffice.reports.scope import Scope, filter_choices, parse_scope, venue_settings
 from boxoffice.reports.tabular import CHUNKS, FORMATS, Column, Report, display
+from boxoffice.web.dependencies import Acting
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +139,15 @@ def report_routes(name: str, page: ReportPage) -> list[HTTPRouteHandler]:
         return await show(*await asked(page, filters))
 
     async def report_download(
-        filters: NamedDependency[SkipValidation[Filters]], file_format: FromQuery[str] = "csv"
+        filters: NamedDependency[SkipValidation[Filters]], acting: Acting, file_format: FromQuery[str] = "csv"
     ) -> Stream | Template:
         scope, grouping, problems = await asked(page, filters)
         if file_format not in FORMATS:
             return await show(scope, grouping, problems, error="Choose CSV or XLSX.", status_code=400)
         report = await page.build(scope, grouping)
+        await scope.record_download(
+            name, grouping if page.grouped else None, file_format, actor_id=acting.staff_id, ip=acting.ip
+        )
         filename = f"{name}-{scope.first_day.isoformat()}-to-{scope.last_day.isoformat()}.{file_format}"
         return Stream(
             CHUNKS[file_format](report),

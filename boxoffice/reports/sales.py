@@ -1,8 +1,13 @@
 """The sales report: money taken, refunded and net, with tickets, comps and cancellations, grouped one way.
 
-One source of truth: every money figure here is read from payments and refunds, the rows the till
+One source of truth: every money figure here comes from payments and refunds, the rows the till
 summary (`sales.tills`) and the order pages (`sales.order_records`) read, so the three agree to the
-penny. A payment or refund belongs to an order, not to one of its lines; to group money by event,
+penny. The report reads them through the sales summary (`boxoffice.sales.summary`), which each sale,
+refund, cancellation and exchange keeps equal, in its own transaction, to a recount from those rows;
+so a year reads thousands of summary rows, not a million tickets. The summary counts by UTC hour, so a
+range starts and ends on a whole UTC hour (exact for venues whose offset is whole hours).
+
+A payment or refund belongs to an order, not to one of its lines; to group money by event,
 performance or ticket type, each is shared out over its order's lines in proportion to what each line
 was sold for (equally when the whole order was given away), the pennies that do not divide going to
 the lines with the largest remainders. So the shares of a payment add up to it exactly, every grouping
@@ -13,8 +18,8 @@ shown beside, never in takings. Tickets are counted when issued; an exchange iss
 cancels the old ones, which then show as cancelled.
 
 `groupings()` is the one place a grouping is defined: each names the SQL of its key and label over the
-aliases both queries share, and any join it needs. The price zone of reserved seating is one such
-entry, read from the order line's zone (an unreserved line has none).
+summary and what it joins, and any further join it needs. The price zone of reserved seating is one
+such entry, the order line's zone (an unreserved line has none).
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from boxoffice.reports.scope import PERIODS, Scope, hour_of, local_day
+from boxoffice.reports.scope import PERIODS, Scope, local_day
 from boxoffice.reports.tabular import MONEY, TEXT, Chart, Column, Report, ReportTable
-from boxoffice.sales.tables import Payment, TicketStatus
+from boxoffice.sales.tables import SalesSummary
+
+HOUR = "%Y-%m-%d %H"  # the summary's hours, as `sales.summary.hour_of` writes them
 
 METHOD_LABELS = {
     "stripe": "Online (Stripe)",
@@ -38,82 +45,50 @@ CHANNEL_LABELS = {"online": "Online", "box_office": "Box office"}
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """How rows are grouped. `money_key` and `money_label` are SQL over the aliases of MONEY_SQL (m: a
-    payment's or refund's share of a line, with its performance p, event e and ticket type t) or, for a
-    grouping not `per_line`, of WHOLE_MONEY_SQL (m: the payment or refund itself); `ticket_key` and
-    `ticket_label` over those of TICKETS_SQL (k: a ticket, l, p, e, t), or None where tickets have no
-    such key (a payment method, an operator). `joins` and `ticket_joins` add what else a grouping reads
-    (the order, the operator). `when` is SQL for a start time to show and sort by; `period` folds UTC
-    hours into the venue's days, weeks or months."""
+    """How rows are grouped. `key` and `label` are SQL over the aliases of SUMMARY_SQL (m: a row of the
+    sales summary, with its performance p, event e and ticket type t); `joins` adds what else a grouping
+    reads (the operator). `when` is SQL for a start time to show and sort by; `period` folds UTC hours
+    into the venue's days, weeks or months. A grouping `by_payment` (method, operator) has no tickets:
+    it reads the summary's money rows alone."""
 
     label: str
-    money_key: str
-    money_label: str
-    ticket_key: str | None
-    ticket_label: str | None
+    key: str
+    label_sql: str
     when: str = "NULL"
     period: str | None = None
-    joins: str = ""  # what the money query needs joined for this grouping
-    ticket_joins: str = ""  # and the tickets query
+    joins: str = ""
     names: Callable[[str], str] | None = None  # a coded label made readable
-    per_line: bool = False  # keyed by what an order line says (event, zone...), not the payment
+    by_payment: bool = False
 
 
 def period_grouping(label: str, period: str) -> Grouping:
-    return Grouping(
-        label,
-        hour_of("m.at"),
-        "''",
-        hour_of("k.issued_at"),
-        "''",
-        period=period,
-    )
+    return Grouping(label, "m.hour", "''", period=period)
 
 
 def groupings() -> dict[str, Grouping]:
     """Every way the sales report groups, by key."""
     return {
-        "event": Grouping("Event", "e.id", "e.title", "e.id", "e.title", per_line=True),
-        "performance": Grouping(
-            "Performance", "p.id", "e.title", "p.id", "e.title", when="p.starts_at", per_line=True
-        ),
-        "ticket_type": Grouping("Ticket type", "t.name", "t.name", "t.name", "t.name", per_line=True),
-        "zone": Grouping(
-            "Price zone",
-            "zl.zone",
-            "zl.zone",
-            "l.zone",
-            "l.zone",
-            joins="JOIN order_line zl ON zl.id = m.line",
-            names=lambda zone: zone or "No zone (unreserved)",
-            per_line=True,
-        ),
+        "event": Grouping("Event", "e.id", "e.title"),
+        "performance": Grouping("Performance", "p.id", "e.title", when="p.starts_at"),
+        "ticket_type": Grouping("Ticket type", "t.name", "t.name"),
+        "zone": Grouping("Price zone", "m.zone", "m.zone", names=lambda zone: zone or "No zone (unreserved)"),
         "channel": Grouping(
-            "Channel",
-            "o.channel",
-            "o.channel",
-            "o.channel",
-            "o.channel",
-            joins='JOIN "order" o ON o.id = m.order_id',
-            ticket_joins='JOIN "order" o ON o.id = k."order"',
-            names=lambda code: CHANNEL_LABELS.get(code, code),
+            "Channel", "m.channel", "m.channel", names=lambda code: CHANNEL_LABELS.get(code, code)
         ),
         "method": Grouping(
             "Payment method",
             "m.method",
             "m.method",
-            None,
-            None,
             names=lambda code: METHOD_LABELS.get(code, code),
+            by_payment=True,
         ),
         "operator": Grouping(
             "Operator",
             "m.staff",
             "COALESCE(s.name, CASE WHEN m.staff IS NULL THEN 'Online (no operator)'"
             " ELSE 'A former operator' END)",
-            None,
-            None,
             joins="LEFT JOIN staff_user s ON s.id = m.staff",
+            by_payment=True,
         ),
         "day": period_grouping("Day", "day"),
         "week": period_grouping("Week", "week"),
@@ -134,81 +109,17 @@ GROUPING_KEYS = (
     "month",
 )
 
-# Each payment (positive) and refund (negative) in the range.
-MOVES_SQL = """
-WITH moves AS (
-    SELECT 'p' AS kind, pay.id AS move, pay."order" AS order_id, pay.amount AS amount, pay.method AS method,
-           pay.staff AS staff, pay.created_at AS at
-    FROM payment pay WHERE pay.created_at >= {} AND pay.created_at < {}
-    UNION ALL
-    SELECT 'r', r.id, r."order", -r.amount, pay.method, r.staff, r.created_at
-    FROM refund r JOIN payment pay ON pay.id = r.payment WHERE r.created_at >= {} AND r.created_at < {}
-)
-"""
-
-# Each payment and refund in the range, shared out over its order's lines (see the module's docstring).
-MONEY_SQL = (
-    MOVES_SQL.rstrip()
-    + """, lines AS (
-    SELECT mv.kind, mv.move, mv.amount, mv.method, mv.staff, mv.at, mv.order_id, l.id AS line,
-           l.performance, l.ticket_type, l.quantity * l.unit_price AS weight,
-           SUM(l.quantity * l.unit_price) OVER (PARTITION BY mv.kind, mv.move) AS order_weight,
-           COUNT(*) OVER (PARTITION BY mv.kind, mv.move) AS order_lines
-    FROM moves mv JOIN order_line l ON l."order" = mv.order_id
-), shares AS (
-    SELECT lines.*,
-           CAST(ABS(amount) AS BIGINT) * CASE WHEN order_weight > 0 THEN weight ELSE 1 END AS scaled,
-           CASE WHEN order_weight > 0 THEN order_weight ELSE order_lines END AS whole
-    FROM lines
-), split AS (
-    SELECT shares.*, scaled / whole AS base, scaled % whole AS rest FROM shares
-), ranked AS (
-    SELECT split.*, ABS(amount) - SUM(base) OVER (PARTITION BY kind, move) AS left_over,
-           ROW_NUMBER() OVER (PARTITION BY kind, move ORDER BY rest DESC, line) AS place
-    FROM split
-)
+# The summary's rows in a range of UTC hours, grouped one way.
+SUMMARY_SQL = """
 SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
-       SUM(CASE WHEN m.amount >= 0 THEN m.base + CASE WHEN m.place <= m.left_over THEN 1 ELSE 0 END
-           ELSE 0 END) AS taken,
-       SUM(CASE WHEN m.amount < 0 THEN m.base + CASE WHEN m.place <= m.left_over THEN 1 ELSE 0 END
-           ELSE 0 END) AS refunded
-FROM ranked m
+       SUM(m.tickets) AS tickets, SUM(m.comps) AS comps, SUM(m.comp_value) AS comp_value,
+       SUM(m.cancelled) AS cancelled, SUM(m.taken) AS taken, SUM(m.refunded) AS refunded
+FROM sales_summary m
 JOIN performance p ON p.id = m.performance
 JOIN event e ON e.id = p.event
 JOIN ticket_type t ON t.id = m.ticket_type
 {joins}
-WHERE 1 = 1 {scope}
-GROUP BY 1, 2, 3
-"""
-)
-
-# Money grouped by what a payment or refund itself says (channel, method, operator, time), over every
-# line: no sharing out is needed, and the sum is the same.
-WHOLE_MONEY_SQL = (
-    MOVES_SQL
-    + """
-SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
-       SUM(CASE WHEN m.amount >= 0 THEN m.amount ELSE 0 END) AS taken,
-       SUM(CASE WHEN m.amount < 0 THEN -m.amount ELSE 0 END) AS refunded
-FROM moves m
-{joins}
-GROUP BY 1, 2, 3
-"""
-)
-
-TICKETS_SQL = """
-SELECT {key} AS group_key, {label} AS group_label, {when} AS group_when,
-       COUNT(*) AS tickets,
-       SUM(CASE WHEN l.unit_price = 0 AND l.face_value > 0 THEN 1 ELSE 0 END) AS comps,
-       SUM(CASE WHEN l.unit_price = 0 AND l.face_value > 0 THEN l.face_value ELSE 0 END) AS comp_value,
-       SUM(CASE WHEN k.status = {} THEN 1 ELSE 0 END) AS cancelled
-FROM ticket k
-JOIN order_line l ON l.id = k.order_line
-JOIN performance p ON p.id = k.performance
-JOIN event e ON e.id = p.event
-JOIN ticket_type t ON t.id = l.ticket_type
-{joins}
-WHERE k.issued_at >= {} AND k.issued_at < {} {scope}
+WHERE m.hour >= {} AND m.hour < {} {payments} {scope}
 GROUP BY 1, 2, 3
 """
 
@@ -256,44 +167,24 @@ async def sales_rows(scope: Scope, grouping_key: str) -> list[SalesRow]:
             rows[key] = SalesRow(key, grouping.names(label) if grouping.names else label, found["group_when"])
         return rows[key]
 
-    parts = {"when": grouping.when, "scope": clause}
-    shared = grouping.per_line or scope.narrowed
-    money = await Payment.raw(
+    found_rows = await SalesSummary.raw(
         fill(
-            MONEY_SQL if shared else WHOLE_MONEY_SQL,
-            key=grouping.money_key,
-            label=grouping.money_label,
+            SUMMARY_SQL,
+            key=grouping.key,
+            label=grouping.label_sql,
+            when=grouping.when,
             joins=grouping.joins,
-            **parts,
+            payments="AND m.method <> ''" if grouping.by_payment else "",
+            scope=clause,
         ),
-        start,
-        end,
-        start,
-        end,
+        start.strftime(HOUR),
+        end.strftime(HOUR),
         *values,
     )
-    for found in money:
+    for found in found_rows:
         row = row_for(found)
-        row.taken += int(found["taken"] or 0)
-        row.refunded += int(found["refunded"] or 0)
-    if grouping.ticket_key is not None:
-        tickets = await Payment.raw(
-            fill(
-                TICKETS_SQL,
-                key=grouping.ticket_key,
-                label=grouping.ticket_label or "''",
-                joins=grouping.ticket_joins,
-                **parts,
-            ),
-            TicketStatus.CANCELLED.value,
-            start,
-            end,
-            *values,
-        )
-        for found in tickets:
-            row = row_for(found)
-            for measure in ("tickets", "comps", "comp_value", "cancelled"):
-                setattr(row, measure, getattr(row, measure) + int(found[measure] or 0))
+        for measure in MEASURES:
+            setattr(row, measure, getattr(row, measure) + int(found[measure] or 0))
     if grouping.period:
         for day in scope.days():
             period = PERIODS[grouping.period](day)
@@ -336,7 +227,7 @@ async def sales_report(scope: Scope, grouping_key: str, currency: str, *, format
         for measure in MEASURES:
             setattr(total, measure, getattr(total, measure) + getattr(row, measure))
     columns = [Column("label", grouping.label, TEXT), *SALES_COLUMNS[1:]]
-    if grouping.ticket_key is None:
+    if grouping.by_payment:
         columns = [
             column for column in columns if column.key not in ("tickets", "comps", "comp_value", "cancelled")
         ]

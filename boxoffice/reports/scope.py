@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
+from boxoffice.auth import audit
 from boxoffice.db import current_engine, parse_id
 from boxoffice.sales.tables import Event, Performance, Venue
 
@@ -96,6 +97,24 @@ class Scope:
             "performance": self.performance,
         }
         return {key: str(value) for key, value in chosen.items() if value is not None}
+
+    async def record_download(
+        self, report: str, grouping: str | None, file_format: str, *, actor_id: int, ip: str
+    ) -> None:
+        """Audit a report leaving the system as a file: who took which report, with which filters. The
+        filters are dates and identifiers only, so the entry holds no personal data."""
+        await audit.record(
+            "reports.downloaded",
+            actor_id=actor_id,
+            ip=ip,
+            object_type="report",
+            object_id=report,
+            detail={
+                "format": file_format,
+                **self.query(),
+                **({"by": grouping} if grouping else {}),
+            },
+        )
 
 
 def parse_day(text: str) -> date | None:

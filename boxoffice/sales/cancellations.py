@@ -26,6 +26,7 @@ from boxoffice.sales.refunds import (
     refund_owed,
     settle_order_status,
 )
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import Order, OrderLine, OrderStatus, PerformanceSeat, Ticket, TicketStatus
 
 CANCEL_SQL = """
@@ -79,7 +80,7 @@ async def cancel_ticket_rows(order_id: int, ticket_ids: list[int]) -> Cancelled:
 
 async def cancel_tickets(order_id: int, ticket_ids: list[int], *, staff_id: int, ip: str) -> Cancelled:
     """Cancel the chosen tickets of an order; CancelRefused when none of them could be. Audited."""
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         cancelled = await cancel_ticket_rows(order_id, ticket_ids)
         if not cancelled.ticket_ids:
             raise CancelRefused(

@@ -41,6 +41,7 @@ from boxoffice.sales.orders import (
     ticket_prices,
     unused_reference,
 )
+from boxoffice.sales.summary import count_in, in_step
 from boxoffice.sales.tables import (
     EventStatus,
     Order,
@@ -287,6 +288,7 @@ async def sell_in_one_transaction(
         await insert_order_lines(order["id"], live, prices)
         payment_id = await record_counter_payment(order["id"], payment, currency, staff_id=staff_id, now=now)
         await issue_tickets(order["id"], now)
+        await count_in(order["id"])
         if sale.marketing.opted_in:
             await record_counter_opt_in(sale.contact_id, sale.marketing, staff_id=staff_id, ip=ip, now=now)
         if sale.email_tickets and contact and contact["email"]:
@@ -314,7 +316,7 @@ async def take_reservation_payment(
 ) -> Money:
     """Take payment at the counter for an order reserved online to pay at the box office: it is fulfilled
     like a paid online order (tickets, contact, confirmation e-mail). Returns the change due. Audited."""
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         order = (
             await Order.select(Order.status, Order.total, Order.currency).where(Order.id == order_id).first()
         )

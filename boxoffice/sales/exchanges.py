@@ -29,6 +29,7 @@ from boxoffice.sales.holds import HoldRefused, release_lapsed, seat_name, take_s
 from boxoffice.sales.orders import face_value, insert_order_lines, issue_tickets, ticket_prices
 from boxoffice.sales.refunds import REQUEST_KEY, RefundPending, RefundRefused, refund_owed
 from boxoffice.sales.seating.claims import JUST_TAKEN, SAME_SEAT_TWICE, seats_chosen, take_chosen_seats
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import (
     Order,
     OrderStatus,
@@ -108,7 +109,7 @@ async def exchange_tickets(
     seat_ids = list(seat_ids or [])
     if seat_ids:  # seats whose holds have lapsed are free to take
         await release_lapsed(now, performance_id=target_performance_id)
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         order = await Order.select(Order.status, Order.currency).where(Order.id == order_id).first()
         if order is None or order["status"] != OrderStatus.PAID:
             raise ExchangeRefused({"": "Only the tickets of a paid order can be exchanged."})

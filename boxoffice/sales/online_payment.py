@@ -34,6 +34,7 @@ from boxoffice.sales.orders import (
     claim_stripe_event,
     fulfil_or_report_no_seats,
 )
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import (
     Order,
     OrderLine,
@@ -134,7 +135,7 @@ async def refund_late_payment(
     refund_id = await gateway.refund(
         payment.provider_reference, payment.amount, f"order-{order_id}-late-refund"
     )
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         if payment.stripe_event_id and not await claim_stripe_event(
             payment.stripe_event_id, "late refund", now
         ):
@@ -218,40 +219,43 @@ async def record_stripe_refund(charge: RefundedCharge, *, event_id: str, now: da
             if early:
                 raise EventArrivedEarly(event_id)
             return
-        for refund in charge.refunds.data:
-            if await Refund.exists().where(Refund.provider_reference == refund.id):
-                continue
-            request_key = refund.metadata.get("refund_request")
-            if request_key and await Refund.exists().where(Refund.request_key == request_key):
-                # made from the order page, which records it itself; the webhook only confirms it
-                await Refund.update({Refund.provider_reference: refund.id}).where(
-                    (Refund.request_key == request_key) & Refund.provider_reference.is_null()
+        async with in_step(payment["order"]):
+            for refund in charge.refunds.data:
+                if await Refund.exists().where(Refund.provider_reference == refund.id):
+                    continue
+                request_key = refund.metadata.get("refund_request")
+                if request_key and await Refund.exists().where(Refund.request_key == request_key):
+                    # made from the order page, which records it itself; the webhook only confirms it
+                    await Refund.update({Refund.provider_reference: refund.id}).where(
+                        (Refund.request_key == request_key) & Refund.provider_reference.is_null()
+                    )
+                    continue
+                counted = await Payment.raw(
+                    "UPDATE payment SET refunded = refunded + {} WHERE id = {} AND amount - refunded >= {}"
+                    " RETURNING id",
+                    refund.amount,
+                    payment["id"],
+                    refund.amount,
                 )
-                continue
-            counted = await Payment.raw(
-                "UPDATE payment SET refunded = refunded + {} WHERE id = {} AND amount - refunded >= {}"
-                " RETURNING id",
-                refund.amount,
-                payment["id"],
-                refund.amount,
-            )
-            if not counted:
-                logger.error("Stripe refund %s is more than is left of payment %s", refund.id, payment["id"])
-                continue
-            await Refund.insert(
-                Refund(
-                    order=payment["order"],
-                    payment=payment["id"],
-                    amount=refund.amount,
-                    currency=payment["currency"],
-                    reason="refunded in Stripe",
-                    provider_reference=refund.id,
-                    created_at=now,
+                if not counted:
+                    logger.error(
+                        "Stripe refund %s is more than is left of payment %s", refund.id, payment["id"]
+                    )
+                    continue
+                await Refund.insert(
+                    Refund(
+                        order=payment["order"],
+                        payment=payment["id"],
+                        amount=refund.amount,
+                        currency=payment["currency"],
+                        reason="refunded in Stripe",
+                        provider_reference=refund.id,
+                        created_at=now,
+                    )
                 )
-            )
-        if charge.refunded:
-            await Order.update({Order.status: OrderStatus.REFUNDED}).where(Order.id == payment["order"])
-            await cancel_all_tickets(payment["order"])
+            if charge.refunded:
+                await Order.update({Order.status: OrderStatus.REFUNDED}).where(Order.id == payment["order"])
+                await cancel_all_tickets(payment["order"])
 
 
 async def awaits_payment(order_id: str | None) -> bool:

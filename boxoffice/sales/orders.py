@@ -27,6 +27,7 @@ from boxoffice.sales.holds import (
     remove_holds,
     take_seats,
 )
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import (
     Order,
     OrderChannel,
@@ -235,7 +236,7 @@ class PaymentReceived:
 
 async def fulfil_order(order_id: int, payment: PaymentReceived, *, now: datetime) -> Fulfilment:
     """Mark the order paid and issue everything that comes with it, exactly once."""
-    async with write_transaction():
+    async with write_transaction(), in_step(order_id):
         if payment.stripe_event_id and not await claim_stripe_event(
             payment.stripe_event_id, "fulfilment", now
         ):

@@ -17,6 +17,7 @@ from boxoffice.sales.tables import (
     PictureRendition,
     PlanSeat,
     Refund,
+    SalesSummary,
     SeatingPlan,
     StripeEvent,
     Ticket,
@@ -51,5 +52,6 @@ APP_CONFIG = AppConfig(
         StripeEvent,
         Admission,
         TicketsPdf,
+        SalesSummary,
     ],
 )

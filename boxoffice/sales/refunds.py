@@ -20,6 +20,7 @@ from boxoffice.db import write_transaction
 from boxoffice.errors import Refused
 from boxoffice.money import Money
 from boxoffice.payments.stripe_gateway import PaymentProviderError, StripeGateway
+from boxoffice.sales.summary import in_step
 from boxoffice.sales.tables import Order, OrderStatus, Payment, PaymentMethod, Refund, Ticket, TicketStatus
 
 logger = logging.getLogger("boxoffice.payments")
@@ -151,7 +152,7 @@ async def reserve_refund(
     """File the refund and count it against the payment, in one transaction; for Stripe payments the
     refund is then made by `refund_through_stripe` (until then its provider reference is empty)."""
     try:
-        async with write_transaction():
+        async with write_transaction(), in_step(order_id):
             payment = (
                 await Payment.select(
                     Payment.id, Payment.method, Payment.amount, Payment.refunded, Payment.currency
@@ -271,7 +272,7 @@ async def finish_pending_refunds(gateway: StripeGateway, now: datetime) -> int:
 
 
 async def withdraw_refund(refund: dict) -> None:
-    async with write_transaction():
+    async with write_transaction(), in_step(refund["order"]):
         withdrawn = (
             await Refund.delete()
             .where((Refund.id == refund["id"]) & Refund.provider_reference.is_null())

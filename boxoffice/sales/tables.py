@@ -3,7 +3,7 @@ seated performances, the seating plans and each performance's own seats."""
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -362,3 +362,25 @@ class TicketsPdf(Table):
     fingerprint = Varchar(length=64)
     content = Bytea()
     made_at = Timestamptz(default=TimestamptzNow(), index=True)  # the oldest copies make way first
+
+
+class SalesSummary(Table):
+    """What one UTC hour's payments, refunds and tickets add up to for one performance, ticket type, price
+    zone, channel, payment method and operator (`boxoffice.sales.summary` keeps it in step with sales).
+    `slot` joins those keys into one unique text, which both engines' upserts can name. Ticket rows have
+    an empty method; `staff`, like the payment's, is a plain number, so a former operator stays counted."""
+
+    slot = Varchar(length=200, unique=True)
+    hour = Varchar(length=13, index=True)  # "2026-11-21 19", UTC: reports read a range of hours
+    performance = ForeignKey(references=Performance, null=False, on_delete=OnDelete.restrict, index=True)
+    ticket_type = ForeignKey(references=TicketType, null=False, on_delete=OnDelete.restrict, index=True)
+    zone = Varchar(length=40, default="")
+    channel = Varchar(length=20)
+    method = Varchar(length=20, default="")
+    staff = Integer(null=True, default=None)
+    tickets = Integer(default=0)
+    comps = Integer(default=0)
+    comp_value = BigInt(default=0)
+    cancelled = Integer(default=0)
+    taken = BigInt(default=0)
+    refunded = BigInt(default=0)
