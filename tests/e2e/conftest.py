@@ -68,6 +68,11 @@ def server_env(tmp_path_factory: pytest.TempPathFactory, stripe_server: FakeStri
     return env
 
 
+def create_staff(env: dict[str, str], *, email: str, name: str, role: str, password: str) -> None:
+    """A member of staff on the built-in `role` (its name as the menu shows it), made as a venue would."""
+    boxoffice(env, "create-staff", "--email", email, "--name", name, "--role", role, "--password", password)
+
+
 def boxoffice(env: dict[str, str], *arguments: str) -> str:
     """Run a `boxoffice` command against the server's database; returns what it printed."""
     result = subprocess.run(

@@ -4,7 +4,7 @@ pages of the staff menu."""
 import pyotp
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import create_staff
 from tests.support.accessibility import assert_accessible
 
 ADMIN_EMAIL = "axe@venue.example"
@@ -25,18 +25,7 @@ def test_the_storefront_pages_pass_axe(page: Page, live_server: str):
 
 def test_every_page_of_an_admins_menu_passes_axe(page: Page, live_server: str, server_env: dict[str, str]):
     """Driven from the menu an Admin sees, so a page added to the menu is checked too."""
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        ADMIN_EMAIL,
-        "--name",
-        "Ada Axe",
-        "--role",
-        "Admin",
-        "--password",
-        ADMIN_PASSWORD,
-    )
+    create_staff(server_env, email=ADMIN_EMAIL, name="Ada Axe", role="Admin", password=ADMIN_PASSWORD)
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)

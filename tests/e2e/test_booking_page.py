@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import create_staff
 from tests.e2e.test_staff import sign_in
 from tests.support.accessibility import assert_accessible
 
@@ -126,18 +126,7 @@ def sign_in_a_new_manager(
     """A new member of staff on `role` (a box office manager holds Events, an admin Settings too), signed
     in and enrolled in two-factor sign-in."""
     email = f"pictures.{role.split()[-1].lower()}@venue.example"
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        email,
-        "--name",
-        "Pia Pictures",
-        "--role",
-        role,
-        "--password",
-        MANAGER_PASSWORD,
-    )
+    create_staff(server_env, email=email, name="Pia Pictures", role=role, password=MANAGER_PASSWORD)
     sign_in(page, live_server, email, MANAGER_PASSWORD)
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())

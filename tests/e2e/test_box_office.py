@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 from tests.e2e.test_staff import sign_in
 
 OPERATOR_EMAIL = "counter@venue.example"
@@ -13,17 +13,12 @@ NOTE = "Agreed in person at the box office"
 def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_and_prints(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
-    boxoffice(
+    create_staff(
         server_env,
-        "create-staff",
-        "--email",
-        OPERATOR_EMAIL,
-        "--name",
-        "Cora Counter",
-        "--role",
-        "Box office operator",
-        "--password",
-        OPERATOR_PASSWORD,
+        email=OPERATOR_EMAIL,
+        name="Cora Counter",
+        role="Box office operator",
+        password=OPERATOR_PASSWORD,
     )
     sign_in(page, live_server, OPERATOR_EMAIL, OPERATOR_PASSWORD)
     open_from_menu(page, "Box office", "Sell")
@@ -78,7 +73,8 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
     expect(page.locator(".contact-notes")).to_contain_text("Cora Counter")
 
     open_from_menu(page, "Box office", "Till summary")
-    cash = page.get_by_role("region", name="Cora Counter").get_by_role("row", name=re.compile("^Cash"))
+    till = page.locator("section.till-of", has=page.get_by_role("heading", name="Cora Counter"))
+    cash = till.get_by_role("row", name=re.compile("^Cash"))
     expect(cash).to_contain_text(total)
 
     open_from_menu(page, "CRM", "Contacts")
@@ -93,17 +89,8 @@ def test_a_counter_sale_finds_the_customer_opts_them_in_with_a_note_takes_cash_a
 
 
 def sign_in_a_new_operator(page: Page, live_server: str, server_env: dict[str, str], email: str) -> None:
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        email,
-        "--name",
-        "Kit Keyboard",
-        "--role",
-        "Box office operator",
-        "--password",
-        OPERATOR_PASSWORD,
+    create_staff(
+        server_env, email=email, name="Kit Keyboard", role="Box office operator", password=OPERATOR_PASSWORD
     )
     sign_in(page, live_server, email, OPERATOR_PASSWORD)
 

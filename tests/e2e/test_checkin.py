@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserType, Page, expect
 
 from boxoffice.tickets.signing import ticket_signer
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import create_staff
 from tests.e2e.screenshots import readme_screenshot
 from tests.support.accessibility import assert_accessible
 
@@ -49,18 +49,7 @@ def sell_a_ticket(server_env: dict[str, str], performance_id: int) -> str:
 def door_staff_signed_in(
     page: Page, live_server: str, server_env: dict[str, str], email: str, name: str
 ) -> None:
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        email,
-        "--name",
-        name,
-        "--role",
-        "Door staff",
-        "--password",
-        GATE_PASSWORD,
-    )
+    create_staff(server_env, email=email, name=name, role="Door staff", password=GATE_PASSWORD)
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(GATE_PASSWORD)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 
 OFFICER_EMAIL = "pat.officer@venue.example"
 OFFICER_PASSWORD = "answers every request for data"
@@ -37,17 +37,8 @@ def test_staff_find_a_contact_add_a_note_export_it_and_remove_it(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
     add_contacts_and_a_privacy_role(server_env)
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        OFFICER_EMAIL,
-        "--name",
-        "Pat Privacy",
-        "--role",
-        "Privacy officer",
-        "--password",
-        OFFICER_PASSWORD,
+    create_staff(
+        server_env, email=OFFICER_EMAIL, name="Pat Privacy", role="Privacy officer", password=OFFICER_PASSWORD
     )
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").fill(OFFICER_EMAIL)

@@ -7,7 +7,7 @@ from contextlib import closing
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 
 REVIEWER_EMAIL = "dee.reviewer@venue.example"
 REVIEWER_PASSWORD = "tells people apart carefully"
@@ -44,17 +44,12 @@ def test_a_reviewer_pages_with_the_keyboard_and_marks_a_pair_as_two_people(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
     add_twins_and_a_reviewer_role(server_env)
-    boxoffice(
+    create_staff(
         server_env,
-        "create-staff",
-        "--email",
-        REVIEWER_EMAIL,
-        "--name",
-        "Dee Reviewer",
-        "--role",
-        "Duplicates reviewer",
-        "--password",
-        REVIEWER_PASSWORD,
+        email=REVIEWER_EMAIL,
+        name="Dee Reviewer",
+        role="Duplicates reviewer",
+        password=REVIEWER_PASSWORD,
     )
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").fill(REVIEWER_EMAIL)

@@ -16,7 +16,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 - a fixture, found by pytest here
 from tests.support.worker import worker_process
 
@@ -109,17 +109,8 @@ def test_a_campaign_reaches_the_opted_in_contact_who_unsubscribes_with_its_link(
     smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
     worker: subprocess.Popen,
 ):
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        MARKETER_EMAIL,
-        "--name",
-        "Mo Marketing",
-        "--role",
-        "Marketing",
-        "--password",
-        MARKETER_PASSWORD,
+    create_staff(
+        server_env, email=MARKETER_EMAIL, name="Mo Marketing", role="Marketing", password=MARKETER_PASSWORD
     )
     contact_id = opted_in_contact(server_env)
     sign_in_with_two_factor(page, live_server)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import create_staff
 from tests.support.accessibility import assert_accessible
 
 MANAGER_EMAIL = "reports@venue.example"
@@ -58,17 +58,8 @@ def test_a_manager_reads_the_dashboard_and_two_reports(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
     a_cash_sale(server_env)
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        MANAGER_EMAIL,
-        "--name",
-        "Rita Reports",
-        "--role",
-        "Report readers",
-        "--password",
-        MANAGER_PASSWORD,
+    create_staff(
+        server_env, email=MANAGER_EMAIL, name="Rita Reports", role="Report readers", password=MANAGER_PASSWORD
     )
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").press_sequentially(MANAGER_EMAIL)

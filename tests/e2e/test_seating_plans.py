@@ -5,7 +5,7 @@ on the editor or on a seated performance's page."""
 import pyotp
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 from tests.support.accessibility import assert_accessible
 
 MANAGER_EMAIL = "plans@venue.example"
@@ -25,17 +25,12 @@ def sign_in_enrolled(page: Page, live_server: str, email: str, password: str) ->
 def test_a_manager_builds_a_section_marks_a_wheelchair_space_and_previews_the_plan(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
-    boxoffice(
+    create_staff(
         server_env,
-        "create-staff",
-        "--email",
-        MANAGER_EMAIL,
-        "--name",
-        "Pat Planner",
-        "--role",
-        "Box office manager",
-        "--password",
-        MANAGER_PASSWORD,
+        email=MANAGER_EMAIL,
+        name="Pat Planner",
+        role="Box office manager",
+        password=MANAGER_PASSWORD,
     )
     sign_in_enrolled(page, live_server, MANAGER_EMAIL, MANAGER_PASSWORD)
 

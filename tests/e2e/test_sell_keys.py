@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import boxoffice
+from tests.e2e.conftest import create_staff
 from tests.e2e.screenshots import readme_screenshot
 from tests.e2e.test_staff import sign_in
 from tests.support.accessibility import assert_accessible
@@ -37,18 +37,7 @@ def an_operator_with_a_customer_on_file(page: Page, live_server: str, server_env
     first, last = name.split()
     email = f"{last.lower()}@venue.example"
     role = "Box office operator"
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        email,
-        "--name",
-        "Kit Keys",
-        "--role",
-        role,
-        "--password",
-        PASSWORD,
-    )
+    create_staff(server_env, email=email, name="Kit Keys", role=role, password=PASSWORD)
     sign_in(page, live_server, email, PASSWORD)
     page.goto(f"{live_server}/backoffice/sell")
     page.get_by_text("Add a new customer").click()

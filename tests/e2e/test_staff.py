@@ -1,7 +1,7 @@
 import pyotp
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 
 ADMIN_EMAIL = "new.admin@venue.example"
 ADMIN_PASSWORD = "a brand new admin passphrase"
@@ -19,18 +19,7 @@ def sign_in(page: Page, live_server: str, email: str, password: str) -> None:
 def test_a_new_admin_enrols_two_factor_and_adds_door_staff_whose_menu_is_check_in(
     page: Page, live_server: str, server_env: dict[str, str]
 ):
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        ADMIN_EMAIL,
-        "--name",
-        "Ada Admin",
-        "--role",
-        "Admin",
-        "--password",
-        ADMIN_PASSWORD,
-    )
+    create_staff(server_env, email=ADMIN_EMAIL, name="Ada Admin", role="Admin", password=ADMIN_PASSWORD)
 
     sign_in(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")

@@ -5,24 +5,15 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import boxoffice, open_from_menu
+from tests.e2e.conftest import create_staff, open_from_menu
 from tests.support.accessibility import assert_accessible
 
 OPERATOR_PASSWORD = "counter staff keep moving"
 
 
 def operator_signed_in(page: Page, live_server: str, server_env: dict[str, str], email: str) -> None:
-    boxoffice(
-        server_env,
-        "create-staff",
-        "--email",
-        email,
-        "--name",
-        "Mo Menu",
-        "--role",
-        "Box office operator",
-        "--password",
-        OPERATOR_PASSWORD,
+    create_staff(
+        server_env, email=email, name="Mo Menu", role="Box office operator", password=OPERATOR_PASSWORD
     )
     page.goto(f"{live_server}/backoffice/login")
     page.get_by_label("E-mail address").fill(email)
