@@ -9,7 +9,7 @@ The marketing answer is kept as typed, but only counts as consent when an order 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from boxoffice.crm.contacts import ContactDetails
@@ -29,20 +29,10 @@ class KeptDetails:
 async def keep_details(basket_token: str, kept: KeptDetails, now: datetime) -> None:
     """Keep what the buyer typed, in place of anything kept before for the same basket."""
     basket = basket_key(basket_token)
-    details = kept.details
     async with write_transaction():
         await CheckoutDraft.delete().where(CheckoutDraft.basket == basket)
         await CheckoutDraft.insert(
-            CheckoutDraft(
-                basket=basket,
-                first_name=details.first_name,
-                last_name=details.last_name,
-                email=details.email,
-                phone=details.phone,
-                postcode=details.postcode,
-                marketing=kept.marketing,
-                saved_at=now,
-            )
+            CheckoutDraft(basket=basket, **asdict(kept.details), marketing=kept.marketing, saved_at=now)
         )
 
 

@@ -8,7 +8,7 @@ what was typed is kept on the server (`sales.checkout_drafts`) and fills the for
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from litestar import Request, get, post
@@ -103,16 +103,7 @@ class CheckoutForm:
 
     @classmethod
     def from_kept(cls, kept: KeptDetails, *, accept_terms: bool = False) -> CheckoutForm:
-        details = kept.details
-        return cls(
-            first_name=details.first_name,
-            last_name=details.last_name,
-            email=details.email,
-            phone=details.phone,
-            postcode=details.postcode,
-            marketing=kept.marketing,
-            accept_terms=accept_terms,
-        )
+        return cls(**asdict(kept.details), marketing=kept.marketing, accept_terms=accept_terms)
 
     def kept(self) -> KeptDetails:
         details = ContactDetails(self.first_name, self.last_name, self.email, self.phone, self.postcode)
