@@ -129,3 +129,17 @@ async def customer_with_history(
         ONLINE_BUYER["email"], ip="198.51.100.7", now=datetime.now(UTC), key="k", base_url="http://x"
     )
     return contact_id, clerk
+
+
+async def add_many_contacts(count: int) -> None:
+    """`count` contacts in one statement (a recursive series, on SQLite and PostgreSQL alike)."""
+    await Contact.raw(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+        "INSERT INTO contact (first_name, last_name, email, phone, postcode, restricted, created_at, "
+        "updated_at) SELECT 'First' || i, 'Last' || i, 'person' || i || '@example.org', '0117 496 ' || i, "
+        "'BS1 4DJ', {}, {}, {} FROM n",
+        count,
+        False,
+        NOW,
+        NOW,
+    )

@@ -22,7 +22,7 @@ from tests.conftest import POSTGRES_URL
 from tests.support.backups import backup_file, boxoffice, current_database_url, empty_database, is_empty
 from tests.support.catalog import make_event, make_performance, make_venue
 from tests.support.counter import sell
-from tests.support.history import NOW, PERSONAL, customer_with_history
+from tests.support.history import NOW, PERSONAL, add_many_contacts, customer_with_history
 from tests.support.marketing import deliver_campaign, draft_campaign, start
 from tests.support.postgres import recreate_database
 from tests.support.rush import seats_left_and_held
@@ -37,6 +37,7 @@ KEPT = {
     "phone": "0161 496 0999",
     "postcode": "M1 1AA",
 }
+BALLAST_CONTACTS = 100_000
 REQUEST_KEY = re.compile(r'name="request_key" value="([0-9a-f]{32})"')
 
 
@@ -166,6 +167,7 @@ async def test_a_backup_taken_during_sales_is_one_consistent_moment(shop, tmp_pa
     ticket_type = (await TicketType.select(TicketType.id).first())["id"]
     database_url = current_database_url()
     await choose(shop, performance.id, {ticket_type: "1"})  # pages compiled before the clock starts
+    await add_many_contacts(BALLAST_CONTACTS)  # a backup that lasts long enough to sell during
     holds_before = await Hold.count()
 
     backing_up = asyncio.create_task(boxoffice("backup", database_url=database_url, folder=tmp_path))

@@ -20,6 +20,7 @@ from boxoffice.auth.tables import AuditEntry
 from boxoffice.crm import bulk_export
 from boxoffice.crm.tables import Contact, ContactTag, Tag
 from boxoffice.marketing.consent import record_consent
+from tests.support.history import add_many_contacts
 from tests.support.staff import make_staff, sign_in
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -132,20 +133,6 @@ async def test_an_unknown_format_is_refused_with_a_message(client):
     page = (await client.get("/crm/export", params={"q": "lovelace"})).text
     assert "1 contact would be exported with these filters." in page
     assert await AuditEntry.count().where(AuditEntry.action == "contacts.exported") == 0
-
-
-async def add_many_contacts(count: int) -> None:
-    """`count` contacts in one statement (a recursive series, on SQLite and PostgreSQL alike)."""
-    await Contact.raw(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
-        "INSERT INTO contact (first_name, last_name, email, phone, postcode, restricted, created_at, "
-        "updated_at) SELECT 'First' || i, 'Last' || i, 'person' || i || '@example.org', '0117 496 ' || i, "
-        "'BS1 4DJ', {}, {}, {} FROM n",
-        count,
-        False,
-        NOW,
-        NOW,
-    )
 
 
 def count_row_ends(sheet: BinaryIO) -> int:
